@@ -1,0 +1,566 @@
+"""Assessment schemes (考核方案): TOML files loaded into frozen dataclasses and validated."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import paths
+
+METHODS = ("bands", "tiers", "linear", "deduction", "rating")
+DIRECTIONS = ("higher", "lower")
+MISSING_POLICIES = ("renormalize", "zero")
+MONEY_MODES = ("grade_amount", "performance_pay", "grade_coefficient")
+UNITS = ("days", "%", "min", "hours", "count", "points", "rating", "yuan")
+WEIGHT_TOLERANCE = 1e-6
+
+
+class SchemeError(ValueError):
+    """A scheme file that cannot be used; `problems` lists every reason in plain words."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"Scheme {source} cannot be used:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Band:
+    upto: float
+    points: float
+
+
+@dataclass(frozen=True)
+class Tier:
+    threshold: float | None
+    score: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    name_zh: str
+    name_en: str
+    category: str
+    weight: float
+    unit: str
+    direction: str
+    method: str
+    aliases: tuple[str, ...] = ()
+    missing: str | None = None
+    bands: tuple[Band, ...] = ()
+    max_points: float = 0.0
+    tiers: tuple[Tier, ...] = ()
+    floor: float = 0.0
+    target: float = 0.0
+    cap: float = 1.0
+    per_incident: float = 0.0
+    start: float = 100.0
+    allow_negative: bool = False
+    scale_min: float = 0.0
+    scale_max: float = 0.0
+
+    @property
+    def valid_range(self) -> tuple[float, float]:
+        """The values a file may hold for this KPI; anything outside is an import error."""
+        if self.method == "rating":
+            return self.scale_min, self.scale_max
+        if self.unit == "%":
+            return 0.0, 100.0
+        if self.unit in ("days", "min", "hours", "count"):
+            return 0.0, math.inf
+        return -math.inf, math.inf
+
+    def label(self, language: str = "zh") -> str:
+        return self.name_zh if language == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name_zh: str
+    name_en: str
+    weight: float
+
+    def label(self, language: str = "zh") -> str:
+        return self.name_zh if language == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class GradeLevel:
+    name: str
+    name_en: str
+    min: float | None
+
+
+@dataclass(frozen=True)
+class Money:
+    mode: str
+    amounts: dict[str, float] = field(default_factory=dict)
+    coefficients: dict[str, float] = field(default_factory=dict)
+    base: float = 0.0
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    """The weights one role is scored with: category id → weight, KPI id → weight."""
+
+    name: str
+    aliases: tuple[str, ...]
+    category_weights: dict[str, float]
+    kpi_weights: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    id: str
+    name_zh: str
+    name_en: str
+    version: int
+    missing: str
+    categories: tuple[Category, ...]
+    kpis: tuple[Kpi, ...]
+    grades: tuple[GradeLevel, ...]
+    money: Money
+    default_plan: RolePlan
+    roles: tuple[RolePlan, ...] = ()
+    tie_break: str | None = None
+    source: str = ""
+    digest: str = ""
+
+    @property
+    def kpi_ids(self) -> list[str]:
+        return [k.id for k in self.kpis]
+
+    @property
+    def category_ids(self) -> list[str]:
+        return [c.id for c in self.categories]
+
+    @property
+    def grade_names(self) -> list[str]:
+        return [g.name for g in self.grades]
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        return next(k for k in self.kpis if k.id == kpi_id)
+
+    @property
+    def plans(self) -> tuple[RolePlan, ...]:
+        """The default plan first, then one per named role."""
+        return (self.default_plan, *self.roles)
+
+
+# ------------------------------------------------------------------ loading
+
+
+def load_scheme(path: str | Path | None = None) -> Scheme:
+    """Read and validate a scheme file; raises SchemeError listing every problem."""
+    file = paths.scheme_path(path)
+    try:
+        raw_bytes = file.read_bytes()
+    except OSError as exc:
+        raise SchemeError(str(file), [f"the file cannot be read ({exc.strerror})"]) from exc
+    try:
+        data = tomllib.loads(raw_bytes.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SchemeError(file.name, [f"the file is not valid TOML: {exc}"]) from exc
+    digest = hashlib.sha256(raw_bytes).hexdigest()[:16]
+    return parse_scheme(data, source=file.name, digest=digest)
+
+
+def list_schemes(folder: Path = paths.SCHEMES_DIR) -> list[tuple[Path, Scheme | SchemeError]]:
+    """Every scheme file in the folder (presets excluded), each loaded or with its error."""
+    found: list[tuple[Path, Scheme | SchemeError]] = []
+    for file in sorted(folder.glob("*.toml")):
+        if file.resolve() == paths.GRADE_PRESETS_FILE.resolve():
+            continue
+        try:
+            found.append((file, load_scheme(file)))
+        except SchemeError as exc:
+            found.append((file, exc))
+    return found
+
+
+def load_grade_presets(file: Path = paths.GRADE_PRESETS_FILE) -> dict[str, tuple[GradeLevel, ...]]:
+    """The named grade presets (five, four, a_to_e)."""
+    data = tomllib.loads(file.read_text(encoding="utf-8"))
+    return {name: _grade_levels(body.get("levels", [])) for name, body in data.items()}
+
+
+def _grade_levels(levels: list[dict]) -> tuple[GradeLevel, ...]:
+    return tuple(
+        GradeLevel(
+            name=str(lv.get("name", "")),
+            name_en=str(lv.get("name_en", lv.get("name", ""))),
+            min=None if lv.get("min") is None else float(lv["min"]),
+        )
+        for lv in levels
+    )
+
+
+def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Scheme:
+    """Build a Scheme from parsed TOML, collecting every problem before raising."""
+    problems: list[str] = []
+    categories = tuple(_category(c, problems) for c in data.get("categories", []))
+    kpis = tuple(_kpi(k, problems) for k in data.get("kpis", []))
+    if not categories:
+        problems.append("the scheme has no categories ([[categories]])")
+    if not kpis:
+        problems.append("the scheme has no KPIs ([[kpis]])")
+    grades = _grades(data.get("grades", {}), problems)
+    normalize = bool(data.get("normalize_weights", False))
+    default_plan = RolePlan(
+        name="",
+        aliases=(),
+        category_weights={c.id: c.weight for c in categories},
+        kpi_weights={k.id: k.weight for k in kpis},
+    )
+    roles = tuple(_role(r, default_plan, problems) for r in data.get("roles", []))
+    if normalize:
+        default_plan = _normalized(default_plan, kpis)
+        roles = tuple(_normalized(r, kpis) for r in roles)
+    scheme = Scheme(
+        id=str(data.get("id", Path(source).stem)),
+        name_zh=str(data.get("name_zh", data.get("id", source))),
+        name_en=str(data.get("name_en", data.get("id", source))),
+        version=int(data.get("version", 1)),
+        missing=str(data.get("missing", "renormalize")),
+        categories=categories,
+        kpis=kpis,
+        grades=grades,
+        money=_money(data.get("money", {}), problems),
+        default_plan=default_plan,
+        roles=roles,
+        tie_break=data.get("tie_break"),
+        source=source,
+        digest=digest,
+    )
+    problems.extend(validate(scheme))
+    if problems:
+        raise SchemeError(source, problems)
+    return scheme
+
+
+def _category(raw: dict, problems: list[str]) -> Category:
+    return Category(
+        id=str(raw.get("id", "")),
+        name_zh=str(raw.get("name_zh", raw.get("id", ""))),
+        name_en=str(raw.get("name_en", raw.get("id", ""))),
+        weight=_number(raw, "weight", f"category {raw.get('id', '?')}", problems),
+    )
+
+
+def _number(raw: dict, key: str, where: str, problems: list[str], default=None) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append(f"{where}: '{key}' must be a number, found {value!r}")
+        return 0.0
+    return float(value)
+
+
+def _kpi(raw: dict, problems: list[str]) -> Kpi:
+    kpi_id = str(raw.get("id", ""))
+    where = f"KPI {raw.get('name_zh', kpi_id)} ({kpi_id})"
+    method = str(raw.get("method", ""))
+    params: dict = {}
+    if method == "bands":
+        params["bands"] = tuple(
+            Band(upto=_number(b, "upto", where, problems), points=_number(b, "points", where, problems))
+            for b in raw.get("bands", [])
+        )
+        top = max((b.points for b in params["bands"]), default=0.0)
+        params["max_points"] = _number(raw, "max_points", where, problems, default=top)
+    elif method == "tiers":
+        params["tiers"] = tuple(
+            Tier(
+                threshold=None if t.get("threshold") is None else _number(t, "threshold", where, problems),
+                score=_number(t, "score", where, problems),
+                label=str(t.get("label", "")),
+            )
+            for t in raw.get("tiers", [])
+        )
+    elif method == "linear":
+        params["floor"] = _number(raw, "floor", where, problems)
+        params["target"] = _number(raw, "target", where, problems)
+        params["cap"] = _number(raw, "cap", where, problems, default=1.0)
+    elif method == "deduction":
+        params["per_incident"] = _number(raw, "per_incident", where, problems)
+        params["start"] = _number(raw, "start", where, problems, default=100.0)
+        params["allow_negative"] = bool(raw.get("allow_negative", False))
+    elif method == "rating":
+        params["scale_min"] = _number(raw, "scale_min", where, problems, default=1.0)
+        params["scale_max"] = _number(raw, "scale_max", where, problems, default=5.0)
+    return Kpi(
+        id=kpi_id,
+        name_zh=str(raw.get("name_zh", kpi_id)),
+        name_en=str(raw.get("name_en", kpi_id)),
+        category=str(raw.get("category", "")),
+        weight=_number(raw, "weight", where, problems, default=0.0),
+        unit=str(raw.get("unit", "")),
+        direction=str(raw.get("direction", "higher")),
+        method=method,
+        aliases=tuple(str(a) for a in raw.get("aliases", [])),
+        missing=raw.get("missing"),
+        **params,
+    )
+
+
+def _grades(raw: dict, problems: list[str]) -> tuple[GradeLevel, ...]:
+    if "levels" in raw:
+        return _grade_levels(raw["levels"])
+    preset = raw.get("preset", "five")
+    presets = load_grade_presets()
+    if preset not in presets:
+        problems.append(f"grade preset '{preset}' is unknown; known: {', '.join(presets)}")
+        return ()
+    return presets[preset]
+
+
+def _money(raw: dict, problems: list[str]) -> Money:
+    mode = str(raw.get("mode", "grade_amount"))
+    amounts = {str(k): float(v) for k, v in raw.get("amounts", {}).items()}
+    coefficients = {str(k): float(v) for k, v in raw.get("coefficients", {}).items()}
+    base = float(raw.get("base", 0.0))
+    return Money(mode=mode, amounts=amounts, coefficients=coefficients, base=base)
+
+
+def _role(raw: dict, default: RolePlan, problems: list[str]) -> RolePlan:
+    name = str(raw.get("name", ""))
+    if not name:
+        problems.append("a [[roles]] entry has no name")
+    return RolePlan(
+        name=name,
+        aliases=tuple(str(a) for a in raw.get("aliases", [])),
+        category_weights={**default.category_weights, **raw.get("categories", {})},
+        kpi_weights={**default.kpi_weights, **raw.get("kpi_weights", {})},
+    )
+
+
+def _normalized(plan: RolePlan, kpis: tuple[Kpi, ...]) -> RolePlan:
+    """Scale weights to add up to 100, only when the scheme asks (normalize_weights = true)."""
+    cat_total = sum(plan.category_weights.values()) or 1.0
+    kpi_weights = dict(plan.kpi_weights)
+    for cat in plan.category_weights:
+        members = [k.id for k in kpis if k.category == cat]
+        total = sum(kpi_weights.get(m, 0.0) for m in members) or 1.0
+        for m in members:
+            kpi_weights[m] = kpi_weights.get(m, 0.0) * 100.0 / total
+    return RolePlan(
+        name=plan.name,
+        aliases=plan.aliases,
+        category_weights={c: w * 100.0 / cat_total for c, w in plan.category_weights.items()},
+        kpi_weights=kpi_weights,
+    )
+
+
+# ------------------------------------------------------------------ validation
+
+
+def validate(scheme: Scheme) -> list[str]:
+    """Every reason the scheme cannot be used, in words a manager understands."""
+    problems: list[str] = []
+    problems += _validate_ids(scheme)
+    for kpi in scheme.kpis:
+        problems += _validate_kpi(kpi, scheme)
+    for plan in scheme.plans:
+        problems += _validate_plan(plan, scheme)
+    problems += _validate_grades(scheme)
+    problems += _validate_money(scheme)
+    if scheme.missing not in MISSING_POLICIES:
+        problems.append(f"missing = '{scheme.missing}' is unknown; use one of {MISSING_POLICIES}")
+    if scheme.tie_break is not None and scheme.tie_break not in scheme.kpi_ids:
+        problems.append(f"tie_break names KPI '{scheme.tie_break}', which the scheme does not have")
+    return problems
+
+
+def _duplicates(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({i for i in items if i in seen or seen.add(i)})
+
+
+def _validate_ids(scheme: Scheme) -> list[str]:
+    problems = [f"category id '{d}' is used twice" for d in _duplicates(scheme.category_ids)]
+    problems += [f"KPI id '{d}' is used twice" for d in _duplicates(scheme.kpi_ids)]
+    problems += ["a category has no id" for c in scheme.categories if not c.id]
+    problems += ["a KPI has no id" for k in scheme.kpis if not k.id]
+    names = [
+        name
+        for k in scheme.kpis
+        for name in {normalize_header(n) for n in (k.id, k.name_zh, k.name_en, *k.aliases)}
+    ]
+    problems += [f"the column name '{d}' is given to two KPIs" for d in _duplicates(names)]
+    return problems
+
+
+def _validate_kpi(kpi: Kpi, scheme: Scheme) -> list[str]:
+    where = f"KPI {kpi.name_zh} ({kpi.id})"
+    problems: list[str] = []
+    if kpi.category not in scheme.category_ids:
+        problems.append(
+            f"{where} is in no category: '{kpi.category}' is not one of {scheme.category_ids}"
+        )
+    if kpi.method not in METHODS:
+        problems.append(f"{where}: scoring method '{kpi.method}' is unknown; use one of {METHODS}")
+    if kpi.direction not in DIRECTIONS:
+        problems.append(f"{where}: direction '{kpi.direction}' must be 'higher' or 'lower'")
+    if kpi.unit not in UNITS:
+        problems.append(f"{where}: unit '{kpi.unit}' is unknown; use one of {UNITS}")
+    if kpi.missing is not None and kpi.missing not in MISSING_POLICIES:
+        problems.append(f"{where}: missing = '{kpi.missing}' is unknown; use one of {MISSING_POLICIES}")
+    checks = {
+        "bands": _validate_bands,
+        "tiers": _validate_tiers,
+        "linear": _validate_linear,
+        "deduction": _validate_deduction,
+        "rating": _validate_rating,
+    }
+    if kpi.method in checks:
+        problems += [f"{where}: {p}" for p in checks[kpi.method](kpi)]
+    return problems
+
+
+def _validate_bands(kpi: Kpi) -> list[str]:
+    if not kpi.bands:
+        return ["bands are empty"]
+    problems = []
+    uppers = [b.upto for b in kpi.bands]
+    if any(b <= a for a, b in zip(uppers, uppers[1:])):
+        problems.append(f"bands overlap or are not in ascending order of 'upto': {uppers}")
+    if uppers[-1] != math.inf:
+        problems.append(f"the last band must run to inf so every value has a band (ends at {uppers[-1]})")
+    points = [b.points for b in kpi.bands]
+    worse_never_better = (
+        all(b <= a for a, b in zip(points, points[1:]))
+        if kpi.direction == "lower"
+        else all(b >= a for a, b in zip(points, points[1:]))
+    )
+    if not worse_never_better:
+        problems.append(f"band points {points} reward a worse value ({kpi.direction} is better)")
+    if kpi.max_points <= 0 or max(points) > kpi.max_points:
+        problems.append(f"max_points {kpi.max_points} must be positive and at least every band's points")
+    return problems
+
+
+def _validate_tiers(kpi: Kpi) -> list[str]:
+    if not kpi.tiers:
+        return ["tiers are empty"]
+    problems = []
+    thresholds = [t.threshold for t in kpi.tiers[:-1]]
+    if None in thresholds:
+        problems.append("only the last tier may leave out its threshold")
+    if kpi.tiers[-1].threshold is not None:
+        problems.append("the last tier must have no threshold: it takes every value the others do not")
+    given = [t for t in thresholds if t is not None]
+    ordered = (
+        all(b > a for a, b in zip(given, given[1:]))
+        if kpi.direction == "lower"
+        else all(b < a for a, b in zip(given, given[1:]))
+    )
+    if not ordered:
+        word = "ascending" if kpi.direction == "lower" else "descending"
+        problems.append(f"tier thresholds {given} must be strictly {word}, best tier first")
+    scores = [t.score for t in kpi.tiers]
+    if any(b > a for a, b in zip(scores, scores[1:])):
+        problems.append(f"tier scores {scores} must not rise from the best tier to the worst")
+    return problems
+
+
+def _validate_linear(kpi: Kpi) -> list[str]:
+    problems = []
+    if kpi.target == kpi.floor:
+        problems.append("target and floor are equal, so no score can be computed")
+    elif (kpi.target > kpi.floor) != (kpi.direction == "higher"):
+        problems.append(
+            f"target {kpi.target} and floor {kpi.floor} do not fit direction '{kpi.direction}'"
+        )
+    if kpi.cap <= 0:
+        problems.append(f"cap must be above 0 (found {kpi.cap})")
+    return problems
+
+
+def _validate_deduction(kpi: Kpi) -> list[str]:
+    problems = []
+    if kpi.per_incident <= 0:
+        problems.append(f"per_incident must be above 0 (found {kpi.per_incident})")
+    if kpi.direction != "lower":
+        problems.append("a deduction KPI counts incidents, so its direction must be 'lower'")
+    return problems
+
+
+def _validate_rating(kpi: Kpi) -> list[str]:
+    if kpi.scale_max <= kpi.scale_min:
+        return [f"scale_max {kpi.scale_max} must be above scale_min {kpi.scale_min}"]
+    return []
+
+
+def _validate_plan(plan: RolePlan, scheme: Scheme) -> list[str]:
+    who = f"role {plan.name}: " if plan.name else ""
+    problems = []
+    unknown_cats = set(plan.category_weights) - set(scheme.category_ids)
+    unknown_kpis = set(plan.kpi_weights) - set(scheme.kpi_ids)
+    problems += [f"{who}weights name category '{c}', which does not exist" for c in sorted(unknown_cats)]
+    problems += [f"{who}weights name KPI '{k}', which does not exist" for k in sorted(unknown_kpis)]
+    if any(w < 0 for w in [*plan.category_weights.values(), *plan.kpi_weights.values()]):
+        problems.append(f"{who}weights must not be negative")
+    cat_total = sum(plan.category_weights.values())
+    if abs(cat_total - 100) > WEIGHT_TOLERANCE:
+        detail = " + ".join(f"{_cat_name(scheme, c)} {w:g}%" for c, w in plan.category_weights.items())
+        problems.append(f"{who}category weights add up to {cat_total:g}%, not 100% ({detail})")
+    for cat in scheme.categories:
+        if plan.category_weights.get(cat.id, 0) == 0:
+            continue
+        members = [k for k in scheme.kpis if k.category == cat.id]
+        total = sum(plan.kpi_weights.get(k.id, 0.0) for k in members)
+        if abs(total - 100) > WEIGHT_TOLERANCE:
+            problems.append(
+                f"{who}{cat.name_zh} ({cat.name_en}) KPI weights add up to {total:g}%, not 100%"
+            )
+    return problems
+
+
+def _cat_name(scheme: Scheme, cat_id: str) -> str:
+    return next((c.name_zh for c in scheme.categories if c.id == cat_id), cat_id)
+
+
+def _validate_grades(scheme: Scheme) -> list[str]:
+    if not scheme.grades:
+        return ["the scheme has no grades"]
+    problems = []
+    mins = [g.min for g in scheme.grades[:-1]]
+    if None in mins:
+        problems.append("every grade but the last needs a minimum score ('min')")
+    if scheme.grades[-1].min is not None:
+        problems.append("the last grade must have no minimum: it takes every lower total")
+    given = [m for m in mins if m is not None]
+    if any(b >= a for a, b in zip(given, given[1:])):
+        problems.append(f"grade cutoffs {given} must go down from the best grade to the worst")
+    problems += [f"grade '{d}' is named twice" for d in _duplicates(scheme.grade_names)]
+    return problems
+
+
+def _validate_money(scheme: Scheme) -> list[str]:
+    money = scheme.money
+    if money.mode not in MONEY_MODES:
+        return [f"money mode '{money.mode}' is unknown; use one of {MONEY_MODES}"]
+    table = {"grade_amount": money.amounts, "grade_coefficient": money.coefficients}.get(money.mode)
+    problems = []
+    if table is not None:
+        missing = [g for g in scheme.grade_names if g not in table]
+        extra = [g for g in table if g not in scheme.grade_names]
+        if missing:
+            problems.append(f"money ({money.mode}) gives no value for grade(s) {missing}")
+        if extra:
+            problems.append(f"money ({money.mode}) names grade(s) {extra} that the scheme does not have")
+    if money.mode != "grade_amount" and money.base <= 0:
+        problems.append(f"money mode {money.mode} needs a positive 'base' (found {money.base:g})")
+    return problems
+
+
+def normalize_header(text: str) -> str:
+    """A column name reduced for matching: no BOM, spaces, case or full-width brackets."""
+    table = str.maketrans({"（": "(", "）": ")", "\ufeff": None, " ": None, "\u3000": None, "_": None, "-": None})
+    return str(text).strip().translate(table).lower()
