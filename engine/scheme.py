@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,11 @@ MISSING_POLICIES = ("renormalize", "zero")
 MONEY_MODES = ("grade_amount", "performance_pay", "grade_coefficient")
 UNITS = ("days", "%", "min", "hours", "count", "points", "rating", "yuan")
 WEIGHT_TOLERANCE = 1e-6
+KPI_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+RESERVED_IDS = {
+    "period", "employee_id", "name", "department", "team", "role", "region", "hire_date",
+    "import_id", "source_row", "total", "grade", "bonus", "rank",
+}
 
 
 class SchemeError(ValueError):
@@ -386,7 +392,14 @@ def _validate_ids(scheme: Scheme) -> list[str]:
     problems = [f"category id '{d}' is used twice" for d in _duplicates(scheme.category_ids)]
     problems += [f"KPI id '{d}' is used twice" for d in _duplicates(scheme.kpi_ids)]
     problems += ["a category has no id" for c in scheme.categories if not c.id]
-    problems += ["a KPI has no id" for k in scheme.kpis if not k.id]
+    problems += [
+        f"KPI id '{k.id}' must be lower-case letters, digits and _ (it names a stored column)"
+        for k in scheme.kpis
+        if not KPI_ID_PATTERN.fullmatch(k.id)
+    ]
+    problems += [
+        f"KPI id '{k.id}' is taken by a roster column" for k in scheme.kpis if k.id in RESERVED_IDS
+    ]
     names = [
         name
         for k in scheme.kpis

@@ -1,0 +1,316 @@
+"""Deterministic demo data: twelve monthly assessment CSVs shaped the way Excel saves them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.paths import SAMPLE_DIR
+from engine.scheme import Scheme, load_scheme
+
+DEFAULT_SEED = 20261
+MONTHS = tuple(str(p) for p in pd.period_range("2025-11", "2026-10", freq="M"))
+YEAR_START = pd.Timestamp("2025-11-01")
+
+ROLES = ("服务工程师", "客服专员", "技术支持工程师", "备件专员")
+REGIONS = ("华东", "华北", "华南", "西南")
+REGION_SHARES = (0.35, 0.25, 0.25, 0.15)
+TEAM_NUMERALS = ("一", "二", "三")
+SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董")
+GIVEN_CHARS = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚英华玉萍红鹏辉建文斌宇浩凯婷雪琳晨博欣怡俊峰")
+
+PERSON_COLUMNS = ("employee_id", "name", "department", "team", "role", "region", "hire_date")
+PERSON_HEADERS_ZH = {
+    "period": "月份",
+    "employee_id": "工号",
+    "name": "姓名",
+    "department": "部门",
+    "team": "班组",
+    "role": "岗位",
+    "region": "地区",
+    "hire_date": "入职日期",
+}
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    team_prefix: str
+    teams: int
+    headcount: int
+    level: float  # how far above or below the company the department performs, in ability units
+    role_shares: tuple[float, float, float, float]  # in ROLES order
+
+
+DEPARTMENTS = (
+    Department("售后服务部", "售后", 3, 68, 0.0, (1.0, 0.0, 0.0, 0.0)),
+    Department("客服部", "客服", 3, 58, 0.15, (0.1, 0.9, 0.0, 0.0)),
+    Department("技术支持部", "技术", 2, 44, 0.3, (0.0, 0.0, 1.0, 0.0)),
+    Department("备件部", "备件", 2, 34, -0.15, (0.0, 0.0, 0.0, 1.0)),
+    Department("质检部", "质检", 2, 30, 0.1, (1.0, 0.0, 0.0, 0.0)),
+    Department("呼叫中心", "呼叫", 3, 56, -0.35, (0.0, 0.92, 0.08, 0.0)),
+)
+
+NEW_HIRES = 24
+NEW_HIRE_GAP = 0.3  # newcomers start a little below the staff they join
+LEAVERS = 14
+ABILITY_SD = 0.8
+TREND_SHARE = 0.10  # improvers, and as many decliners
+TREND_SIZE = 1.4  # change in performance from the first to the last month
+MONTHLY_NOISE = 0.35
+KPI_KNACK_SD = 0.5  # each person is better at some KPIs than others
+OUTLIERS = 8
+OUTLIER_DROP = 3.0
+# Spring Festival (2026-02) and the summer air-conditioning peak (2026-07/08) are hard months.
+MONTH_LEVEL = np.array([0.05, 0.0, -0.05, -0.25, 0.0, 0.05, 0.05, -0.1, -0.1, 0.0, 0.05, 0.05])
+BLANK_SHARE = 0.01
+NON_REPAIR_ROLE = "客服专员"
+REPAIR_KPIS = ("fault_days", "rework_rate")
+
+# How each month's file departs from plain UTF-8 with English headers.
+CHINESE_FILE_NAMES = frozenset({"2026-03", "2026-07"})
+CHINESE_HEADERS = frozenset({"2026-01", "2026-02", "2026-03", "2026-07"})
+ENCODINGS = {"2026-02": "gbk", "2025-12": "utf-8-sig", "2026-07": "utf-8-sig"}
+PERIOD_COLUMN = frozenset({"2026-05", "2026-09"})
+PERCENT_STRINGS = frozenset({"2026-04", "2026-08"})
+PERCENT_STRING_KPI = "satisfaction"
+
+
+@dataclass(frozen=True)
+class KpiModel:
+    """How a KPI follows performance p: normal (centre + slope·p + noise·z), lognormal
+    (centre·exp(slope·p + noise·z)) or count (Poisson with rate centre·exp(slope·p))."""
+
+    shape: str
+    centre: float
+    slope: float
+    noise: float
+    low: float
+    high: float
+    decimals: int
+
+
+KPI_MODELS = {
+    "fault_days": KpiModel("lognormal", 3.6, -0.3, 0.3, 0.5, 15.0, 1),
+    "first_contact_resolution": KpiModel("normal", 79.0, 7.0, 4.0, 30.0, 100.0, 1),
+    "rework_rate": KpiModel("lognormal", 2.8, -0.4, 0.35, 0.0, 30.0, 1),
+    "upheld_complaints": KpiModel("count", 0.25, -0.8, 0.0, 0.0, 6.0, 0),
+    "on_time_rate": KpiModel("normal", 88.0, 5.0, 3.0, 40.0, 100.0, 1),
+    "order_achievement": KpiModel("normal", 95.0, 10.0, 6.0, 30.0, 130.0, 1),
+    "response_minutes": KpiModel("lognormal", 7.5, -0.3, 0.25, 2.0, 25.0, 1),
+    "skill_rating": KpiModel("normal", 3.6, 0.55, 0.35, 0.0, 5.0, 1),
+    "late_responses": KpiModel("count", 0.5, -0.8, 0.0, 0.0, 8.0, 0),
+    "satisfaction": KpiModel("normal", 86.5, 5.0, 3.0, 40.0, 100.0, 1),
+    "complaint_rate": KpiModel("lognormal", 2.2, -0.45, 0.35, 0.0, 10.0, 1),
+    "manager_rating": KpiModel("normal", 80.0, 8.0, 4.0, 30.0, 100.0, 0),
+}
+
+
+# ------------------------------------------------------------------ roster
+
+
+def _departments(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Department index of every starting employee, then of every new hire."""
+    sizes = np.array([d.headcount for d in DEPARTMENTS])
+    starting = np.repeat(np.arange(len(DEPARTMENTS)), sizes)
+    hires = rng.choice(len(DEPARTMENTS), size=NEW_HIRES, p=sizes / sizes.sum())
+    return starting, hires
+
+
+def _teams(rng: np.random.Generator, dept: np.ndarray) -> np.ndarray:
+    """Team names like 售后二组, spread evenly over each department's teams."""
+    counts = np.array([d.teams for d in DEPARTMENTS])[dept]
+    number = np.floor(rng.random(dept.size) * counts).astype(int)
+    prefixes = np.array([d.team_prefix for d in DEPARTMENTS])[dept]
+    return prefixes + np.array(TEAM_NUMERALS)[number] + "组"
+
+
+def _roles(rng: np.random.Generator, dept: np.ndarray) -> np.ndarray:
+    """A role per employee, drawn from the department's mix of roles."""
+    shares = np.array([d.role_shares for d in DEPARTMENTS])
+    cumulative = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
+    pick = (rng.random(dept.size)[:, None] >= cumulative[dept]).sum(axis=1)
+    return np.array(ROLES)[np.minimum(pick, len(ROLES) - 1)]
+
+
+def _names(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Chinese names: a common surname and a one- or two-character given name."""
+    popularity = 1.0 / (np.arange(len(SURNAMES)) + 4.0)
+    surname = rng.choice(SURNAMES, size=size, p=popularity / popularity.sum())
+    first = rng.choice(GIVEN_CHARS, size=size)
+    second = np.where(rng.random(size) < 0.7, rng.choice(GIVEN_CHARS, size=size), "")
+    return surname + first + second
+
+
+def _hire_dates(rng: np.random.Generator, starting: int) -> pd.DatetimeIndex:
+    """Starting staff joined up to 15 years before the year; new hires join during it."""
+    back = np.minimum(rng.gamma(2.0, 2 * 365, size=starting), 15 * 365).astype(int) + 1
+    during = rng.integers(0, 334, size=NEW_HIRES)  # by 2026-09-30, so each is assessed once
+    days = np.concatenate([-back, during])
+    return YEAR_START + pd.to_timedelta(days, unit="D")
+
+
+def _first_months(hired: pd.DatetimeIndex) -> np.ndarray:
+    """Month index of the first assessment: the hire month if hired by the 15th, else the next."""
+    months = (hired.year - YEAR_START.year) * 12 + hired.month - YEAR_START.month
+    return np.maximum(months + (hired.day > 15), 0).to_numpy()
+
+
+def _last_months(rng: np.random.Generator, size: int, starting: int) -> np.ndarray:
+    """Month index of the last assessment; a few starting staff leave during the year."""
+    last = np.full(size, len(MONTHS) - 1)
+    leavers = rng.choice(starting, size=LEAVERS, replace=False)
+    last[leavers] = rng.integers(1, len(MONTHS) - 1, size=LEAVERS)
+    return last
+
+
+def _trends(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Change in performance over the year: about one in ten improves, one in ten declines."""
+    draw = rng.random(size)
+    return np.select([draw < TREND_SHARE, draw < 2 * TREND_SHARE], [TREND_SIZE, -TREND_SIZE], 0.0)
+
+
+def _roster(rng: np.random.Generator) -> pd.DataFrame:
+    """Everyone employed at some point in the year, ids given in order of hire."""
+    starting_dept, hired_dept = _departments(rng)
+    dept = np.concatenate([starting_dept, hired_dept])
+    hired = _hire_dates(rng, starting_dept.size)
+    is_new = np.arange(dept.size) >= starting_dept.size
+    levels = np.array([d.level for d in DEPARTMENTS])
+    roster = pd.DataFrame(
+        {
+            "name": _names(rng, dept.size),
+            "department": np.array([d.name for d in DEPARTMENTS])[dept],
+            "team": _teams(rng, dept),
+            "role": _roles(rng, dept),
+            "region": rng.choice(REGIONS, size=dept.size, p=REGION_SHARES),
+            "hired": hired,
+            "ability": rng.normal(0.0, ABILITY_SD, dept.size) - NEW_HIRE_GAP * is_new
+            + levels[dept],
+            "trend": _trends(rng, dept.size),
+            "first_month": _first_months(hired),
+            "last_month": _last_months(rng, dept.size, starting_dept.size),
+        }
+    )
+    roster = roster.sort_values("hired", kind="stable", ignore_index=True)
+    roster.insert(0, "employee_id", [f"E{i:04d}" for i in range(1, len(roster) + 1)])
+    roster["hire_date"] = roster["hired"].dt.strftime("%Y-%m-%d")
+    return roster
+
+
+# ------------------------------------------------------------------ monthly values
+
+
+def _panel(rng: np.random.Generator, roster: pd.DataFrame) -> pd.DataFrame:
+    """One row per employee per month employed, in month then id order, with performance p."""
+    months = np.arange(len(MONTHS))[:, None]
+    employed = (months >= roster["first_month"].to_numpy()) & (
+        months <= roster["last_month"].to_numpy()
+    )
+    month, person = np.nonzero(employed)
+    progress = month / (len(MONTHS) - 1) - 0.5
+    performance = (
+        roster["ability"].to_numpy()[person]
+        + roster["trend"].to_numpy()[person] * progress
+        + MONTH_LEVEL[month]
+        + rng.normal(0.0, MONTHLY_NOISE, month.size)
+    )
+    performance[rng.choice(month.size, size=OUTLIERS, replace=False)] -= OUTLIER_DROP
+    return pd.DataFrame({"month": month, "person": person, "performance": performance})
+
+
+def _kpi_values(rng: np.random.Generator, model: KpiModel, p: np.ndarray) -> np.ndarray:
+    """Raw values of one KPI for performances p, kept within the model's plausible range."""
+    if model.shape == "count":
+        values = rng.poisson(model.centre * np.exp(model.slope * p)).astype(float)
+    elif model.shape == "lognormal":
+        values = model.centre * np.exp(model.slope * p + model.noise * rng.standard_normal(p.size))
+    else:
+        values = model.centre + model.slope * p + model.noise * rng.standard_normal(p.size)
+    return np.clip(values, model.low, model.high)
+
+
+def _kpis(rng: np.random.Generator, panel: pd.DataFrame, roles: np.ndarray, scheme: Scheme) -> dict:
+    """Every KPI column: values clipped to the scheme's valid range, blanks where due."""
+    person = panel["person"].to_numpy()
+    knack = rng.normal(0.0, KPI_KNACK_SD, (int(person.max()) + 1, len(KPI_MODELS)))
+    blank = rng.random((person.size, len(KPI_MODELS))) < BLANK_SHARE
+    blank[:, [list(KPI_MODELS).index(k) for k in REPAIR_KPIS]] |= (roles == NON_REPAIR_ROLE)[:, None]
+    columns = {}
+    for j, (kpi_id, model) in enumerate(KPI_MODELS.items()):
+        low, high = scheme.kpi(kpi_id).valid_range
+        raw = _kpi_values(rng, model, panel["performance"].to_numpy() + knack[person, j])
+        values = pd.Series(np.clip(raw, low, high).round(model.decimals)).mask(blank[:, j])
+        columns[kpi_id] = values.astype("Int64") if model.decimals == 0 else values
+    return columns
+
+
+def _all_rows(seed: int, scheme: Scheme) -> pd.DataFrame:
+    """The whole year as one long frame with a month column."""
+    rng = np.random.default_rng(seed)
+    roster = _roster(rng)
+    panel = _panel(rng, roster)
+    people = roster.loc[panel["person"], list(PERSON_COLUMNS)].reset_index(drop=True)
+    kpis = _kpis(rng, panel, people["role"].to_numpy(), scheme)
+    months = pd.Series(np.array(MONTHS)[panel["month"]], name="month")
+    return pd.concat([months, people, pd.DataFrame(kpis)], axis=1)
+
+
+def demo_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Month → that month's rows with English column ids, before any file-format quirks."""
+    rows = _all_rows(seed, load_scheme())
+    return {
+        month: group.drop(columns="month").reset_index(drop=True)
+        for month, group in rows.groupby("month", sort=True)
+    }
+
+
+# ------------------------------------------------------------------ files
+
+
+def file_name(month: str) -> str:
+    """`2026-01.csv`, or `考核_2026年03月.csv` for the months saved under a Chinese name."""
+    if month in CHINESE_FILE_NAMES:
+        year, number = month.split("-")
+        return f"考核_{year}年{number}月.csv"
+    return f"{month}.csv"
+
+
+def file_encoding(month: str) -> str:
+    """The encoding Excel saved the month in."""
+    return ENCODINGS.get(month, "utf-8")
+
+
+def _as_saved(frame: pd.DataFrame, month: str, scheme: Scheme) -> pd.DataFrame:
+    """The month's frame with the quirks its file has: period column, % strings, Chinese headers."""
+    saved = frame.copy()
+    if month in PERCENT_STRINGS:
+        saved[PERCENT_STRING_KPI] = saved[PERCENT_STRING_KPI].astype("string") + "%"
+    if month in PERIOD_COLUMN:
+        saved.insert(0, "period", month)
+    if month in CHINESE_HEADERS:
+        saved = saved.rename(columns={**PERSON_HEADERS_ZH, **{k.id: k.name_zh for k in scheme.kpis}})
+    return saved
+
+
+def generate_demo(folder: Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the twelve monthly CSVs into folder; returns their paths in month order."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    scheme = load_scheme()
+    written = []
+    for month, frame in demo_frames(seed).items():
+        path = folder / file_name(month)
+        _as_saved(frame, month, scheme).to_csv(
+            path, index=False, encoding=file_encoding(month), lineterminator="\r\n"
+        )
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in generate_demo():
+        print(written_path)

@@ -1,0 +1,376 @@
+"""Reading monthly CSV files as Excel writes them, and reporting every problem in them at once."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.scheme import Kpi, Scheme, normalize_header
+
+ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
+    "period": ("period", "month", "月份", "考核月份", "期间", "考核期间"),
+    "employee_id": ("employee_id", "employee id", "emp_id", "staff id", "id", "工号", "员工编号",
+                    "员工工号", "编号"),
+    "name": ("name", "employee name", "姓名", "员工姓名"),
+    "department": ("department", "dept", "部门", "所属部门"),
+    "team": ("team", "group", "班组", "小组", "组别"),
+    "role": ("role", "position", "岗位", "职位"),
+    "region": ("region", "area", "地区", "区域"),
+    "hire_date": ("hire_date", "hire date", "入职日期", "入职时间"),
+}
+REQUIRED = ("employee_id", "name", "department")
+TEXT_FIELDS = ("employee_id", "name", "department", "team", "role", "region")
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
+PERIOD_PATTERN = re.compile(r"(20\d{2})\s*(?:[-/._年]\s*)?(0?[1-9]|1[0-2])(?!\d)")
+HEADER_ROW = 1  # the spreadsheet row number of the header; data starts on row 2
+
+
+@dataclass
+class ParsedFile:
+    """A file read and checked: clean facts if it has no problems, else the problem list."""
+
+    file_name: str
+    sha256: str
+    encoding: str
+    period: str | None
+    period_source: str
+    column_map: dict[str, str]
+    facts: pd.DataFrame
+    extras: pd.DataFrame
+    problems: pd.DataFrame
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+
+    @property
+    def ok(self) -> bool:
+        return self.problems.empty
+
+    @property
+    def rows(self) -> int:
+        return len(self.facts)
+
+
+class ProblemList:
+    """Collects problems as small frames so whole columns are checked at once."""
+
+    def __init__(self, file_name: str):
+        self.file_name = file_name
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, problem: str, column: str = "", row: int | None = None, value: str = "") -> None:
+        self.parts.append(pd.DataFrame([{"row": row, "column": column, "value": value, "problem": problem}]))
+
+    def add_rows(self, mask: pd.Series, rows: pd.Series, column: str, values: pd.Series, problem) -> None:
+        """One problem per row where mask is true; `problem` is a text or a Series of texts."""
+        if not mask.any():
+            return
+        reason = problem[mask] if isinstance(problem, pd.Series) else problem
+        self.parts.append(
+            pd.DataFrame({"row": rows[mask], "column": column, "value": values[mask], "problem": reason})
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=PROBLEM_COLUMNS)
+        out = pd.concat(self.parts, ignore_index=True).assign(file=self.file_name)
+        out["row"] = out["row"].astype("Int64")
+        out["value"] = out["value"].fillna("").astype(str)
+        return out[PROBLEM_COLUMNS].sort_values(
+            "row", na_position="first", kind="stable", ignore_index=True
+        )
+
+
+# ------------------------------------------------------------------ decoding and reading
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding name: BOM first, then strict UTF-8, then strict GB18030 (covers GBK)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("gb18030"), "gb18030"
+
+
+def read_cells(text: str) -> pd.DataFrame:
+    """Every cell as text (blank = ""), header included as row 0, blank lines kept in place."""
+    if not text.strip():
+        return pd.DataFrame()
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    cells = pd.read_csv(
+        io.StringIO(text),
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        sep=delimiter,
+        quoting=csv.QUOTE_MINIMAL,
+        engine="c",
+    )
+    return cells.fillna("")
+
+
+# ------------------------------------------------------------------ header matching
+
+
+def field_lookup(scheme: Scheme) -> dict[str, str]:
+    """Normalised header → field (a roster field or a KPI id)."""
+    lookup = {normalize_header(a): f for f, aliases in ROSTER_ALIASES.items() for a in aliases}
+    for kpi in scheme.kpis:
+        for alias in (kpi.id, kpi.name_zh, kpi.name_en, *kpi.aliases):
+            lookup[normalize_header(alias)] = kpi.id
+    return lookup
+
+
+def match_columns(
+    headers: list[str], scheme: Scheme, overrides: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Header → field; headers the scheme does not know map to themselves (kept as extras)."""
+    lookup = field_lookup(scheme)
+    overrides = overrides or {}
+    return {h: overrides.get(h) or lookup.get(normalize_header(h), "") for h in headers}
+
+
+# ------------------------------------------------------------------ period
+
+
+def period_from_text(text: str) -> str | None:
+    """'2026-10', '2026/10', '2026年10月', '考核_2026年10月.csv', '2026-10-01' → '2026-10'."""
+    found = PERIOD_PATTERN.search(str(text))
+    return f"{found.group(1)}-{int(found.group(2)):02d}" if found else None
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def parse_file(
+    source: str | Path | bytes,
+    scheme: Scheme,
+    file_name: str | None = None,
+    period: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> ParsedFile:
+    """Read one monthly file (path or bytes) and check it against the scheme."""
+    data = Path(source).read_bytes() if not isinstance(source, bytes) else source
+    name = file_name or (Path(source).name if not isinstance(source, bytes) else "upload.csv")
+    problems = ProblemList(name)
+    try:
+        text, encoding = decode(data)
+    except UnicodeDecodeError:
+        problems.add("the file is neither UTF-8 nor GBK/GB18030 text (is it an Excel .xls file?)")
+        return _failed(name, data, "unknown", problems)
+    try:
+        cells = read_cells(text)
+    except (pd.errors.ParserError, ValueError) as exc:
+        problems.add(f"the file cannot be read as CSV: {exc}")
+        return _failed(name, data, encoding, problems)
+    return parse_cells(cells, scheme, name, data, encoding, period, overrides)
+
+
+def _failed(name: str, data: bytes, encoding: str, problems: ProblemList) -> ParsedFile:
+    empty = pd.DataFrame()
+    return ParsedFile(name, sha256(data), encoding, None, "", {}, empty, empty, problems.frame())
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_cells(
+    cells: pd.DataFrame,
+    scheme: Scheme,
+    file_name: str,
+    data: bytes,
+    encoding: str,
+    period: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> ParsedFile:
+    """Check a grid of text cells (row 0 = header) and turn it into clean facts."""
+    problems = ProblemList(file_name)
+    warnings = ProblemList(file_name)
+    if cells.empty or cells.shape[0] == 0:
+        problems.add("the file is empty")
+        return _failed(file_name, data, encoding, problems)
+    cells = cells.apply(lambda col: col.str.strip()) if not cells.empty else cells
+    headers = cells.iloc[0].tolist()
+    body = cells.iloc[1:]
+    body = body.set_axis(np.arange(len(body)) + HEADER_ROW + 1, axis=0)
+    body = body[body.ne("").any(axis=1)]
+    keep = [i for i, h in enumerate(headers) if h != "" or body.iloc[:, i].ne("").any()]
+    for i in keep:
+        if headers[i] == "":
+            problems.add(f"column {_column_letter(i)} has values but no header", column=_column_letter(i))
+    headers = [headers[i] for i in keep]
+    body = body.iloc[:, keep].set_axis(headers, axis=1) if keep else body.iloc[:, :0]
+    if body.empty:
+        problems.add("the file has no data rows, only a header" if headers else "the file is empty")
+    column_map = match_columns(headers, scheme, overrides)
+    _check_header(headers, column_map, problems, period)
+    if problems.parts:
+        result = _failed(file_name, data, encoding, problems)
+        result.column_map = column_map
+        return result
+    rows = pd.Series(body.index, index=body.index)
+    by_field = {f: h for h, f in column_map.items() if f}
+    facts = pd.DataFrame(index=body.index)
+    for fld in TEXT_FIELDS:
+        facts[fld] = body[by_field[fld]] if fld in by_field else ""
+    _check_roster(facts, rows, by_field, problems)
+    facts["hire_date"] = _dates(body, rows, by_field.get("hire_date"), problems)
+    resolved, source = _resolve_period(body, rows, by_field.get("period"), file_name, period, problems)
+    facts.insert(0, "period", resolved)
+    for kpi in scheme.kpis:
+        if kpi.id in by_field:
+            header = by_field[kpi.id]
+            facts[kpi.id] = _numbers(body[header], rows, header, kpi, problems, warnings)
+    extras = _extras(body, facts["employee_id"], [h for h, f in column_map.items() if not f])
+    for fld in ("team", "role", "region"):
+        facts[fld] = facts[fld].mask(facts[fld].eq(""))
+    facts.insert(1, "source_row", rows.astype("int64"))
+    return ParsedFile(
+        file_name=file_name,
+        sha256=sha256(data),
+        encoding=encoding,
+        period=resolved,
+        period_source=source,
+        column_map=column_map,
+        facts=facts.reset_index(drop=True),
+        extras=extras,
+        problems=problems.frame(),
+        warnings=warnings.frame(),
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _check_header(headers: list[str], column_map: dict[str, str], problems: ProblemList,
+                  period: str | None) -> None:
+    seen: dict[str, str] = {}
+    for header in headers:
+        fld = column_map.get(header, "")
+        if headers.count(header) > 1 and header not in seen.values():
+            problems.add(f"the column '{header}' appears {headers.count(header)} times", column=header,
+                         row=HEADER_ROW)
+        if fld and fld in seen and seen[fld] != header:
+            problems.add(f"columns '{seen[fld]}' and '{header}' both mean {fld}", column=header,
+                         row=HEADER_ROW)
+        seen.setdefault(fld, header) if fld else None
+    present = set(column_map.values())
+    for fld in REQUIRED:
+        if fld not in present:
+            chinese = next(a for a in ROSTER_ALIASES[fld] if not a.isascii())
+            problems.add(f"the required column {chinese} ({fld}) is missing", column=fld,
+                         row=HEADER_ROW)
+
+
+def _check_roster(facts: pd.DataFrame, rows: pd.Series, by_field: dict[str, str],
+                  problems: ProblemList) -> None:
+    for fld in REQUIRED:
+        header = by_field[fld]
+        problems.add_rows(facts[fld].eq(""), rows, header, facts[fld], f"{header} is empty")
+    ids = facts["employee_id"]
+    duplicated = ids.ne("") & ids.duplicated(keep=False)
+    if duplicated.any():
+        first_row = rows.groupby(ids).transform("min")
+        reason = "employee id appears more than once in this month (first in row " + \
+            first_row.astype(str) + ")"
+        problems.add_rows(duplicated, rows, by_field["employee_id"], ids, reason)
+
+
+def _dates(body: pd.DataFrame, rows: pd.Series, header: str | None, problems: ProblemList) -> pd.Series:
+    if header is None:
+        return pd.Series(pd.NaT, index=body.index, dtype="datetime64[s]")
+    text = body[header].str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
+    dates = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+    retry = dates.isna() & text.ne("")
+    if retry.any():
+        dates[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+    problems.add_rows(dates.isna() & text.ne(""), rows, header, body[header], "not a date (use 2024-03-15)")
+    return dates.astype("datetime64[s]")
+
+
+def _resolve_period(body: pd.DataFrame, rows: pd.Series, header: str | None, file_name: str,
+                    explicit: str | None, problems: ProblemList) -> tuple[str | None, str]:
+    if explicit is not None:
+        chosen = period_from_text(explicit)
+        if chosen is None:
+            problems.add(f"the month '{explicit}' given for this file is not a month like 2026-10")
+            return None, "option"
+        source = "option"
+    elif header is not None:
+        chosen, source = None, "column"
+    else:
+        chosen, source = period_from_text(Path(file_name).stem), "file name"
+    if header is not None:
+        values = body[header]
+        parsed = values.map(period_from_text, na_action="ignore")
+        problems.add_rows(parsed.isna(), rows, header, values, "not a month (use 2026-10)")
+        months = sorted(parsed.dropna().unique())
+        if chosen is None and len(months) == 1:
+            chosen = months[0]
+        elif chosen is None and len(months) > 1:
+            problems.add(f"the file holds more than one month ({', '.join(months)}): one file per month",
+                         column=header)
+        if chosen is not None:
+            problems.add_rows(parsed.notna() & parsed.ne(chosen), rows, header, values,
+                              f"month differs from {chosen}")
+    if chosen is None and header is None:
+        problems.add("the month is unknown: add a 月份/period column, name the file like "
+                     "2026-10.csv, or choose the month when importing")
+    return chosen, source
+
+
+def _numbers(raw: pd.Series, rows: pd.Series, header: str, kpi: Kpi, problems: ProblemList,
+             warnings: ProblemList) -> pd.Series:
+    """Parse a KPI column: '1,234' and '92%' are numbers; text, bad percents and out-of-range fail."""
+    text = raw.str.replace(r"[\s,，]", "", regex=True)
+    blank = text.eq("")
+    percent = text.str.endswith(("%", "％"))
+    numbers = pd.to_numeric(text.str.rstrip("%％"), errors="coerce").astype(float)
+    problems.add_rows(~blank & numbers.isna(), rows, header, raw, "not a number")
+    if kpi.unit != "%":
+        problems.add_rows(percent & numbers.notna(), rows, header, raw,
+                          f"a percent sign in a column measured in {kpi.unit}")
+    low, high = kpi.valid_range
+    below, above = numbers < low, numbers > high
+    if kpi.unit == "%":
+        above_text = "a percent above 100"
+    elif kpi.method == "rating":
+        above_text = f"above the rating scale {low:g}–{high:g}"
+    else:
+        above_text = f"above the highest allowed {high:g}"
+    below_text = f"negative {kpi.unit}" if low == 0 else f"below the lowest allowed {low:g}"
+    problems.add_rows(below, rows, header, raw, below_text)
+    problems.add_rows(above, rows, header, raw, above_text)
+    given = numbers.dropna()
+    if kpi.unit == "%" and len(given) and not percent.any() and given.between(0, 1).all() and given.max() > 0:
+        warnings.add(f"every value lies between 0 and 1: are these fractions, not percents? "
+                     f"(0.92 should be written 92)", column=header)
+    return numbers.where(~(below | above))
+
+
+def _extras(body: pd.DataFrame, ids: pd.Series, headers: list[str]) -> pd.DataFrame:
+    """Columns the scheme does not know, kept as text so a later scheme can use them."""
+    if not headers:
+        return pd.DataFrame(columns=["employee_id", "column", "value"])
+    wide = body[headers].assign(employee_id=ids)
+    long = wide.melt(id_vars="employee_id", var_name="column", value_name="value")
+    return long[long["value"].ne("")].reset_index(drop=True)

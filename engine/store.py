@@ -1,0 +1,282 @@
+"""The DuckDB store: the only module that speaks SQL. Imports are all-or-nothing and restorable."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from engine import paths
+from engine.importer import ParsedFile
+
+LOCK_WAIT_SECONDS = 10.0
+ROSTER_SQL_TYPES = {
+    "period": "VARCHAR",
+    "employee_id": "VARCHAR",
+    "name": "VARCHAR",
+    "department": "VARCHAR",
+    "team": "VARCHAR",
+    "role": "VARCHAR",
+    "region": "VARCHAR",
+    "hire_date": "DATE",
+}
+SCHEMA = [
+    "CREATE SEQUENCE IF NOT EXISTS import_ids START 1",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id BIGINT PRIMARY KEY, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        period VARCHAR NOT NULL, row_count BIGINT NOT NULL, imported_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL, replaces BIGINT, encoding VARCHAR, column_map VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS facts (
+        import_id BIGINT NOT NULL, source_row INTEGER, period VARCHAR NOT NULL,
+        employee_id VARCHAR NOT NULL, name VARCHAR, department VARCHAR, team VARCHAR,
+        role VARCHAR, region VARCHAR, hire_date DATE)""",
+    """CREATE TABLE IF NOT EXISTS extras (
+        import_id BIGINT NOT NULL, employee_id VARCHAR, "column" VARCHAR, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS events (
+        happened_at TIMESTAMP NOT NULL, action VARCHAR NOT NULL, import_id BIGINT, period VARCHAR,
+        detail VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value BIGINT NOT NULL)",
+    "INSERT INTO meta VALUES ('version', 0) ON CONFLICT DO NOTHING",
+]
+
+
+class StoreError(Exception):
+    """A store operation that did not happen; the message says why in plain words."""
+
+
+class StoreBusy(StoreError):
+    """Another program holds the store file."""
+
+
+class ImportRefused(StoreError):
+    """The month already holds a different file and replacement was not asked for."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    status: str  # "imported", "unchanged" or "replaced"
+    import_id: int
+    period: str
+    rows: int
+    file_name: str
+
+    @property
+    def message(self) -> str:
+        if self.status == "unchanged":
+            return f"{self.file_name}: unchanged, {self.period} already holds this exact file"
+        return f"{self.file_name}: {self.status} {self.period}, {self.rows} rows"
+
+
+class Store:
+    """A DuckDB file opened only while working, so other processes can use it in between."""
+
+    def __init__(self, path: str | Path | None = None, lock_wait: float = LOCK_WAIT_SECONDS):
+        self.path = paths.db_path(path)
+        self.lock_wait = lock_wait
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            for statement in SCHEMA:
+                con.execute(statement)
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the file, waiting briefly while another process holds its lock."""
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise StoreError(f"The store {self.path} cannot be opened: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"The store {self.path} is in use by another program (is the dashboard "
+                        f"importing, or another import running?). Try again in a moment."
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: everything in it lands, or nothing does."""
+        with self._connect() as con:
+            con.begin()
+            try:
+                yield con
+                con.commit()
+            except duckdb.TransactionException as exc:
+                con.rollback()
+                raise StoreBusy(f"Another change to the store happened at the same time: {exc}. "
+                                "Nothing was changed; try again.") from exc
+            except BaseException:
+                con.rollback()
+                raise
+
+    # -------------------------------------------------------------- reading
+
+    def version(self) -> int:
+        """A number that grows with every change: the key for caches of derived results."""
+        with self._connect() as con:
+            return int(con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()[0][0])
+
+    def periods(self) -> list[str]:
+        """Months with active data, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT period FROM imports WHERE status = 'active' ORDER BY period"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def facts(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """Active rows (one per employee and month) with every stored value column and extras."""
+        where, params = "i.status = 'active'", []
+        if periods is not None:
+            where += " AND i.period IN (SELECT unnest(?))"
+            params.append(list(periods))
+        with self._connect() as con:
+            facts = con.execute(
+                f"SELECT f.* FROM facts f JOIN imports i USING (import_id) WHERE {where} "
+                "ORDER BY f.period, f.employee_id",
+                params,
+            ).df()
+            extras = con.execute(
+                "SELECT e.import_id, e.employee_id, e.column, e.value FROM extras e "
+                f"JOIN imports i USING (import_id) WHERE {where}",
+                params,
+            ).df()
+        if not extras.empty:
+            wide = extras.pivot_table(
+                index=["import_id", "employee_id"], columns="column", values="value", aggfunc="first"
+            ).reset_index()
+            facts = facts.merge(wide, on=["import_id", "employee_id"], how="left")
+        return facts
+
+    def imports(self) -> pd.DataFrame:
+        """The import log, newest first."""
+        with self._connect() as con:
+            return con.execute(
+                "SELECT import_id, file_name, period, row_count, imported_at, status, replaces, "
+                "encoding, sha256 FROM imports ORDER BY import_id DESC"
+            ).df()
+
+    def events(self) -> pd.DataFrame:
+        """Every import, replacement, restore and deletion, newest first."""
+        with self._connect() as con:
+            return con.execute("SELECT * FROM events ORDER BY happened_at DESC, import_id DESC").df()
+
+    def is_empty(self) -> bool:
+        with self._connect() as con:
+            return con.execute("SELECT count(*) FROM imports").fetchall()[0][0] == 0
+
+    # -------------------------------------------------------------- writing
+
+    def import_file(self, parsed: ParsedFile, replace: bool = False) -> ImportResult:
+        """Store a checked file as its month, in one transaction; the same file again is a no-op."""
+        if not parsed.ok:
+            raise StoreError(f"{parsed.file_name} has {len(parsed.problems)} problem(s); nothing stored")
+        with self._transaction() as con:
+            active = con.execute(
+                "SELECT import_id, sha256, file_name, imported_at FROM imports "
+                "WHERE period = ? AND status = 'active'",
+                [parsed.period],
+            ).fetchall()
+            if active and active[0][1] == parsed.sha256:
+                return ImportResult("unchanged", active[0][0], parsed.period, parsed.rows,
+                                    parsed.file_name)
+            if active and not replace:
+                old_id, _, old_name, old_at = active[0]
+                raise ImportRefused(
+                    f"{parsed.file_name}: {parsed.period} already holds {old_name} (import "
+                    f"{old_id}, {old_at:%Y-%m-%d %H:%M}). Replace it explicitly (--replace); the "
+                    "current data stays restorable."
+                )
+            import_id = con.execute("SELECT nextval('import_ids')").fetchall()[0][0]
+            self._write_rows(con, import_id, parsed)
+            replaced = active[0][0] if active else None
+            if replaced is not None:
+                con.execute("UPDATE imports SET status = 'replaced' WHERE import_id = ?", [replaced])
+            self._log_import(con, import_id, parsed, replaced)
+            status = "replaced" if replaced is not None else "imported"
+            self._event(con, status, import_id, parsed.period,
+                        f"{parsed.file_name}, {parsed.rows} rows"
+                        + (f", replaces import {replaced}" if replaced else ""))
+            return ImportResult(status, import_id, parsed.period, parsed.rows, parsed.file_name)
+
+    def _write_rows(self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile) -> None:
+        facts = parsed.facts.assign(import_id=import_id)
+        value_columns = [c for c in facts.columns if c not in ROSTER_SQL_TYPES
+                         and c not in ("import_id", "source_row")]
+        for column in value_columns:
+            con.execute(f'ALTER TABLE facts ADD COLUMN IF NOT EXISTS "{column}" DOUBLE')
+        con.register("staging_facts", facts)
+        con.execute("INSERT INTO facts BY NAME SELECT * FROM staging_facts")
+        con.unregister("staging_facts")
+        if not parsed.extras.empty:
+            extras = parsed.extras.assign(import_id=import_id)
+            con.register("staging_extras", extras)
+            con.execute("INSERT INTO extras BY NAME SELECT * FROM staging_extras")
+            con.unregister("staging_extras")
+
+    def _log_import(self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile,
+                    replaced: int | None) -> None:
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?, ?, ?)",
+            [import_id, parsed.file_name, parsed.sha256, parsed.period, parsed.rows, replaced,
+             parsed.encoding, json.dumps(parsed.column_map, ensure_ascii=False)],
+        )
+
+    def _event(self, con: duckdb.DuckDBPyConnection, action: str, import_id: int, period: str,
+               detail: str) -> None:
+        """Record a change in the history and move the store's version on."""
+        con.execute("INSERT INTO events VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",
+                    [action, import_id, period, detail])
+        con.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+
+    def restore(self, import_id: int) -> str:
+        """Make a replaced or deleted import its month's data again; the current one stays kept."""
+        with self._transaction() as con:
+            found = con.execute(
+                "SELECT period, status, file_name FROM imports WHERE import_id = ?", [import_id]
+            ).fetchall()
+            if not found:
+                raise StoreError(f"There is no import {import_id}.")
+            period, status, file_name = found[0]
+            if status == "active":
+                raise StoreError(f"Import {import_id} ({file_name}) is already {period}'s data.")
+            current = con.execute(
+                "SELECT import_id FROM imports WHERE period = ? AND status = 'active'", [period]
+            ).fetchall()
+            if current:
+                con.execute("UPDATE imports SET status = 'replaced' WHERE import_id = ?",
+                            [current[0][0]])
+            con.execute("UPDATE imports SET status = 'active' WHERE import_id = ?", [import_id])
+            detail = f"{file_name}" + (f", replaces import {current[0][0]}" if current else "")
+            self._event(con, "restored", import_id, period, detail)
+        return f"Restored import {import_id} ({file_name}) as {period}."
+
+    def delete(self, import_id: int) -> str:
+        """Take an import's month out of every view; the rows stay kept and can be restored."""
+        with self._transaction() as con:
+            found = con.execute(
+                "SELECT period, status, file_name FROM imports WHERE import_id = ?", [import_id]
+            ).fetchall()
+            if not found:
+                raise StoreError(f"There is no import {import_id}.")
+            period, status, file_name = found[0]
+            if status != "active":
+                raise StoreError(f"Import {import_id} ({file_name}) is not in use ({status}).")
+            con.execute("UPDATE imports SET status = 'deleted' WHERE import_id = ?", [import_id])
+            self._event(con, "deleted", import_id, period, file_name)
+        return f"Deleted import {import_id} ({file_name}); {period} now has no data. Restorable."
