@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.paths import SAMPLE_DIR
+from engine.paths import DEFAULT_SCHEME, SAMPLE_DIR
 from engine.scheme import Scheme, load_scheme
 
 DEFAULT_SEED = 20261
@@ -20,7 +20,9 @@ REGIONS = ("华东", "华北", "华南", "西南")
 REGION_SHARES = (0.35, 0.25, 0.25, 0.15)
 TEAM_NUMERALS = ("一", "二", "三")
 SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董")
-GIVEN_CHARS = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚英华玉萍红鹏辉建文斌宇浩凯婷雪琳晨博欣怡俊峰")
+GIVEN_CHARS = tuple(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚英华玉萍红鹏辉建文斌宇浩凯婷雪琳晨博欣怡俊峰"
+)
 
 PERSON_COLUMNS = ("employee_id", "name", "department", "team", "role", "region", "hire_date")
 PERSON_HEADERS_ZH = {
@@ -180,6 +182,7 @@ def _roster(rng: np.random.Generator) -> pd.DataFrame:
     hired = _hire_dates(rng, starting_dept.size)
     is_new = np.arange(dept.size) >= starting_dept.size
     levels = np.array([d.level for d in DEPARTMENTS])
+    ability = rng.normal(0.0, ABILITY_SD, dept.size) - NEW_HIRE_GAP * is_new + levels[dept]
     roster = pd.DataFrame(
         {
             "name": _names(rng, dept.size),
@@ -188,8 +191,7 @@ def _roster(rng: np.random.Generator) -> pd.DataFrame:
             "role": _roles(rng, dept),
             "region": rng.choice(REGIONS, size=dept.size, p=REGION_SHARES),
             "hired": hired,
-            "ability": rng.normal(0.0, ABILITY_SD, dept.size) - NEW_HIRE_GAP * is_new
-            + levels[dept],
+            "ability": ability,
             "trend": _trends(rng, dept.size),
             "first_month": _first_months(hired),
             "last_month": _last_months(rng, dept.size, starting_dept.size),
@@ -233,14 +235,19 @@ def _kpi_values(rng: np.random.Generator, model: KpiModel, p: np.ndarray) -> np.
     return np.clip(values, model.low, model.high)
 
 
-def _kpis(rng: np.random.Generator, panel: pd.DataFrame, roles: np.ndarray, scheme: Scheme) -> dict:
+def _kpis(
+    rng: np.random.Generator, panel: pd.DataFrame, roles: np.ndarray, scheme: Scheme
+) -> dict[str, pd.Series]:
     """Every KPI column: values clipped to the scheme's valid range, blanks where due."""
     person = panel["person"].to_numpy()
     knack = rng.normal(0.0, KPI_KNACK_SD, (int(person.max()) + 1, len(KPI_MODELS)))
     blank = rng.random((person.size, len(KPI_MODELS))) < BLANK_SHARE
-    blank[:, [list(KPI_MODELS).index(k) for k in REPAIR_KPIS]] |= (roles == NON_REPAIR_ROLE)[:, None]
+    repair = [list(KPI_MODELS).index(k) for k in REPAIR_KPIS]
+    blank[:, repair] |= (roles == NON_REPAIR_ROLE)[:, None]
     columns = {}
     for j, (kpi_id, model) in enumerate(KPI_MODELS.items()):
+        # The model lets order_achievement run to 130%, but an import refuses anything
+        # outside the scheme's valid range, so the scheme has the last word.
         low, high = scheme.kpi(kpi_id).valid_range
         raw = _kpi_values(rng, model, panel["performance"].to_numpy() + knack[person, j])
         values = pd.Series(np.clip(raw, low, high).round(model.decimals)).mask(blank[:, j])
@@ -259,13 +266,18 @@ def _all_rows(seed: int, scheme: Scheme) -> pd.DataFrame:
     return pd.concat([months, people, pd.DataFrame(kpis)], axis=1)
 
 
-def demo_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """Month → that month's rows with English column ids, before any file-format quirks."""
-    rows = _all_rows(seed, load_scheme())
+def _month_frames(seed: int, scheme: Scheme) -> dict[str, pd.DataFrame]:
+    """The long frame split into one frame per month, in month order."""
+    rows = _all_rows(seed, scheme)
     return {
         month: group.drop(columns="month").reset_index(drop=True)
         for month, group in rows.groupby("month", sort=True)
     }
+
+
+def demo_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """Month → that month's rows with English column ids, before any file-format quirks."""
+    return _month_frames(seed, load_scheme(DEFAULT_SCHEME))
 
 
 # ------------------------------------------------------------------ files
@@ -292,7 +304,8 @@ def _as_saved(frame: pd.DataFrame, month: str, scheme: Scheme) -> pd.DataFrame:
     if month in PERIOD_COLUMN:
         saved.insert(0, "period", month)
     if month in CHINESE_HEADERS:
-        saved = saved.rename(columns={**PERSON_HEADERS_ZH, **{k.id: k.name_zh for k in scheme.kpis}})
+        kpi_headers = {k.id: k.name_zh for k in scheme.kpis}
+        saved = saved.rename(columns={**PERSON_HEADERS_ZH, **kpi_headers})
     return saved
 
 
@@ -300,9 +313,9 @@ def generate_demo(folder: Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[P
     """Write the twelve monthly CSVs into folder; returns their paths in month order."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    scheme = load_scheme()
+    scheme = load_scheme(DEFAULT_SCHEME)
     written = []
-    for month, frame in demo_frames(seed).items():
+    for month, frame in _month_frames(seed, scheme).items():
         path = folder / file_name(month)
         _as_saved(frame, month, scheme).to_csv(
             path, index=False, encoding=file_encoding(month), lineterminator="\r\n"

@@ -351,7 +351,7 @@ def _numbers(raw: pd.Series, rows: pd.Series, header: str, kpi: Kpi, problems: P
                           f"a percent sign in a column measured in {kpi.unit}")
     low, high = kpi.valid_range
     below, above = numbers < low, numbers > high
-    if kpi.unit == "%":
+    if kpi.unit == "%" and high == 100:
         above_text = "a percent above 100"
     elif kpi.method == "rating":
         above_text = f"above the rating scale {low:g}–{high:g}"

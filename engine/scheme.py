@@ -70,10 +70,21 @@ class Kpi:
     allow_negative: bool = False
     scale_min: float = 0.0
     scale_max: float = 0.0
+    valid_min: float | None = None
+    valid_max: float | None = None
 
     @property
     def valid_range(self) -> tuple[float, float]:
         """The values a file may hold for this KPI; anything outside is an import error."""
+        if self.valid_min is not None or self.valid_max is not None:
+            low, high = self._unit_range()
+            return (
+                low if self.valid_min is None else self.valid_min,
+                high if self.valid_max is None else self.valid_max,
+            )
+        return self._unit_range()
+
+    def _unit_range(self) -> tuple[float, float]:
         if self.method == "rating":
             return self.scale_min, self.scale_max
         if self.unit == "%":
@@ -311,6 +322,8 @@ def _kpi(raw: dict, problems: list[str]) -> Kpi:
         method=method,
         aliases=tuple(str(a) for a in raw.get("aliases", [])),
         missing=raw.get("missing"),
+        valid_min=None if raw.get("valid_min") is None else _number(raw, "valid_min", where, problems),
+        valid_max=None if raw.get("valid_max") is None else _number(raw, "valid_max", where, problems),
         **params,
     )
 

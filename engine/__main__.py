@@ -1,0 +1,7 @@
+"""Run the command line: python -m engine COMMAND."""
+
+import sys
+
+from engine.cli import main
+
+sys.exit(main())

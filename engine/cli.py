@@ -1,0 +1,182 @@
+"""The command line: import monthly files, score a period, check schemes, manage imports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from engine import paths
+from engine.export import csv_bytes, write_table
+from engine.importer import parse_file
+from engine.periods import parse_period, score_period
+from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.store import ImportRefused, Store, StoreBusy, StoreError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
+LEADING_COLUMNS = [
+    "employee_id", "name", "department", "team", "role", "period", "total", "grade", "rank",
+    "dept_rank", "team_rank", "bonus", "months", "missing_count",
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SchemeError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except StoreBusy as exc:
+        print(f"busy: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        sub.add_argument("--db", help=f"store file (default ${paths.DB_ENV} or {paths.DEFAULT_DB})")
+        sub.add_argument("--scheme", help=f"scheme file (default ${paths.SCHEME_ENV} or aftersales)")
+        return sub
+
+    imp = command("import", run_import, "import monthly CSV files, all-or-nothing per file")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--period", help="the month of the files (YYYY-MM) if not in a column or name")
+    imp.add_argument("--replace", action="store_true", help="replace a month that holds other data")
+
+    score = command("score", run_score, "write the scored table of a period")
+    score.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
+    score.add_argument("--out", type=Path, help="CSV or .xlsx file (default: CSV to the screen)")
+
+    command("schemes", run_schemes, "list the schemes in data/schemes and check each")
+    command("history", run_history, "list every import with its status")
+    restore = command("restore", run_restore, "make a replaced or deleted import current again")
+    restore.add_argument("import_id", type=int)
+    delete = command("delete", run_delete, "take an import out of use (it stays restorable)")
+    delete.add_argument("import_id", type=int)
+    command("demo", run_demo, "import the bundled demo months into the store if it is empty")
+    return parser
+
+
+def run_import(args: argparse.Namespace) -> int:
+    scheme = load_scheme(args.scheme)
+    store = Store(args.db)
+    code = EXIT_OK
+    for file in args.files:
+        if not file.is_file():
+            print(f"{file}: no such file", file=sys.stderr)
+            code = EXIT_INVALID
+            continue
+        parsed = parse_file(file, scheme, period=args.period)
+        if not parsed.ok:
+            print(f"{file.name}: {len(parsed.problems)} problem(s), nothing stored", file=sys.stderr)
+            for p in parsed.problems.itertuples():
+                row = "" if pd.isna(p.row) else f"row {p.row}, "
+                column = f"column {p.column}, " if p.column else ""
+                value = f"value '{p.value}': " if p.value else ""
+                print(f"  {p.file}: {row}{column}{value}{p.problem}", file=sys.stderr)
+            code = EXIT_INVALID
+            continue
+        try:
+            print(store.import_file(parsed, replace=args.replace).message)
+        except ImportRefused as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            code = EXIT_INVALID
+    return code
+
+
+def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
+    """The scored table of a period with the agreed columns first."""
+    chosen = parse_period(period)
+    table = score_period(store.facts(list(chosen.months)), scheme, chosen)
+    rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
+    values = [c for c in scheme.kpi_ids if c in table]
+    return table[[*LEADING_COLUMNS, *rest, *values]]
+
+
+def run_score(args: argparse.Namespace) -> int:
+    try:
+        parse_period(args.period)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    table = scored(Store(args.db), load_scheme(args.scheme), args.period)
+    if table.empty:
+        print(f"no data for {args.period}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.out:
+        write_table(table, args.out)
+        print(f"{args.out}: {len(table)} rows for {args.period}")
+    else:
+        sys.stdout.write(csv_bytes(table).decode("utf-8-sig"))
+    return EXIT_OK
+
+
+def run_schemes(args: argparse.Namespace) -> int:
+    code = EXIT_OK
+    for file, loaded in list_schemes():
+        if isinstance(loaded, SchemeError):
+            print(f"INVALID {file.name}")
+            for problem in loaded.problems:
+                print(f"    - {problem}")
+            code = EXIT_INVALID
+        else:
+            roles = ", ".join(r.name for r in loaded.roles) or "one plan for every role"
+            print(f"ok      {file.name}: {loaded.name_zh} / {loaded.name_en} v{loaded.version}; "
+                  f"{len(loaded.categories)} categories, {len(loaded.kpis)} KPIs, "
+                  f"grades {'/'.join(loaded.grade_names)}, money {loaded.money.mode}; roles: {roles}")
+    return code
+
+
+def run_history(args: argparse.Namespace) -> int:
+    log = Store(args.db).imports()
+    if log.empty:
+        print("no imports yet")
+        return EXIT_OK
+    for r in log.itertuples():
+        print(f"{r.import_id:>5}  {r.period}  {r.status:<8}  {r.row_count:>7} rows  "
+              f"{r.imported_at:%Y-%m-%d %H:%M}  {r.file_name}")
+    return EXIT_OK
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    print(Store(args.db).restore(args.import_id))
+    return EXIT_OK
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    print(Store(args.db).delete(args.import_id))
+    return EXIT_OK
+
+
+def import_demo(store: Store, scheme: Scheme) -> list[str]:
+    """Import the bundled demo months into an empty store; returns one message per file."""
+    from engine.demo import generate_demo
+
+    files = sorted(paths.SAMPLE_DIR.glob("*.csv")) or generate_demo()
+    messages = []
+    for file in files:
+        parsed = parse_file(file, scheme)
+        if not parsed.ok:
+            raise StoreError(f"demo file {file.name} does not pass the checks:\n{parsed.problems}")
+        messages.append(store.import_file(parsed).message)
+    return messages
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    store = Store(args.db)
+    if not store.is_empty():
+        print(f"{store.path} already holds data; nothing imported")
+        return EXIT_OK
+    for message in import_demo(store, load_scheme(args.scheme)):
+        print(message)
+    return EXIT_OK

@@ -1,0 +1,102 @@
+"""Assessment periods (month, quarter, half-year, year) and the aggregation of monthly results."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from engine.scheme import Scheme
+from engine.scoring import finish, round_half_away, score_table
+
+PERIOD_PATTERNS = {
+    "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
+    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
+    "half": re.compile(r"^(\d{4})-H([12])$"),
+    "year": re.compile(r"^(\d{4})$"),
+}
+MONTHS_PER_UNIT = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+ROSTER_LAST = ["name", "department", "team", "role", "region", "hire_date"]
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    label: str
+    months: tuple[str, ...]
+
+
+def parse_period(text: str) -> Period:
+    """'2026-10' (month), '2026-Q3' (quarter), '2026-H1' (half-year) or '2026' (year)."""
+    label = str(text).strip().upper()
+    for kind, pattern in PERIOD_PATTERNS.items():
+        found = pattern.match(label)
+        if found:
+            year, unit = int(found.group(1)), int(found.group(2)) if kind != "year" else 1
+            size = MONTHS_PER_UNIT[kind]
+            first = (unit - 1) * size + 1 if kind != "month" else unit
+            months = tuple(f"{year}-{m:02d}" for m in range(first, first + size))
+            return Period(kind, label, months)
+    raise ValueError(f"'{text}' is not a period: use 2026-10, 2026-Q3, 2026-H1 or 2026")
+
+
+def label_of(months: pd.Series, kind: str) -> pd.Series:
+    """The period label each month ('2026-08') falls in for the given kind of period."""
+    year = months.str.slice(0, 4)
+    month = months.str.slice(5, 7).astype(int)
+    if kind == "month":
+        return months
+    if kind == "quarter":
+        return year + "-Q" + ((month - 1) // 3 + 1).astype(str)
+    if kind == "half":
+        return year + "-H" + ((month - 1) // 6 + 1).astype(str)
+    return year
+
+
+def available(months: list[str]) -> dict[str, list[str]]:
+    """Every period of each kind that has at least one month of data, newest first."""
+    series = pd.Series(sorted(set(months)), dtype=str)
+    return {
+        kind: sorted(label_of(series, kind).unique().tolist(), reverse=True)
+        for kind in PERIOD_PATTERNS
+    }
+
+
+def previous(period: Period) -> Period:
+    """The period of the same kind just before this one (2026-Q1 → 2025-Q4)."""
+    first = pd.Period(period.months[0], freq="M") - MONTHS_PER_UNIT[period.kind]
+    month = first.strftime("%Y-%m")
+    return parse_period(label_of(pd.Series([month]), period.kind).iloc[0])
+
+
+def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataFrame:
+    """Scores over a period: each employee's mean monthly total (months counted), then graded
+    and ranked on that mean; money is the sum of the monthly amounts."""
+    rows = monthly[monthly["period"].isin(period.months)]
+    if period.kind == "month":
+        return rows.assign(months=1).reset_index(drop=True)
+    rows = rows.sort_values(["employee_id", "period"])
+    means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids
+    grouped = rows.groupby("employee_id", sort=True)
+    table = pd.concat(
+        [
+            grouped[[c for c in ROSTER_LAST if c in rows]].last(),
+            grouped[[c for c in means if c in rows]].mean(),
+            grouped["total"].mean().rename("total"),
+            grouped["bonus"].sum(min_count=1).rename("bonus"),
+            grouped["missing_count"].sum().rename("missing_count"),
+            grouped["period"].count().rename("months"),
+        ],
+        axis=1,
+    ).reset_index()
+    table["total"] = round_half_away(table["total"])
+    table.insert(0, "period", period.label)
+    return finish(table.drop(columns=["grade", "grade_en"], errors="ignore"), scheme)
+
+
+def score_period(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> pd.DataFrame:
+    """Score the months of a period from stored facts and aggregate them to the period."""
+    chosen = parse_period(period) if isinstance(period, str) else period
+    monthly = score_table(facts[facts["period"].isin(chosen.months)], scheme)
+    return aggregate(monthly, chosen, scheme)
