@@ -1,0 +1,74 @@
+"""Shared fixtures: the default scheme, small hand-built schemes and fact tables."""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+
+import pandas as pd
+import pytest
+
+from engine import paths
+from engine.scheme import Scheme, load_scheme, parse_scheme
+
+
+@pytest.fixture(scope="session")
+def scheme() -> Scheme:
+    """The shipped after-sales scheme."""
+    return load_scheme(paths.DEFAULT_SCHEME)
+
+
+@pytest.fixture(scope="session")
+def scheme_data() -> dict:
+    """The shipped after-sales scheme as parsed TOML, to copy and edit in tests."""
+    return tomllib.loads(paths.DEFAULT_SCHEME.read_text(encoding="utf-8"))
+
+
+def edited(data: dict, **changes) -> dict:
+    """A deep copy of scheme data with top-level keys replaced."""
+    out = copy.deepcopy(data)
+    out.update(changes)
+    return out
+
+
+SMALL_SCHEME = {
+    "id": "small",
+    "categories": [
+        {"id": "q", "name_zh": "工作质量", "name_en": "Quality", "weight": 60},
+        {"id": "a", "name_zh": "服务态度", "name_en": "Attitude", "weight": 40},
+    ],
+    "kpis": [
+        {"id": "days", "category": "q", "weight": 50, "unit": "days", "direction": "lower",
+         "method": "bands", "max_points": 5,
+         "bands": [{"upto": 2, "points": 5}, {"upto": 4, "points": 4}, {"upto": 6, "points": 3},
+                   {"upto": 8, "points": 2}, {"upto": math.inf, "points": 1}]},
+        {"id": "complaints", "category": "q", "weight": 50, "unit": "count", "direction": "lower",
+         "method": "deduction", "per_incident": 20},
+        {"id": "csat", "category": "a", "weight": 100, "unit": "%", "direction": "higher",
+         "method": "tiers",
+         "tiers": [{"threshold": 90, "score": 100}, {"threshold": 80, "score": 85},
+                   {"threshold": 70, "score": 70}, {"score": 0}]},
+    ],
+    "grades": {"preset": "five"},
+    "money": {"mode": "grade_amount",
+              "amounts": {"优秀": 1000, "良好": 500, "合格": 0, "及格": 0, "不合格": -500}},
+}
+
+
+@pytest.fixture
+def small_scheme() -> Scheme:
+    """Quality 60% (days bands 50, complaints −20 each 50), attitude 40% (CSAT tiers)."""
+    return parse_scheme(copy.deepcopy(SMALL_SCHEME), source="small")
+
+
+def facts(rows: list[dict], period: str = "2026-10") -> pd.DataFrame:
+    """A facts table from hand-written rows, with roster defaults filled in."""
+    frame = pd.DataFrame(rows)
+    defaults = {"period": period, "name": "n", "department": "D", "team": "T", "role": "服务工程师"}
+    for column, value in defaults.items():
+        if column not in frame:
+            frame[column] = value
+    if "employee_id" not in frame:
+        frame["employee_id"] = [f"E{i:03d}" for i in range(len(frame))]
+    return frame
