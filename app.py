@@ -39,8 +39,13 @@ last.metric(f"{bottom}占比 · Share {bottom}", f"{(graded['grade'] == bottom).
 counts = graded["grade"].value_counts().reindex(scheme.grade_names, fill_value=0).reset_index()
 counts.columns = ["grade", "count"]
 st.plotly_chart(
-    px.bar(counts, x="grade", y="count", text="count",
-           labels={"grade": "等级 · Grade", "count": "人数 · People"}),
+    px.bar(
+        counts,
+        x="grade",
+        y="count",
+        text="count",
+        labels={"grade": "等级 · Grade", "count": "人数 · People"},
+    ),
     width="stretch",
 )
 

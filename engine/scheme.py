@@ -7,6 +7,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from engine import paths
@@ -19,8 +20,20 @@ UNITS = ("days", "%", "min", "hours", "count", "points", "rating", "yuan")
 WEIGHT_TOLERANCE = 1e-6
 KPI_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 RESERVED_IDS = {
-    "period", "employee_id", "name", "department", "team", "role", "region", "hire_date",
-    "import_id", "source_row", "total", "grade", "bonus", "rank",
+    "period",
+    "employee_id",
+    "name",
+    "department",
+    "team",
+    "role",
+    "region",
+    "hire_date",
+    "import_id",
+    "source_row",
+    "total",
+    "grade",
+    "bonus",
+    "rank",
 }
 
 
@@ -286,7 +299,10 @@ def _kpi(raw: dict, problems: list[str]) -> Kpi:
     params: dict = {}
     if method == "bands":
         params["bands"] = tuple(
-            Band(upto=_number(b, "upto", where, problems), points=_number(b, "points", where, problems))
+            Band(
+                upto=_number(b, "upto", where, problems),
+                points=_number(b, "points", where, problems),
+            )
             for b in raw.get("bands", [])
         )
         top = max((b.points for b in params["bands"]), default=0.0)
@@ -294,7 +310,9 @@ def _kpi(raw: dict, problems: list[str]) -> Kpi:
     elif method == "tiers":
         params["tiers"] = tuple(
             Tier(
-                threshold=None if t.get("threshold") is None else _number(t, "threshold", where, problems),
+                threshold=None
+                if t.get("threshold") is None
+                else _number(t, "threshold", where, problems),
                 score=_number(t, "score", where, problems),
                 label=str(t.get("label", "")),
             )
@@ -322,8 +340,12 @@ def _kpi(raw: dict, problems: list[str]) -> Kpi:
         method=method,
         aliases=tuple(str(a) for a in raw.get("aliases", [])),
         missing=raw.get("missing"),
-        valid_min=None if raw.get("valid_min") is None else _number(raw, "valid_min", where, problems),
-        valid_max=None if raw.get("valid_max") is None else _number(raw, "valid_max", where, problems),
+        valid_min=None
+        if raw.get("valid_min") is None
+        else _number(raw, "valid_min", where, problems),
+        valid_max=None
+        if raw.get("valid_max") is None
+        else _number(raw, "valid_max", where, problems),
         **params,
     )
 
@@ -436,7 +458,9 @@ def _validate_kpi(kpi: Kpi, scheme: Scheme) -> list[str]:
     if kpi.unit not in UNITS:
         problems.append(f"{where}: unit '{kpi.unit}' is unknown; use one of {UNITS}")
     if kpi.missing is not None and kpi.missing not in MISSING_POLICIES:
-        problems.append(f"{where}: missing = '{kpi.missing}' is unknown; use one of {MISSING_POLICIES}")
+        problems.append(
+            f"{where}: missing = '{kpi.missing}' is unknown; use one of {MISSING_POLICIES}"
+        )
     checks = {
         "bands": _validate_bands,
         "tiers": _validate_tiers,
@@ -454,20 +478,24 @@ def _validate_bands(kpi: Kpi) -> list[str]:
         return ["bands are empty"]
     problems = []
     uppers = [b.upto for b in kpi.bands]
-    if any(b <= a for a, b in zip(uppers, uppers[1:])):
+    if any(b <= a for a, b in pairwise(uppers)):
         problems.append(f"bands overlap or are not in ascending order of 'upto': {uppers}")
     if uppers[-1] != math.inf:
-        problems.append(f"the last band must run to inf so every value has a band (ends at {uppers[-1]})")
+        problems.append(
+            f"the last band must run to inf so every value has a band (ends at {uppers[-1]})"
+        )
     points = [b.points for b in kpi.bands]
     worse_never_better = (
-        all(b <= a for a, b in zip(points, points[1:]))
+        all(b <= a for a, b in pairwise(points))
         if kpi.direction == "lower"
-        else all(b >= a for a, b in zip(points, points[1:]))
+        else all(b >= a for a, b in pairwise(points))
     )
     if not worse_never_better:
         problems.append(f"band points {points} reward a worse value ({kpi.direction} is better)")
     if kpi.max_points <= 0 or max(points) > kpi.max_points:
-        problems.append(f"max_points {kpi.max_points} must be positive and at least every band's points")
+        problems.append(
+            f"max_points {kpi.max_points} must be positive and at least every band's points"
+        )
     return problems
 
 
@@ -479,18 +507,20 @@ def _validate_tiers(kpi: Kpi) -> list[str]:
     if None in thresholds:
         problems.append("only the last tier may leave out its threshold")
     if kpi.tiers[-1].threshold is not None:
-        problems.append("the last tier must have no threshold: it takes every value the others do not")
+        problems.append(
+            "the last tier must have no threshold: it takes every value the others do not"
+        )
     given = [t for t in thresholds if t is not None]
     ordered = (
-        all(b > a for a, b in zip(given, given[1:]))
+        all(b > a for a, b in pairwise(given))
         if kpi.direction == "lower"
-        else all(b < a for a, b in zip(given, given[1:]))
+        else all(b < a for a, b in pairwise(given))
     )
     if not ordered:
         word = "ascending" if kpi.direction == "lower" else "descending"
         problems.append(f"tier thresholds {given} must be strictly {word}, best tier first")
     scores = [t.score for t in kpi.tiers]
-    if any(b > a for a, b in zip(scores, scores[1:])):
+    if any(b > a for a, b in pairwise(scores)):
         problems.append(f"tier scores {scores} must not rise from the best tier to the worst")
     return problems
 
@@ -528,13 +558,17 @@ def _validate_plan(plan: RolePlan, scheme: Scheme) -> list[str]:
     problems = []
     unknown_cats = set(plan.category_weights) - set(scheme.category_ids)
     unknown_kpis = set(plan.kpi_weights) - set(scheme.kpi_ids)
-    problems += [f"{who}weights name category '{c}', which does not exist" for c in sorted(unknown_cats)]
+    problems += [
+        f"{who}weights name category '{c}', which does not exist" for c in sorted(unknown_cats)
+    ]
     problems += [f"{who}weights name KPI '{k}', which does not exist" for k in sorted(unknown_kpis)]
     if any(w < 0 for w in [*plan.category_weights.values(), *plan.kpi_weights.values()]):
         problems.append(f"{who}weights must not be negative")
     cat_total = sum(plan.category_weights.values())
     if abs(cat_total - 100) > WEIGHT_TOLERANCE:
-        detail = " + ".join(f"{_cat_name(scheme, c)} {w:g}%" for c, w in plan.category_weights.items())
+        detail = " + ".join(
+            f"{_cat_name(scheme, c)} {w:g}%" for c, w in plan.category_weights.items()
+        )
         problems.append(f"{who}category weights add up to {cat_total:g}%, not 100% ({detail})")
     for cat in scheme.categories:
         if plan.category_weights.get(cat.id, 0) == 0:
@@ -562,7 +596,7 @@ def _validate_grades(scheme: Scheme) -> list[str]:
     if scheme.grades[-1].min is not None:
         problems.append("the last grade must have no minimum: it takes every lower total")
     given = [m for m in mins if m is not None]
-    if any(b >= a for a, b in zip(given, given[1:])):
+    if any(b >= a for a, b in pairwise(given)):
         problems.append(f"grade cutoffs {given} must go down from the best grade to the worst")
     problems += [f"grade '{d}' is named twice" for d in _duplicates(scheme.grade_names)]
     return problems
@@ -580,7 +614,9 @@ def _validate_money(scheme: Scheme) -> list[str]:
         if missing:
             problems.append(f"money ({money.mode}) gives no value for grade(s) {missing}")
         if extra:
-            problems.append(f"money ({money.mode}) names grade(s) {extra} that the scheme does not have")
+            problems.append(
+                f"money ({money.mode}) names grade(s) {extra} that the scheme does not have"
+            )
     if money.mode != "grade_amount" and money.base <= 0:
         problems.append(f"money mode {money.mode} needs a positive 'base' (found {money.base:g})")
     return problems
@@ -588,5 +624,7 @@ def _validate_money(scheme: Scheme) -> list[str]:
 
 def normalize_header(text: str) -> str:
     """A column name reduced for matching: no BOM, spaces, case or full-width brackets."""
-    table = str.maketrans({"（": "(", "）": ")", "\ufeff": None, " ": None, "\u3000": None, "_": None, "-": None})
+    table = str.maketrans(
+        {"（": "(", "）": ")", "\ufeff": None, " ": None, "\u3000": None, "_": None, "-": None}
+    )
     return str(text).strip().translate(table).lower()

@@ -103,7 +103,7 @@ def plan_index(roles: pd.Series, scheme: Scheme) -> np.ndarray:
 
 
 def _weight_matrices(scheme: Scheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """KPI weights (plans × KPIs), category weights (plans × categories), membership (KPIs × cats)."""
+    """KPI weights (plans × KPIs), category weights (plans × cats), membership (KPIs × cats)."""
     plans: tuple[RolePlan, ...] = scheme.plans
     kpi_w = np.array([[p.kpi_weights.get(k, 0.0) for k in scheme.kpi_ids] for p in plans])
     cat_w = np.array([[p.category_weights.get(c, 0.0) for c in scheme.category_ids] for p in plans])
@@ -133,7 +133,9 @@ def category_scores(
     with np.errstate(invalid="ignore", divide="ignore"):
         cats = np.where(denominator > 0, numerator / denominator, np.nan)
     missing_count = ((weights > 0) & missing).sum(axis=1)
-    frame = pd.DataFrame(cats, columns=[f"cat_{c}" for c in scheme.category_ids], index=scores.index)
+    frame = pd.DataFrame(
+        cats, columns=[f"cat_{c}" for c in scheme.category_ids], index=scores.index
+    )
     return frame, missing_count
 
 
@@ -144,7 +146,9 @@ def total_score(cats: pd.DataFrame, plans: np.ndarray, scheme: Scheme) -> np.nda
     weights = cat_w[plans] * ~np.isnan(matrix)
     weight_sum = weights.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(weight_sum > 0, (weights * np.nan_to_num(matrix)).sum(axis=1) / weight_sum, np.nan)
+        raw = np.where(
+            weight_sum > 0, (weights * np.nan_to_num(matrix)).sum(axis=1) / weight_sum, np.nan
+        )
     return round_half_away(raw)
 
 
@@ -162,7 +166,7 @@ def grade(totals: np.ndarray | pd.Series, scheme: Scheme, language: str = "zh") 
 
 
 def rank_key(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
-    """What ranks are ordered by: the total, then the tie-break KPI's score if the scheme names one."""
+    """What ranks order by: the total, then the tie-break KPI's score if the scheme names one."""
     key = frame["total"].astype(float)
     if scheme.tie_break:
         tie = frame[f"score_{scheme.tie_break}"].fillna(-1.0).clip(-1.0, 999.0)
@@ -171,7 +175,7 @@ def rank_key(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
 
 
 def ranks(frame: pd.DataFrame, scheme: Scheme, period_column: str = "period") -> pd.DataFrame:
-    """Company, department and team ranks per period; equal totals share the best rank (1, 2, 2, 4)."""
+    """Company, department and team ranks per period; ties share the best rank (1, 2, 2, 4)."""
     key = rank_key(frame, scheme)
     out = {}
     for column, scope in RANK_SCOPES.items():

@@ -7,7 +7,14 @@ import copy
 import pytest
 
 from engine import paths
-from engine.scheme import METHODS, SchemeError, list_schemes, load_grade_presets, parse_scheme
+from engine.scheme import (
+    METHODS,
+    SchemeError,
+    list_schemes,
+    load_grade_presets,
+    load_scheme,
+    parse_scheme,
+)
 from tests.conftest import SMALL_SCHEME
 
 
@@ -25,11 +32,17 @@ def small(**changes) -> dict:
 
 def test_default_scheme_matches_the_rulebook(scheme):
     assert [(c.name_zh, c.weight) for c in scheme.categories] == [
-        ("工作质量", 50), ("业务水平", 30), ("服务态度", 20)
+        ("工作质量", 50),
+        ("业务水平", 30),
+        ("服务态度", 20),
     ]
     assert {k.method for k in scheme.kpis} == set(METHODS)
     assert [(g.name, g.min) for g in scheme.grades] == [
-        ("优秀", 90), ("良好", 80), ("合格", 70), ("及格", 60), ("不合格", None)
+        ("优秀", 90),
+        ("良好", 80),
+        ("合格", 70),
+        ("及格", 60),
+        ("不合格", None),
     ]
     assert scheme.money.amounts == {"优秀": 1000, "良好": 500, "合格": 0, "及格": 0, "不合格": -500}
     for kpi in scheme.kpis:
@@ -40,7 +53,11 @@ def test_default_scheme_matches_the_rulebook(scheme):
 def test_fault_days_bands_are_seed_000_section_4_2(scheme):
     bands = scheme.kpi("fault_days").bands
     assert [(b.upto, b.points) for b in bands] == [
-        (2, 5), (4, 4), (6, 3), (8, 2), (float("inf"), 1)
+        (2, 5),
+        (4, 4),
+        (6, 3),
+        (8, 2),
+        (float("inf"), 1),
     ]
 
 
@@ -53,29 +70,44 @@ def test_roles_override_weights_and_default_applies_to_others(scheme):
 
 def test_seed_003_weights_adding_to_90_are_refused():
     kpis = [
-        {"id": f"k{i}", "category": "all", "weight": w, "unit": "%", "direction": "higher",
-         "method": "linear", "floor": 0, "target": 100}
+        {
+            "id": f"k{i}",
+            "category": "all",
+            "weight": w,
+            "unit": "%",
+            "direction": "higher",
+            "method": "linear",
+            "floor": 0,
+            "target": 100,
+        }
         for i, w in enumerate([30, 20, 15, 10, 10, 5])
     ]
-    data = small(categories=[{"id": "all", "name_zh": "客服", "name_en": "Service", "weight": 100}],
-                 kpis=kpis)
+    data = small(
+        categories=[{"id": "all", "name_zh": "客服", "name_en": "Service", "weight": 100}],
+        kpis=kpis,
+    )
     assert problems_of(data) == ["客服 (Service) KPI weights add up to 90%, not 100%"]
 
 
 def test_weights_are_normalised_only_when_the_scheme_says_so():
-    data = small(categories=[{"id": "q", "weight": 45}, {"id": "a", "weight": 45}],
-                 normalize_weights=True)
+    data = small(
+        categories=[{"id": "q", "weight": 45}, {"id": "a", "weight": 45}], normalize_weights=True
+    )
     loaded = parse_scheme(data)
     assert loaded.default_plan.category_weights == {"q": 50, "a": 50}
-    assert "category weights add up to 90%, not 100%" in problems_of(
-        small(categories=[{"id": "q", "weight": 45}, {"id": "a", "weight": 45}])
-    )[0]
+    assert (
+        "category weights add up to 90%, not 100%"
+        in problems_of(small(categories=[{"id": "q", "weight": 45}, {"id": "a", "weight": 45}]))[0]
+    )
 
 
 def test_overlapping_and_unsorted_bands_are_refused():
     data = small()
-    data["kpis"][0]["bands"] = [{"upto": 4, "points": 5}, {"upto": 2, "points": 4},
-                                {"upto": float("inf"), "points": 1}]
+    data["kpis"][0]["bands"] = [
+        {"upto": 4, "points": 5},
+        {"upto": 2, "points": 4},
+        {"upto": float("inf"), "points": 1},
+    ]
     found = problems_of(data)
     assert len(found) == 1 and "bands overlap or are not in ascending order" in found[0]
 
@@ -88,9 +120,13 @@ def test_bands_that_reward_a_worse_value_are_refused():
 
 def test_grade_cutoffs_must_descend():
     levels = [{"name": "优秀", "min": 80}, {"name": "良好", "min": 90}, {"name": "不合格"}]
-    data = small(grades={"levels": levels},
-                 money={"mode": "grade_amount", "amounts": {"优秀": 1, "良好": 0, "不合格": 0}})
-    assert problems_of(data) == ["grade cutoffs [80.0, 90.0] must go down from the best grade to the worst"]
+    data = small(
+        grades={"levels": levels},
+        money={"mode": "grade_amount", "amounts": {"优秀": 1, "良好": 0, "不合格": 0}},
+    )
+    assert problems_of(data) == [
+        "grade cutoffs [80.0, 90.0] must go down from the best grade to the worst"
+    ]
 
 
 def test_kpi_in_no_category_and_unknown_method_are_both_reported():
@@ -114,8 +150,11 @@ def test_role_naming_an_unknown_kpi_is_refused():
 
 def test_tiers_out_of_order_are_refused():
     data = small()
-    data["kpis"][2]["tiers"] = [{"threshold": 80, "score": 85}, {"threshold": 90, "score": 100},
-                                {"score": 0}]
+    data["kpis"][2]["tiers"] = [
+        {"threshold": 80, "score": 85},
+        {"threshold": 90, "score": 100},
+        {"score": 0},
+    ]
     assert any("must be strictly descending" in p for p in problems_of(data))
 
 
@@ -123,7 +162,11 @@ def test_grade_presets_ship_five_four_and_a_to_e():
     presets = load_grade_presets()
     assert [g.min for g in presets["four"]] == [90, 80, 70, None]
     assert [(g.name, g.min) for g in presets["a_to_e"]] == [
-        ("A", 95), ("B", 85), ("C", 75), ("D", 60), ("E", None)
+        ("A", 95),
+        ("B", 85),
+        ("C", 75),
+        ("D", 60),
+        ("E", None),
     ]
 
 
@@ -136,7 +179,5 @@ def test_every_shipped_scheme_is_valid():
 def test_unreadable_toml_names_the_file(tmp_path):
     bad = tmp_path / "broken.toml"
     bad.write_text("id = [", encoding="utf-8")
-    with pytest.raises(SchemeError, match="broken.toml"):
-        from engine.scheme import load_scheme
-
+    with pytest.raises(SchemeError, match=r"broken\.toml"):
         load_scheme(bad)

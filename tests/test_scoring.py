@@ -25,8 +25,18 @@ def by_id(table: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     ("days", "points"),
-    [(0, 5), (1.99, 5), (2.0, 5), (2.01, 4), (4.0, 4), (4.5, 3), (6.0, 3), (8.0, 2), (8.01, 1),
-     (30, 1)],
+    [
+        (0, 5),
+        (1.99, 5),
+        (2.0, 5),
+        (2.01, 4),
+        (4.0, 4),
+        (4.5, 3),
+        (6.0, 3),
+        (8.0, 2),
+        (8.01, 1),
+        (30, 1),
+    ],
 )
 def test_fault_days_bands_hold_their_upper_edge(scheme, days, points):
     score = bands_score(np.array([days], dtype=float), scheme.kpi("fault_days"))
@@ -34,8 +44,8 @@ def test_fault_days_bands_hold_their_upper_edge(scheme, days, points):
 
 
 @pytest.mark.parametrize(
-    ("satisfaction", "expected"), [(100, 100), (90, 100), (89.99, 85), (80, 85), (79.9, 70),
-                                   (70, 70), (69.99, 0), (0, 0)]
+    ("satisfaction", "expected"),
+    [(100, 100), (90, 100), (89.99, 85), (80, 85), (79.9, 70), (70, 70), (69.99, 0), (0, 0)],
 )
 def test_satisfaction_tiers_are_inclusive_on_the_good_side(scheme, satisfaction, expected):
     assert tiers_score(np.array([satisfaction], float), scheme.kpi("satisfaction"))[0] == expected
@@ -50,10 +60,18 @@ def test_response_time_tiers_exactly_5_minutes_is_best(scheme, minutes, expected
 
 def test_every_method_on_the_default_scheme(scheme):
     row = {
-        "fault_days": 3, "first_contact_resolution": 70, "rework_rate": 0.5,
-        "upheld_complaints": 2, "on_time_rate": 85, "order_achievement": 130,
-        "response_minutes": 12, "skill_rating": 4, "late_responses": 7, "satisfaction": 92.5,
-        "complaint_rate": 3, "manager_rating": 88,
+        "fault_days": 3,
+        "first_contact_resolution": 70,
+        "rework_rate": 0.5,
+        "upheld_complaints": 2,
+        "on_time_rate": 85,
+        "order_achievement": 130,
+        "response_minutes": 12,
+        "skill_rating": 4,
+        "late_responses": 7,
+        "satisfaction": 92.5,
+        "complaint_rate": 3,
+        "manager_rating": 88,
     }
     out = score_table(facts([row]), scheme).iloc[0]
     assert out["score_fault_days"] == 80  # 2–4 days: 4 of 5 points
@@ -87,8 +105,17 @@ def test_weighted_total_grade_and_money_by_hand(small_scheme):
 
 @pytest.mark.parametrize(
     ("raw", "rounded"),
-    [(89.995, 90.0), (89.994999, 89.99), (0.125, 0.13), (-0.125, -0.13), (2.675, 2.68),
-     (1.005, 1.01), (59.995, 60.0), (100.0, 100.0), (0.0, 0.0)],
+    [
+        (89.995, 90.0),
+        (89.994999, 89.99),
+        (0.125, 0.13),
+        (-0.125, -0.13),
+        (2.675, 2.68),
+        (1.005, 1.01),
+        (59.995, 60.0),
+        (100.0, 100.0),
+        (0.0, 0.0),
+    ],
 )
 def test_round_half_away_from_zero(raw, rounded):
     assert round_half_away(np.array([raw]))[0] == rounded
@@ -97,8 +124,18 @@ def test_round_half_away_from_zero(raw, rounded):
 def test_a_total_of_89_995_is_90_00_and_excellent():
     data = copy.deepcopy(SMALL_SCHEME)
     data["categories"] = [{"id": "all", "weight": 100}]
-    data["kpis"] = [{"id": "rate", "category": "all", "weight": 100, "unit": "%",
-                     "direction": "higher", "method": "linear", "floor": 0, "target": 100}]
+    data["kpis"] = [
+        {
+            "id": "rate",
+            "category": "all",
+            "weight": 100,
+            "unit": "%",
+            "direction": "higher",
+            "method": "linear",
+            "floor": 0,
+            "target": 100,
+        }
+    ]
     one_kpi = parse_scheme(data)
     out = score_table(facts([{"rate": 89.995}, {"rate": 89.994}]), one_kpi)
     assert out["total"].tolist() == [90.0, 89.99]
@@ -109,7 +146,16 @@ def test_a_total_of_89_995_is_90_00_and_excellent():
 def test_grade_cutoffs_are_lower_inclusive(scheme):
     totals = np.array([100, 90, 89.99, 80, 79.99, 70, 69.99, 60, 59.99, 0])
     assert list(grade(totals, scheme)) == [
-        "优秀", "优秀", "良好", "良好", "合格", "合格", "及格", "及格", "不合格", "不合格"
+        "优秀",
+        "优秀",
+        "良好",
+        "良好",
+        "合格",
+        "合格",
+        "及格",
+        "及格",
+        "不合格",
+        "不合格",
     ]
 
 
@@ -125,11 +171,46 @@ def test_grade_presets(small_scheme, preset, expected):
 
 def test_ties_share_the_best_rank_in_company_department_and_team(small_scheme):
     rows = [
-        {"employee_id": "A", "department": "售后", "team": "一组", "days": 1, "complaints": 0, "csat": 95},
-        {"employee_id": "B", "department": "售后", "team": "一组", "days": 3, "complaints": 1, "csat": 85},
-        {"employee_id": "C", "department": "客服", "team": "二组", "days": 3, "complaints": 1, "csat": 85},
-        {"employee_id": "D", "department": "客服", "team": "二组", "days": 5, "complaints": 1, "csat": 85},
-        {"employee_id": "E", "department": "客服", "team": "三组", "days": 3, "complaints": 1, "csat": 85},
+        {
+            "employee_id": "A",
+            "department": "售后",
+            "team": "一组",
+            "days": 1,
+            "complaints": 0,
+            "csat": 95,
+        },
+        {
+            "employee_id": "B",
+            "department": "售后",
+            "team": "一组",
+            "days": 3,
+            "complaints": 1,
+            "csat": 85,
+        },
+        {
+            "employee_id": "C",
+            "department": "客服",
+            "team": "二组",
+            "days": 3,
+            "complaints": 1,
+            "csat": 85,
+        },
+        {
+            "employee_id": "D",
+            "department": "客服",
+            "team": "二组",
+            "days": 5,
+            "complaints": 1,
+            "csat": 85,
+        },
+        {
+            "employee_id": "E",
+            "department": "客服",
+            "team": "三组",
+            "days": 3,
+            "complaints": 1,
+            "csat": 85,
+        },
     ]
     out = by_id(score_table(facts(rows), small_scheme))
     assert out["total"].to_dict() == {"A": 100, "B": 82, "C": 82, "E": 82, "D": 76}
@@ -142,8 +223,10 @@ def test_tie_break_kpi_orders_equal_totals():
     data = copy.deepcopy(SMALL_SCHEME)
     data["tie_break"] = "csat"
     with_tie_break = parse_scheme(data)
-    rows = [{"employee_id": "A", "days": 3, "complaints": 1, "csat": 85},  # 48 + 34 = 82
-            {"employee_id": "B", "days": 6, "complaints": 1, "csat": 95}]  # 42 + 40 = 82
+    rows = [
+        {"employee_id": "A", "days": 3, "complaints": 1, "csat": 85},  # 48 + 34 = 82
+        {"employee_id": "B", "days": 6, "complaints": 1, "csat": 95},
+    ]  # 42 + 40 = 82
     out = by_id(score_table(facts(rows), with_tie_break))
     assert out["total"].tolist() == [82, 82]
     assert out["rank"].to_dict() == {"B": 1, "A": 2}
@@ -175,8 +258,12 @@ def test_a_whole_missing_category_drops_out(small_scheme):
 
 
 def test_a_row_with_no_values_has_no_total_grade_or_rank(small_scheme):
-    rows = facts([{"days": np.nan, "complaints": np.nan, "csat": np.nan},
-                  {"days": 1, "complaints": 0, "csat": 95}])
+    rows = facts(
+        [
+            {"days": np.nan, "complaints": np.nan, "csat": np.nan},
+            {"days": 1, "complaints": 0, "csat": 95},
+        ]
+    )
     out = score_table(rows, small_scheme)
     empty = out[out["total"].isna()].iloc[0]
     assert pd.isna(empty["grade"]) and pd.isna(empty["rank"]) and np.isnan(empty["bonus"])
@@ -189,15 +276,26 @@ def test_each_row_is_scored_by_its_roles_weights():
     data["roles"] = [{"name": "客服专员", "aliases": ["客服"], "categories": {"q": 20, "a": 80}}]
     with_roles = parse_scheme(data)
     row = {"days": 3, "complaints": 1, "csat": 85}  # quality 80, attitude 85
-    rows = facts([{**row, "role": "客服专员"}, {**row, "role": "客服"}, {**row, "role": "维修技师"},
-                  {**row, "role": None}])
+    rows = facts(
+        [
+            {**row, "role": "客服专员"},
+            {**row, "role": "客服"},
+            {**row, "role": "维修技师"},
+            {**row, "role": None},
+        ]
+    )
     # 客服专员 and its alias: 0.2 × 80 + 0.8 × 85 = 84; others the default 0.6 × 80 + 0.4 × 85 = 82
     assert score_table(rows, with_roles)["total"].tolist() == [84, 84, 82, 82]
 
 
 def test_role_with_kpi_weight_zero_ignores_that_kpi(scheme):
-    row = {"first_contact_resolution": 90, "upheld_complaints": 0, "on_time_rate": 90,
-           "fault_days": 20, "rework_rate": 50}
+    row = {
+        "first_contact_resolution": 90,
+        "upheld_complaints": 0,
+        "on_time_rate": 90,
+        "fault_days": 20,
+        "rework_rate": 50,
+    }
     service = score_table(facts([{**row, "role": "客服专员"}]), scheme).iloc[0]
     engineer = score_table(facts([{**row, "role": "服务工程师"}]), scheme).iloc[0]
     assert service["cat_quality"] == 100  # fault days and rework carry no weight for 客服专员
@@ -215,11 +313,16 @@ def test_performance_pay_is_base_times_score_to_the_cent():
 
 def test_grade_coefficient_times_base():
     data = copy.deepcopy(SMALL_SCHEME)
-    data["money"] = {"mode": "grade_coefficient", "base": 2000,
-                     "coefficients": {"优秀": 1.5, "良好": 1.2, "合格": 1.0, "及格": 0.8, "不合格": 0}}
+    data["money"] = {
+        "mode": "grade_coefficient",
+        "base": 2000,
+        "coefficients": {"优秀": 1.5, "良好": 1.2, "合格": 1.0, "及格": 0.8, "不合格": 0},
+    }
     coefficient = parse_scheme(data)
-    out = score_table(facts([{"days": 3, "complaints": 1, "csat": 85},
-                             {"days": 9, "complaints": 5, "csat": 0}]), coefficient)
+    out = score_table(
+        facts([{"days": 3, "complaints": 1, "csat": 85}, {"days": 9, "complaints": 5, "csat": 0}]),
+        coefficient,
+    )
     assert out["bonus"].tolist() == [2400, 0]
 
 

@@ -62,4 +62,6 @@ def _scored(db_file: str, version: int, scheme_file: str, scheme_digest: str, pe
 def scored(period: str) -> pd.DataFrame:
     """The scored table of a period under the active scheme, recomputed when the store changes."""
     target, active = current_store(), current_scheme()
-    return _scored(str(target.path), target.version(), str(paths.scheme_path()), active.digest, period)
+    return _scored(
+        str(target.path), target.version(), str(paths.scheme_path()), active.digest, period
+    )
