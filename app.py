@@ -6,6 +6,7 @@ import streamlit as st
 from engine.export import csv_bytes
 from engine.store import StoreError
 from ui import data
+from ui.labels import labelled
 
 st.set_page_config(page_title="绩效考核分析 · Assessment dashboard", page_icon="📊", layout="wide")
 
@@ -51,7 +52,7 @@ st.plotly_chart(
 
 shown = ["rank", "employee_id", "name", "department", "team", "role", "total", "grade", "bonus"]
 st.subheader("排名 · Ranking")
-st.dataframe(table[shown], hide_index=True, width="stretch")
+st.dataframe(labelled(table[shown]), hide_index=True, width="stretch")
 st.download_button(
     "下载 CSV · Download CSV", csv_bytes(table), file_name=f"scores_{period}.csv", mime="text/csv"
 )

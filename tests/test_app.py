@@ -33,7 +33,7 @@ def test_first_start_imports_the_demo_months_and_shows_the_latest(app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["人数 · Headcount"] == str(len(table))
     assert metrics["平均分 · Mean total"] == f"{table['total'].mean():.2f}"
-    assert at.dataframe[0].value.iloc[0]["total"] == table["total"].max()
+    assert at.dataframe[0].value.iloc[0]["总分 · Total"] == table["total"].max()
 
 
 def test_choosing_another_month_changes_the_figures(app_env):

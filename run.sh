@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (first time) and open the dashboard on the bundled demo data: ./run.sh [streamlit args]
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+exec .venv/bin/streamlit run app.py --server.headless true "$@"
