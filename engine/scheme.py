@@ -137,6 +137,23 @@ class Money:
 
 
 @dataclass(frozen=True)
+class ServiceTarget:
+    """A service level to show against actuals (seed 002: on-time ≥ 90%, complaints < 3%)."""
+
+    kpi: str
+    at_least: float | None = None
+    below: float | None = None
+
+    def met(self, actual):
+        """True where the actual value meets the target (works on numbers and arrays)."""
+        return actual >= self.at_least if self.at_least is not None else actual < self.below
+
+    @property
+    def text(self) -> str:
+        return f"≥ {self.at_least:g}" if self.at_least is not None else f"< {self.below:g}"
+
+
+@dataclass(frozen=True)
 class RolePlan:
     """The weights one role is scored with: category id → weight, KPI id → weight."""
 
@@ -160,6 +177,8 @@ class Scheme:
     default_plan: RolePlan
     roles: tuple[RolePlan, ...] = ()
     tie_break: str | None = None
+    targets: tuple[ServiceTarget, ...] = ()
+    target_mix: dict[str, float] = field(default_factory=dict)
     source: str = ""
     digest: str = ""
 
@@ -266,6 +285,8 @@ def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Sche
         default_plan=default_plan,
         roles=roles,
         tie_break=data.get("tie_break"),
+        targets=tuple(_target(t, problems) for t in data.get("targets", [])),
+        target_mix={str(g): float(v) for g, v in data.get("grades", {}).get("target_mix", {}).items()},
         source=source,
         digest=digest,
     )
@@ -361,6 +382,18 @@ def _grades(raw: dict, problems: list[str]) -> tuple[GradeLevel, ...]:
     return presets[preset]
 
 
+def _target(raw: dict, problems: list[str]) -> ServiceTarget:
+    kpi = str(raw.get("kpi", ""))
+    at_least, below = raw.get("at_least"), raw.get("below")
+    if (at_least is None) == (below is None):
+        problems.append(f"service target for '{kpi}' needs exactly one of 'at_least' or 'below'")
+    return ServiceTarget(
+        kpi=kpi,
+        at_least=None if at_least is None else float(at_least),
+        below=None if below is None else float(below),
+    )
+
+
 def _money(raw: dict, problems: list[str]) -> Money:
     mode = str(raw.get("mode", "grade_amount"))
     amounts = {str(k): float(v) for k, v in raw.get("amounts", {}).items()}
@@ -413,6 +446,18 @@ def validate(scheme: Scheme) -> list[str]:
     problems += _validate_money(scheme)
     if scheme.missing not in MISSING_POLICIES:
         problems.append(f"missing = '{scheme.missing}' is unknown; use one of {MISSING_POLICIES}")
+    problems += [
+        f"service target names KPI '{t.kpi}', which the scheme does not have"
+        for t in scheme.targets
+        if t.kpi not in scheme.kpi_ids
+    ]
+    if scheme.target_mix:
+        unknown = [g for g in scheme.target_mix if g not in scheme.grade_names]
+        total = sum(scheme.target_mix.values())
+        if unknown:
+            problems.append(f"target_mix names grade(s) {unknown} that the scheme does not have")
+        if abs(total - 100) > WEIGHT_TOLERANCE:
+            problems.append(f"target_mix shares add up to {total:g}%, not 100%")
     if scheme.tie_break is not None and scheme.tie_break not in scheme.kpi_ids:
         problems.append(f"tie_break names KPI '{scheme.tie_break}', which the scheme does not have")
     return problems

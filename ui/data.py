@@ -7,8 +7,9 @@ import streamlit as st
 
 from engine import paths
 from engine.cli import import_demo
-from engine.periods import available, parse_period, score_period
-from engine.scheme import Scheme, load_scheme
+from engine.periods import available, parse_period, previous, score_period
+from engine.scoring import score_table
+from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
 from engine.store import Store
 
 
@@ -23,12 +24,27 @@ def current_store() -> Store:
 
 
 @st.cache_data(show_spinner=False)
-def scheme(scheme_file: str) -> Scheme:
+def scheme(scheme_file: str, digest_hint: float = 0.0) -> Scheme:
     return load_scheme(scheme_file)
 
 
-def current_scheme() -> Scheme:
-    return scheme(str(paths.scheme_path()))
+def scheme_at(scheme_file: str) -> Scheme:
+    """The scheme in a file, reloaded when the file changes on disk."""
+    return scheme(scheme_file, paths.scheme_path(scheme_file).stat().st_mtime)
+
+
+def default_scheme_file() -> str:
+    return str(paths.scheme_path())
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def valid_schemes() -> dict[str, str]:
+    """Scheme file path → display name, for every scheme that passes its checks."""
+    return {
+        str(file): f"{found.name_zh} · {found.name_en} (v{found.version})"
+        for file, found in list_schemes()
+        if not isinstance(found, SchemeError)
+    }
 
 
 def ensure_demo_data() -> list[str]:
@@ -36,7 +52,7 @@ def ensure_demo_data() -> list[str]:
     target = current_store()
     if not target.is_empty():
         return []
-    messages = import_demo(target, current_scheme())
+    messages = import_demo(target, scheme_at(default_scheme_file()))
     st.cache_data.clear()
     return messages
 
@@ -52,16 +68,37 @@ def periods() -> dict[str, list[str]]:
     return _periods(str(target.path), target.version())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _scored(db_file: str, version: int, scheme_file: str, scheme_digest: str, period: str):
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scored(db_file: str, version: int, scheme_file: str, digest: str, period: str):
     chosen = parse_period(period)
     facts = store(db_file).facts(list(chosen.months))
-    return score_period(facts, scheme(scheme_file), chosen)
+    return score_period(facts, scheme_at(scheme_file), chosen)
 
 
-def scored(period: str) -> pd.DataFrame:
-    """The scored table of a period under the active scheme, recomputed when the store changes."""
-    target, active = current_store(), current_scheme()
-    return _scored(
-        str(target.path), target.version(), str(paths.scheme_path()), active.digest, period
-    )
+def scored(period: str, scheme_file: str | None = None) -> pd.DataFrame:
+    """The scored table of a period, recomputed when the store or the scheme changes."""
+    target = current_store()
+    file = scheme_file or default_scheme_file()
+    return _scored(str(target.path), target.version(), file, scheme_at(file).digest, period)
+
+
+def scored_previous(period: str, scheme_file: str | None = None) -> pd.DataFrame:
+    """The scored table of the period before (empty when it has no data)."""
+    return scored(previous(parse_period(period)).label, scheme_file)
+
+
+def clear_after_import() -> None:
+    """Drop every derived result so every page shows the new data at once."""
+    st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _monthly(db_file: str, version: int, scheme_file: str, digest: str) -> pd.DataFrame:
+    return score_table(store(db_file).facts(), scheme_at(scheme_file))
+
+
+def monthly(scheme_file: str | None = None) -> pd.DataFrame:
+    """Every stored month scored, one row per employee and month (for trends)."""
+    target = current_store()
+    file = scheme_file or default_scheme_file()
+    return _monthly(str(target.path), target.version(), file, scheme_at(file).digest)

@@ -1,0 +1,92 @@
+"""Figures the analysis pages show, computed from scored tables (pure pandas, no UI)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from engine.scheme import Scheme
+
+
+def select(
+    table: pd.DataFrame,
+    departments: Sequence[str] = (),
+    teams: Sequence[str] = (),
+    roles: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Rows in the chosen departments, teams and roles (an empty choice means all)."""
+    keep = pd.Series(True, index=table.index)
+    for column, chosen in (("department", departments), ("team", teams), ("role", roles)):
+        if chosen and column in table:
+            keep &= table[column].isin(list(chosen))
+    return table[keep]
+
+
+def headline(table: pd.DataFrame, scheme: Scheme) -> dict[str, float]:
+    """Headcount, mean total and the shares of the best and the worst grade."""
+    graded = table.dropna(subset=["total"])
+    best, worst = scheme.grade_names[0], scheme.grade_names[-1]
+    count = len(graded)
+    return {
+        "headcount": float(len(table)),
+        "mean_total": float(graded["total"].mean()) if count else np.nan,
+        "share_best": float((graded["grade"] == best).mean()) if count else np.nan,
+        "share_worst": float((graded["grade"] == worst).mean()) if count else np.nan,
+    }
+
+
+def headline_changes(
+    current: pd.DataFrame, before: pd.DataFrame, scheme: Scheme
+) -> dict[str, tuple[float, float]]:
+    """Each headline figure now and its change against the previous period (NaN if none)."""
+    now, then = headline(current, scheme), headline(before, scheme)
+    has_before = not before.empty
+    return {k: (v, v - then[k] if has_before else np.nan) for k, v in now.items()}
+
+
+def service_targets(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Per department and service target: the mean actual value, the target and whether it is met.
+
+    Only targets whose KPI has values in the data are listed.
+    """
+    rows = []
+    for target in scheme.targets:
+        if target.kpi not in table or table[target.kpi].notna().sum() == 0:
+            continue
+        actual = table.groupby("department")[target.kpi].mean().dropna()
+        rows.append(pd.DataFrame({
+            "department": actual.index, "kpi": target.kpi, "actual": actual.to_numpy(),
+            "target": target.text, "met": target.met(actual.to_numpy()),
+        }))
+    columns = ["department", "kpi", "actual", "target", "met"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+
+
+def department_trend(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Mean monthly total by department and month, with headcount, for line charts."""
+    return (
+        monthly.dropna(subset=["total"])
+        .groupby(["period", "department"], as_index=False)
+        .agg(mean_total=("total", "mean"), headcount=("employee_id", "size"))
+    )
+
+
+def with_changes(current: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """The current table with each person's previous total, rank and the change in both."""
+    previous = before[["employee_id", "total", "rank"]].rename(
+        columns={"total": "previous_total", "rank": "previous_rank"}
+    )
+    out = current.merge(previous, on="employee_id", how="left")
+    out["change"] = (out["total"] - out["previous_total"]).round(2)
+    out["rank_change"] = (out["previous_rank"] - out["rank"]).astype("Int64")
+    return out
+
+
+def movers(current: pd.DataFrame, before: pd.DataFrame, count: int = 5) -> dict[str, pd.DataFrame]:
+    """The people whose total rose most and fell most since the previous period."""
+    changed = with_changes(current, before).dropna(subset=["change"])
+    up = changed[changed["change"] > 0].sort_values(["change", "employee_id"], ascending=[False, True])
+    down = changed[changed["change"] < 0].sort_values(["change", "employee_id"])
+    return {"up": up.head(count), "down": down.head(count)}

@@ -1,0 +1,5 @@
+"""Work in progress (issue 4)."""
+
+import streamlit as st
+
+st.title("kpis")

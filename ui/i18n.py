@@ -1,0 +1,59 @@
+"""The user's language (中文 / English), shared by all pages, and bilingual text helpers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+LANGUAGE_KEY = "language"
+
+COLUMN_LABELS = {
+    "rank": ("排名", "Rank"),
+    "dept_rank": ("部门排名", "Dept rank"),
+    "team_rank": ("班组排名", "Team rank"),
+    "employee_id": ("工号", "ID"),
+    "name": ("姓名", "Name"),
+    "department": ("部门", "Department"),
+    "team": ("班组", "Team"),
+    "role": ("岗位", "Role"),
+    "region": ("地区", "Region"),
+    "period": ("期间", "Period"),
+    "total": ("总分", "Total"),
+    "grade": ("等级", "Grade"),
+    "grade_en": ("等级(英文)", "Grade (English)"),
+    "bonus": ("奖金", "Money"),
+    "months": ("月数", "Months"),
+    "missing_count": ("缺失指标数", "Missing KPIs"),
+    "headcount": ("人数", "Headcount"),
+    "mean_total": ("平均分", "Mean total"),
+    "change": ("变化", "Change"),
+    "rank_change": ("名次变化", "Rank change"),
+    "previous_total": ("上期总分", "Previous total"),
+}
+
+
+def language() -> str:
+    return st.session_state.get(LANGUAGE_KEY, "zh")
+
+
+def tr(zh: str, en: str) -> str:
+    """The text in the user's language."""
+    return zh if language() == "zh" else en
+
+
+def column_label(column: str, scheme=None) -> str:
+    """A column's header in the user's language, KPI and category columns included."""
+    if column in COLUMN_LABELS:
+        return tr(*COLUMN_LABELS[column])
+    if scheme is not None:
+        for prefix, items in (("score_", scheme.kpis), ("cat_", scheme.categories), ("", scheme.kpis)):
+            for item in items:
+                if column == f"{prefix}{item.id}":
+                    name = item.label(language())
+                    return f"{name} {tr('得分', 'score')}" if prefix == "score_" else name
+    return column
+
+
+def labelled(table, scheme=None):
+    """The table with headers in the user's language (for display and export)."""
+    return table.rename(columns={c: column_label(c, scheme) for c in table.columns})

@@ -1,0 +1,80 @@
+"""The sidebar every page shares: language, scheme, period and department / team / role filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from engine.analysis import select
+from ui import data
+from ui.i18n import LANGUAGE_KEY, LANGUAGES, tr
+
+KIND_LABELS = {
+    "month": ("月度", "Month"),
+    "quarter": ("季度", "Quarter"),
+    "half": ("半年", "Half-year"),
+    "year": ("年度", "Year"),
+}
+VIEW_KEY = "view"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user chose in the sidebar; every page reads it."""
+
+    scheme_file: str
+    kind: str
+    period: str
+    departments: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def rows(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a scored table that pass the filters."""
+        return select(table, self.departments, self.teams, self.roles)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.departments or self.teams or self.roles)
+
+
+def draw() -> View | None:
+    """Draw the shared sidebar; None when the store has no data yet."""
+    bar = st.sidebar
+    bar.radio("语言 · Language", list(LANGUAGES), format_func=LANGUAGES.get, key=LANGUAGE_KEY,
+              horizontal=True)
+    schemes = data.valid_schemes()
+    default = data.default_scheme_file()
+    files = list(schemes) if default in schemes else [default, *schemes]
+    scheme_file = bar.selectbox(tr("考核方案", "Scheme"), files, key="scheme_file",
+                                format_func=lambda f: schemes.get(f, f))
+    found = data.periods()
+    if not found["month"]:
+        st.session_state[VIEW_KEY] = None
+        return None
+    kind = bar.segmented_control(tr("期间", "Period"), list(KIND_LABELS), key="period_kind",
+                                 format_func=lambda k: tr(*KIND_LABELS[k]), default="month")
+    kind = kind or "month"
+    period = bar.selectbox(tr("考核期间", "Assessment period"), found[kind], key=f"period_{kind}")
+    roster = data.scored(period, scheme_file)
+    departments = bar.multiselect(tr("部门", "Department"), _options(roster, "department"),
+                                  key="departments", placeholder=tr("全部", "All"))
+    in_departments = select(roster, departments)
+    teams = bar.multiselect(tr("班组", "Team"), _options(in_departments, "team"), key="teams",
+                            placeholder=tr("全部", "All"))
+    roles = bar.multiselect(tr("岗位", "Role"), _options(roster, "role"), key="roles",
+                            placeholder=tr("全部", "All"))
+    view = View(scheme_file, kind, period, tuple(departments), tuple(teams), tuple(roles))
+    st.session_state[VIEW_KEY] = view
+    return view
+
+
+def _options(table: pd.DataFrame, column: str) -> list[str]:
+    return sorted(table[column].dropna().astype(str).unique().tolist()) if column in table else []
+
+
+def current() -> View | None:
+    """The view the entry script drew for this run."""
+    return st.session_state.get(VIEW_KEY)
