@@ -56,10 +56,17 @@ def service_targets(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         if target.kpi not in table or table[target.kpi].notna().sum() == 0:
             continue
         actual = table.groupby("department")[target.kpi].mean().dropna()
-        rows.append(pd.DataFrame({
-            "department": actual.index, "kpi": target.kpi, "actual": actual.to_numpy(),
-            "target": target.text, "met": target.met(actual.to_numpy()),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "department": actual.index,
+                    "kpi": target.kpi,
+                    "actual": actual.to_numpy(),
+                    "target": target.text,
+                    "met": target.met(actual.to_numpy()),
+                }
+            )
+        )
     columns = ["department", "kpi", "actual", "target", "met"]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
 
@@ -87,6 +94,8 @@ def with_changes(current: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 def movers(current: pd.DataFrame, before: pd.DataFrame, count: int = 5) -> dict[str, pd.DataFrame]:
     """The people whose total rose most and fell most since the previous period."""
     changed = with_changes(current, before).dropna(subset=["change"])
-    up = changed[changed["change"] > 0].sort_values(["change", "employee_id"], ascending=[False, True])
+    up = changed[changed["change"] > 0].sort_values(
+        ["change", "employee_id"], ascending=[False, True]
+    )
     down = changed[changed["change"] < 0].sort_values(["change", "employee_id"])
     return {"up": up.head(count), "down": down.head(count)}

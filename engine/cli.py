@@ -13,12 +13,24 @@ from engine.export import csv_bytes, write_table
 from engine.importer import parse_file
 from engine.periods import parse_period, score_period
 from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
-from engine.store import ImportRefused, Store, StoreBusy, StoreError
+from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
 LEADING_COLUMNS = [
-    "employee_id", "name", "department", "team", "role", "period", "total", "grade", "rank",
-    "dept_rank", "team_rank", "bonus", "months", "missing_count",
+    "employee_id",
+    "name",
+    "department",
+    "team",
+    "role",
+    "period",
+    "total",
+    "grade",
+    "rank",
+    "dept_rank",
+    "team_rank",
+    "bonus",
+    "months",
+    "missing_count",
 ]
 
 
@@ -45,7 +57,17 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(run=run)
         sub.add_argument("--db", help=f"store file (default ${paths.DB_ENV} or {paths.DEFAULT_DB})")
-        sub.add_argument("--scheme", help=f"scheme file (default ${paths.SCHEME_ENV} or aftersales)")
+        sub.add_argument(
+            "--scheme", help=f"scheme file (default ${paths.SCHEME_ENV} or aftersales)"
+        )
+        sub.add_argument(
+            "--wait",
+            type=float,
+            default=LOCK_WAIT_SECONDS,
+            metavar="SECONDS",
+            help="how long to wait while another program holds the store "
+            f"(default {LOCK_WAIT_SECONDS:g})",
+        )
         return sub
 
     imp = command("import", run_import, "import monthly CSV files, all-or-nothing per file")
@@ -69,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_import(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
-    store = Store(args.db)
+    store = Store(args.db, lock_wait=args.wait)
     code = EXIT_OK
     for file in args.files:
         if not file.is_file():
@@ -78,7 +100,9 @@ def run_import(args: argparse.Namespace) -> int:
             continue
         parsed = parse_file(file, scheme, period=args.period)
         if not parsed.ok:
-            print(f"{file.name}: {len(parsed.problems)} problem(s), nothing stored", file=sys.stderr)
+            print(
+                f"{file.name}: {len(parsed.problems)} problem(s), nothing stored", file=sys.stderr
+            )
             for p in parsed.problems.itertuples():
                 row = "" if pd.isna(p.row) else f"row {p.row}, "
                 column = f"column {p.column}, " if p.column else ""
@@ -109,7 +133,7 @@ def run_score(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    table = scored(Store(args.db), load_scheme(args.scheme), args.period)
+    table = scored(Store(args.db, lock_wait=args.wait), load_scheme(args.scheme), args.period)
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED
@@ -131,30 +155,34 @@ def run_schemes(args: argparse.Namespace) -> int:
             code = EXIT_INVALID
         else:
             roles = ", ".join(r.name for r in loaded.roles) or "one plan for every role"
-            print(f"ok      {file.name}: {loaded.name_zh} / {loaded.name_en} v{loaded.version}; "
-                  f"{len(loaded.categories)} categories, {len(loaded.kpis)} KPIs, "
-                  f"grades {'/'.join(loaded.grade_names)}, money {loaded.money.mode}; roles: {roles}")
+            print(
+                f"ok      {file.name}: {loaded.name_zh} / {loaded.name_en} v{loaded.version}; "
+                f"{len(loaded.categories)} categories, {len(loaded.kpis)} KPIs, "
+                f"grades {'/'.join(loaded.grade_names)}, money {loaded.money.mode}; roles: {roles}"
+            )
     return code
 
 
 def run_history(args: argparse.Namespace) -> int:
-    log = Store(args.db).imports()
+    log = Store(args.db, lock_wait=args.wait).imports()
     if log.empty:
         print("no imports yet")
         return EXIT_OK
     for r in log.itertuples():
-        print(f"{r.import_id:>5}  {r.period}  {r.status:<8}  {r.row_count:>7} rows  "
-              f"{r.imported_at:%Y-%m-%d %H:%M}  {r.file_name}")
+        print(
+            f"{r.import_id:>5}  {r.period}  {r.status:<8}  {r.row_count:>7} rows  "
+            f"{r.imported_at:%Y-%m-%d %H:%M}  {r.file_name}"
+        )
     return EXIT_OK
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    print(Store(args.db).restore(args.import_id))
+    print(Store(args.db, lock_wait=args.wait).restore(args.import_id))
     return EXIT_OK
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    print(Store(args.db).delete(args.import_id))
+    print(Store(args.db, lock_wait=args.wait).delete(args.import_id))
     return EXIT_OK
 
 
@@ -173,7 +201,7 @@ def import_demo(store: Store, scheme: Scheme) -> list[str]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    store = Store(args.db)
+    store = Store(args.db, lock_wait=args.wait)
     if not store.is_empty():
         print(f"{store.path} already holds data; nothing imported")
         return EXIT_OK

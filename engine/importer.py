@@ -17,8 +17,17 @@ from engine.scheme import Kpi, Scheme, normalize_header
 
 ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("period", "month", "月份", "考核月份", "期间", "考核期间"),
-    "employee_id": ("employee_id", "employee id", "emp_id", "staff id", "id", "工号", "员工编号",
-                    "员工工号", "编号"),
+    "employee_id": (
+        "employee_id",
+        "employee id",
+        "emp_id",
+        "staff id",
+        "id",
+        "工号",
+        "员工编号",
+        "员工工号",
+        "编号",
+    ),
     "name": ("name", "employee name", "姓名", "员工姓名"),
     "department": ("department", "dept", "部门", "所属部门"),
     "team": ("team", "group", "班组", "小组", "组别"),
@@ -65,15 +74,21 @@ class ProblemList:
         self.parts: list[pd.DataFrame] = []
 
     def add(self, problem: str, column: str = "", row: int | None = None, value: str = "") -> None:
-        self.parts.append(pd.DataFrame([{"row": row, "column": column, "value": value, "problem": problem}]))
+        self.parts.append(
+            pd.DataFrame([{"row": row, "column": column, "value": value, "problem": problem}])
+        )
 
-    def add_rows(self, mask: pd.Series, rows: pd.Series, column: str, values: pd.Series, problem) -> None:
+    def add_rows(
+        self, mask: pd.Series, rows: pd.Series, column: str, values: pd.Series, problem
+    ) -> None:
         """One problem per row where mask is true; `problem` is a text or a Series of texts."""
         if not mask.any():
             return
         reason = problem[mask] if isinstance(problem, pd.Series) else problem
         self.parts.append(
-            pd.DataFrame({"row": rows[mask], "column": column, "value": values[mask], "problem": reason})
+            pd.DataFrame(
+                {"row": rows[mask], "column": column, "value": values[mask], "problem": reason}
+            )
         )
 
     def frame(self) -> pd.DataFrame:
@@ -93,7 +108,7 @@ class ProblemList:
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding name: BOM first, then strict UTF-8, then strict GB18030 (covers GBK)."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
     try:
@@ -108,8 +123,7 @@ def read_cells(text: str) -> pd.DataFrame:
         return pd.DataFrame()
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    cells = pd.read_csv(
-        io.StringIO(text),
+    options = dict(
         header=None,
         dtype=str,
         keep_default_na=False,
@@ -118,6 +132,16 @@ def read_cells(text: str) -> pd.DataFrame:
         quoting=csv.QUOTE_MINIMAL,
         engine="c",
     )
+    try:
+        cells = pd.read_csv(io.StringIO(text), **options)
+    except pd.errors.ParserError:
+        # A row longer than the header (stray cells right of the table, often empty) makes
+        # pandas give up; read again as wide as the widest row and let the checks judge it.
+        try:
+            width = max(len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter))
+        except csv.Error as exc:
+            raise ValueError(str(exc)) from exc
+        cells = pd.read_csv(io.StringIO(text), names=range(width), **options)
     return cells.fillna("")
 
 
@@ -210,14 +234,19 @@ def parse_cells(
     keep = [i for i, h in enumerate(headers) if h != "" or body.iloc[:, i].ne("").any()]
     for i in keep:
         if headers[i] == "":
-            problems.add(f"column {_column_letter(i)} has values but no header", column=_column_letter(i))
+            problems.add(
+                f"column {_column_letter(i)} has values but no header", column=_column_letter(i)
+            )
     headers = [headers[i] for i in keep]
     body = body.iloc[:, keep].set_axis(headers, axis=1) if keep else body.iloc[:, :0]
     if body.empty:
         problems.add("the file has no data rows, only a header" if headers else "the file is empty")
     column_map = match_columns(headers, scheme, overrides)
     _check_header(headers, column_map, problems, period)
-    if problems.parts:
+    unreadable = bool(problems.parts)
+    # A missing required column does not stop the rows from being checked: all problems at once.
+    _check_required(column_map, problems)
+    if unreadable:
         result = _failed(file_name, data, encoding, problems)
         result.column_map = column_map
         return result
@@ -228,7 +257,9 @@ def parse_cells(
         facts[fld] = body[by_field[fld]] if fld in by_field else ""
     _check_roster(facts, rows, by_field, problems)
     facts["hire_date"] = _dates(body, rows, by_field.get("hire_date"), problems)
-    resolved, source = _resolve_period(body, rows, by_field.get("period"), file_name, period, problems)
+    resolved, source = _resolve_period(
+        body, rows, by_field.get("period"), file_name, period, problems
+    )
     facts.insert(0, "period", resolved)
     for kpi in scheme.kpis:
         if kpi.id in by_field:
@@ -261,41 +292,58 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _check_header(headers: list[str], column_map: dict[str, str], problems: ProblemList,
-                  period: str | None) -> None:
+def _check_header(
+    headers: list[str], column_map: dict[str, str], problems: ProblemList, period: str | None
+) -> None:
     seen: dict[str, str] = {}
-    for header in headers:
+    for position, header in enumerate(headers):
         fld = column_map.get(header, "")
-        if headers.count(header) > 1 and header not in seen.values():
-            problems.add(f"the column '{header}' appears {headers.count(header)} times", column=header,
-                         row=HEADER_ROW)
+        if headers.count(header) > 1 and header not in headers[:position]:
+            problems.add(
+                f"the column '{header}' appears {headers.count(header)} times",
+                column=header,
+                row=HEADER_ROW,
+            )
         if fld and fld in seen and seen[fld] != header:
-            problems.add(f"columns '{seen[fld]}' and '{header}' both mean {fld}", column=header,
-                         row=HEADER_ROW)
+            problems.add(
+                f"columns '{seen[fld]}' and '{header}' both mean {fld}",
+                column=header,
+                row=HEADER_ROW,
+            )
         seen.setdefault(fld, header) if fld else None
+
+
+def _check_required(column_map: dict[str, str], problems: ProblemList) -> None:
     present = set(column_map.values())
     for fld in REQUIRED:
         if fld not in present:
             chinese = next(a for a in ROSTER_ALIASES[fld] if not a.isascii())
-            problems.add(f"the required column {chinese} ({fld}) is missing", column=fld,
-                         row=HEADER_ROW)
+            problems.add(
+                f"the required column {chinese} ({fld}) is missing", column=fld, row=HEADER_ROW
+            )
 
 
-def _check_roster(facts: pd.DataFrame, rows: pd.Series, by_field: dict[str, str],
-                  problems: ProblemList) -> None:
-    for fld in REQUIRED:
+def _check_roster(
+    facts: pd.DataFrame, rows: pd.Series, by_field: dict[str, str], problems: ProblemList
+) -> None:
+    for fld in (f for f in REQUIRED if f in by_field):
         header = by_field[fld]
         problems.add_rows(facts[fld].eq(""), rows, header, facts[fld], f"{header} is empty")
     ids = facts["employee_id"]
     duplicated = ids.ne("") & ids.duplicated(keep=False)
-    if duplicated.any():
+    if duplicated.any() and "employee_id" in by_field:
         first_row = rows.groupby(ids).transform("min")
-        reason = "employee id appears more than once in this month (first in row " + \
-            first_row.astype(str) + ")"
+        reason = (
+            "employee id appears more than once in this month (first in row "
+            + first_row.astype(str)
+            + ")"
+        )
         problems.add_rows(duplicated, rows, by_field["employee_id"], ids, reason)
 
 
-def _dates(body: pd.DataFrame, rows: pd.Series, header: str | None, problems: ProblemList) -> pd.Series:
+def _dates(
+    body: pd.DataFrame, rows: pd.Series, header: str | None, problems: ProblemList
+) -> pd.Series:
     if header is None:
         return pd.Series(pd.NaT, index=body.index, dtype="datetime64[s]")
     text = body[header].str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
@@ -303,12 +351,20 @@ def _dates(body: pd.DataFrame, rows: pd.Series, header: str | None, problems: Pr
     retry = dates.isna() & text.ne("")
     if retry.any():
         dates[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
-    problems.add_rows(dates.isna() & text.ne(""), rows, header, body[header], "not a date (use 2024-03-15)")
+    problems.add_rows(
+        dates.isna() & text.ne(""), rows, header, body[header], "not a date (use 2024-03-15)"
+    )
     return dates.astype("datetime64[s]")
 
 
-def _resolve_period(body: pd.DataFrame, rows: pd.Series, header: str | None, file_name: str,
-                    explicit: str | None, problems: ProblemList) -> tuple[str | None, str]:
+def _resolve_period(
+    body: pd.DataFrame,
+    rows: pd.Series,
+    header: str | None,
+    file_name: str,
+    explicit: str | None,
+    problems: ProblemList,
+) -> tuple[str | None, str]:
     if explicit is not None:
         chosen = period_from_text(explicit)
         if chosen is None:
@@ -327,28 +383,48 @@ def _resolve_period(body: pd.DataFrame, rows: pd.Series, header: str | None, fil
         if chosen is None and len(months) == 1:
             chosen = months[0]
         elif chosen is None and len(months) > 1:
-            problems.add(f"the file holds more than one month ({', '.join(months)}): one file per month",
-                         column=header)
+            problems.add(
+                f"the file holds more than one month ({', '.join(months)}): one file per month",
+                column=header,
+            )
         if chosen is not None:
-            problems.add_rows(parsed.notna() & parsed.ne(chosen), rows, header, values,
-                              f"month differs from {chosen}")
+            problems.add_rows(
+                parsed.notna() & parsed.ne(chosen),
+                rows,
+                header,
+                values,
+                f"month differs from {chosen}",
+            )
     if chosen is None and header is None:
-        problems.add("the month is unknown: add a 月份/period column, name the file like "
-                     "2026-10.csv, or choose the month when importing")
+        problems.add(
+            "the month is unknown: add a 月份/period column, name the file like "
+            "2026-10.csv, or choose the month when importing"
+        )
     return chosen, source
 
 
-def _numbers(raw: pd.Series, rows: pd.Series, header: str, kpi: Kpi, problems: ProblemList,
-             warnings: ProblemList) -> pd.Series:
-    """Parse a KPI column: '1,234' and '92%' are numbers; text, bad percents and out-of-range fail."""
+def _numbers(
+    raw: pd.Series,
+    rows: pd.Series,
+    header: str,
+    kpi: Kpi,
+    problems: ProblemList,
+    warnings: ProblemList,
+) -> pd.Series:
+    """Parse a KPI column: '1,234' and '92%' are numbers; text and out-of-range values fail."""
     text = raw.str.replace(r"[\s,，]", "", regex=True)
     blank = text.eq("")
     percent = text.str.endswith(("%", "％"))
     numbers = pd.to_numeric(text.str.rstrip("%％"), errors="coerce").astype(float)
     problems.add_rows(~blank & numbers.isna(), rows, header, raw, "not a number")
     if kpi.unit != "%":
-        problems.add_rows(percent & numbers.notna(), rows, header, raw,
-                          f"a percent sign in a column measured in {kpi.unit}")
+        problems.add_rows(
+            percent & numbers.notna(),
+            rows,
+            header,
+            raw,
+            f"a percent sign in a column measured in {kpi.unit}",
+        )
     low, high = kpi.valid_range
     below, above = numbers < low, numbers > high
     if kpi.unit == "%" and high == 100:
@@ -361,9 +437,18 @@ def _numbers(raw: pd.Series, rows: pd.Series, header: str, kpi: Kpi, problems: P
     problems.add_rows(below, rows, header, raw, below_text)
     problems.add_rows(above, rows, header, raw, above_text)
     given = numbers.dropna()
-    if kpi.unit == "%" and len(given) and not percent.any() and given.between(0, 1).all() and given.max() > 0:
-        warnings.add(f"every value lies between 0 and 1: are these fractions, not percents? "
-                     f"(0.92 should be written 92)", column=header)
+    if (
+        kpi.unit == "%"
+        and len(given)
+        and not percent.any()
+        and given.between(0, 1).all()
+        and given.max() > 0
+    ):
+        warnings.add(
+            "every value lies between 0 and 1: are these fractions, not percents? "
+            "(0.92 should be written 92)",
+            column=header,
+        )
     return numbers.where(~(below | above))
 
 

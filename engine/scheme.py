@@ -286,7 +286,9 @@ def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Sche
         roles=roles,
         tie_break=data.get("tie_break"),
         targets=tuple(_target(t, problems) for t in data.get("targets", [])),
-        target_mix={str(g): float(v) for g, v in data.get("grades", {}).get("target_mix", {}).items()},
+        target_mix={
+            str(g): float(v) for g, v in data.get("grades", {}).get("target_mix", {}).items()
+        },
         source=source,
         digest=digest,
     )

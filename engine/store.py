@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,10 @@ from engine import paths
 from engine.importer import ParsedFile
 
 LOCK_WAIT_SECONDS = 10.0
+# Two threads of one process opening the same file at the same moment: in duckdb 2.0 one of
+# them then often fails its first frame scan with "pandas_scan does not exist" (measured: about
+# half the time). Opening connections one at a time per process avoids that race.
+CONNECT_LOCK = threading.Lock()
 ROSTER_SQL_TYPES = {
     "period": "VARCHAR",
     "employee_id": "VARCHAR",
@@ -91,7 +96,8 @@ class Store:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path))
+                with CONNECT_LOCK:
+                    con = duckdb.connect(str(self.path))
                 break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
@@ -118,8 +124,10 @@ class Store:
                 con.commit()
             except duckdb.TransactionException as exc:
                 con.rollback()
-                raise StoreBusy(f"Another change to the store happened at the same time: {exc}. "
-                                "Nothing was changed; try again.") from exc
+                raise StoreBusy(
+                    f"Another change to the store happened at the same time: {exc}. "
+                    "Nothing was changed; try again."
+                ) from exc
             except BaseException:
                 con.rollback()
                 raise
@@ -158,7 +166,10 @@ class Store:
             ).df()
         if not extras.empty:
             wide = extras.pivot_table(
-                index=["import_id", "employee_id"], columns="column", values="value", aggfunc="first"
+                index=["import_id", "employee_id"],
+                columns="column",
+                values="value",
+                aggfunc="first",
             ).reset_index()
             facts = facts.merge(wide, on=["import_id", "employee_id"], how="left")
         return facts
@@ -174,7 +185,9 @@ class Store:
     def events(self) -> pd.DataFrame:
         """Every import, replacement, restore and deletion, newest first."""
         with self._connect() as con:
-            return con.execute("SELECT * FROM events ORDER BY happened_at DESC, import_id DESC").df()
+            return con.execute(
+                "SELECT * FROM events ORDER BY happened_at DESC, import_id DESC"
+            ).df()
 
     def is_empty(self) -> bool:
         with self._connect() as con:
@@ -185,7 +198,9 @@ class Store:
     def import_file(self, parsed: ParsedFile, replace: bool = False) -> ImportResult:
         """Store a checked file as its month, in one transaction; the same file again is a no-op."""
         if not parsed.ok:
-            raise StoreError(f"{parsed.file_name} has {len(parsed.problems)} problem(s); nothing stored")
+            raise StoreError(
+                f"{parsed.file_name} has {len(parsed.problems)} problem(s); nothing stored"
+            )
         with self._transaction() as con:
             active = con.execute(
                 "SELECT import_id, sha256, file_name, imported_at FROM imports "
@@ -193,8 +208,9 @@ class Store:
                 [parsed.period],
             ).fetchall()
             if active and active[0][1] == parsed.sha256:
-                return ImportResult("unchanged", active[0][0], parsed.period, parsed.rows,
-                                    parsed.file_name)
+                return ImportResult(
+                    "unchanged", active[0][0], parsed.period, parsed.rows, parsed.file_name
+                )
             if active and not replace:
                 old_id, _, old_name, old_at = active[0]
                 raise ImportRefused(
@@ -206,18 +222,30 @@ class Store:
             self._write_rows(con, import_id, parsed)
             replaced = active[0][0] if active else None
             if replaced is not None:
-                con.execute("UPDATE imports SET status = 'replaced' WHERE import_id = ?", [replaced])
+                con.execute(
+                    "UPDATE imports SET status = 'replaced' WHERE import_id = ?", [replaced]
+                )
             self._log_import(con, import_id, parsed, replaced)
             status = "replaced" if replaced is not None else "imported"
-            self._event(con, status, import_id, parsed.period,
-                        f"{parsed.file_name}, {parsed.rows} rows"
-                        + (f", replaces import {replaced}" if replaced else ""))
+            self._event(
+                con,
+                status,
+                import_id,
+                parsed.period,
+                f"{parsed.file_name}, {parsed.rows} rows"
+                + (f", replaces import {replaced}" if replaced else ""),
+            )
             return ImportResult(status, import_id, parsed.period, parsed.rows, parsed.file_name)
 
-    def _write_rows(self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile) -> None:
+    def _write_rows(
+        self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile
+    ) -> None:
         facts = parsed.facts.assign(import_id=import_id)
-        value_columns = [c for c in facts.columns if c not in ROSTER_SQL_TYPES
-                         and c not in ("import_id", "source_row")]
+        value_columns = [
+            c
+            for c in facts.columns
+            if c not in ROSTER_SQL_TYPES and c not in ("import_id", "source_row")
+        ]
         for column in value_columns:
             con.execute(f'ALTER TABLE facts ADD COLUMN IF NOT EXISTS "{column}" DOUBLE')
         con.register("staging_facts", facts)
@@ -229,19 +257,35 @@ class Store:
             con.execute("INSERT INTO extras BY NAME SELECT * FROM staging_extras")
             con.unregister("staging_extras")
 
-    def _log_import(self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile,
-                    replaced: int | None) -> None:
+    def _log_import(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        import_id: int,
+        parsed: ParsedFile,
+        replaced: int | None,
+    ) -> None:
         con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?, ?, ?)",
-            [import_id, parsed.file_name, parsed.sha256, parsed.period, parsed.rows, replaced,
-             parsed.encoding, json.dumps(parsed.column_map, ensure_ascii=False)],
+            [
+                import_id,
+                parsed.file_name,
+                parsed.sha256,
+                parsed.period,
+                parsed.rows,
+                replaced,
+                parsed.encoding,
+                json.dumps(parsed.column_map, ensure_ascii=False),
+            ],
         )
 
-    def _event(self, con: duckdb.DuckDBPyConnection, action: str, import_id: int, period: str,
-               detail: str) -> None:
+    def _event(
+        self, con: duckdb.DuckDBPyConnection, action: str, import_id: int, period: str, detail: str
+    ) -> None:
         """Record a change in the history and move the store's version on."""
-        con.execute("INSERT INTO events VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",
-                    [action, import_id, period, detail])
+        con.execute(
+            "INSERT INTO events VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",
+            [action, import_id, period, detail],
+        )
         con.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
 
     def restore(self, import_id: int) -> str:
@@ -259,8 +303,9 @@ class Store:
                 "SELECT import_id FROM imports WHERE period = ? AND status = 'active'", [period]
             ).fetchall()
             if current:
-                con.execute("UPDATE imports SET status = 'replaced' WHERE import_id = ?",
-                            [current[0][0]])
+                con.execute(
+                    "UPDATE imports SET status = 'replaced' WHERE import_id = ?", [current[0][0]]
+                )
             con.execute("UPDATE imports SET status = 'active' WHERE import_id = ?", [import_id])
             detail = f"{file_name}" + (f", replaces import {current[0][0]}" if current else "")
             self._event(con, "restored", import_id, period, detail)

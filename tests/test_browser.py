@@ -1,9 +1,10 @@
-"""In a real browser: the dashboard starts on the demo data, draws its chart and shows no error."""
+"""In a real browser: every page opens from the sidebar, draws its charts and shows no error."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.apptest import demo_store
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -13,6 +14,11 @@ from tests.browser import (
     require_chromium,
     wait_until_drawn,
 )
+
+pytestmark = pytest.mark.browser
+
+# url path → the number of plotly charts the page draws on the demo data (at least)
+PAGES = {"": 1, "ranking": 1, "distribution": 3, "kpis": 3, "employee": 3}
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +32,45 @@ def browser():
         chromium.close()
 
 
-def test_landing_page_draws_the_grade_chart_on_first_start(browser, tmp_path):
-    with dashboard(tmp_path / "browser.duckdb") as url:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with dashboard(demo_store(tmp_path_factory.mktemp("browser"))) as url:
+        yield url
+
+
+def test_first_start_on_an_empty_store_imports_the_demo(browser, tmp_path):
+    with dashboard(tmp_path / "fresh.duckdb") as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         wait_until_drawn(page)
-        page.wait_for_selector(".js-plotly-plot .bars path", timeout=60_000)
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         assert error_boxes(page) == []
-        assert "绩效考核分析" in page.inner_text("h1")
-        bars = page.query_selector_all(".js-plotly-plot .bars path")
-        assert len(bars) == 5  # one bar per grade
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "landing.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_draws_without_errors(browser, server, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/{path}")
+    wait_until_drawn(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert error_boxes(page) == []
+    assert "Page not found" not in page.inner_text("body")
+    assert len(page.query_selector_all(".js-plotly-plot")) >= PAGES[path]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}.png"), full_page=True)
+    page.close()
+
+
+def test_sidebar_links_open_every_page(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    wait_until_drawn(page)
+    links = page.query_selector_all('[data-testid="stSidebarNavLink"]')
+    assert len(links) == len(PAGES)
+    for index in range(len(links)):
+        page.query_selector_all('[data-testid="stSidebarNavLink"]')[index].click()
+        wait_until_drawn(page)
+        page.wait_for_selector("h1", timeout=30_000)
+        assert error_boxes(page) == [], f"error on sidebar link {index}"
+        assert "Page not found" not in page.inner_text("body")

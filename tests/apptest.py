@@ -1,0 +1,40 @@
+"""Helpers for AppTest: run the dashboard against a temporary store built from the demo data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from engine import paths
+from engine.cli import import_demo
+from engine.scheme import load_scheme
+from engine.store import Store
+
+APP = str(paths.ROOT / "app.py")
+_DEMO_STORE: Path | None = None
+
+
+def demo_store(tmp_path: Path) -> Path:
+    """A copy of a store holding the 12 demo months (built once per test process)."""
+    global _DEMO_STORE
+    if _DEMO_STORE is None or not _DEMO_STORE.exists():
+        built = Path(tmp_path.parent) / "demo_template.duckdb"
+        built.unlink(missing_ok=True)
+        import_demo(Store(built), load_scheme())
+        _DEMO_STORE = built
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(_DEMO_STORE, copy)
+    return copy
+
+
+def open_page(page: str | None = None, **state) -> AppTest:
+    """Run the app, optionally switch to pages/<page>.py, with sidebar widget values preset."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    return at

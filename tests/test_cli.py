@@ -1,0 +1,268 @@
+"""End-to-end tests of `python -m engine`: each runs the command line in its own process."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine import paths
+from engine.cli import scored
+from engine.scheme import load_scheme
+from engine.store import Store
+
+SCHEME = load_scheme(paths.DEFAULT_SCHEME)
+REQUIRED_COLUMNS = [
+    "employee_id",
+    "name",
+    "department",
+    "team",
+    "role",
+    "period",
+    "total",
+    "grade",
+    "rank",
+    "dept_rank",
+    "team_rank",
+    "bonus",
+]
+
+OCTOBER = (
+    "工号,姓名,部门,班组,岗位,客户满意度,工单达成率,故障处理天数,有效投诉次数\r\n"
+    "E001,张三,售后服务部,售后一组,服务工程师,92%,95,1.5,0\r\n"
+    "E002,=1+1,售后服务部,售后二组,服务工程师,85,80,3,1\r\n"
+    "E003,王五,客服部,客服一组,客服专员,70,60,,2\r\n"
+)
+OCTOBER_FIXED = (
+    "工号,姓名,部门,班组,岗位,客户满意度,工单达成率,故障处理天数,有效投诉次数\r\n"
+    "E001,张三,售后服务部,售后一组,服务工程师,95,95,1.5,0\r\n"
+    "E002,李四,售后服务部,售后二组,服务工程师,85,80,3,1\r\n"
+)
+NOVEMBER = (
+    "employee_id,name,department,team,role,satisfaction,order_achievement,fault_days\r\n"
+    "E001,张三,售后服务部,售后一组,服务工程师,75,70,7\r\n"
+    "E002,=1+1,售后服务部,售后二组,服务工程师,90,100,1\r\n"
+)
+BAD = (
+    "工号,姓名,部门,客户满意度,故障处理天数\r\n"
+    "E001,张三,售后服务部,很好,1\r\n"
+    "E002,李四,售后服务部,101,-2\r\n"
+    "E001,王五,客服部,80,2\r\n"
+)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def cli(db: Path, *args: str | Path) -> subprocess.CompletedProcess:
+    """Run `python -m engine ARGS` from the repository root on the store `db`."""
+    env = {**os.environ, paths.DB_ENV: str(db), "PYTHONIOENCODING": "utf-8"}
+    env.pop(paths.SCHEME_ENV, None)
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *map(str, args)],
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+
+
+def monthly(store: Path, month: str) -> pd.DataFrame:
+    """The month's scored table computed in this process, to compare the command's output with."""
+    return scored(Store(store), SCHEME, month).set_index("employee_id").sort_index()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "store" / "cli.duckdb"
+
+
+@pytest.fixture(scope="module")
+def scored_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A store holding October and November 2026, imported in one command."""
+    folder = tmp_path_factory.mktemp("scored")
+    store = folder / "scored.duckdb"
+    files = [write(folder, "2026-10.csv", OCTOBER), write(folder, "2026-11.csv", NOVEMBER)]
+    done = cli(store, "import", *files)
+    assert done.returncode == 0, done.stderr
+    return store, folder
+
+
+# ------------------------------------------------------------------ import
+
+
+def test_import_then_the_same_file_again(db: Path, tmp_path: Path) -> None:
+    file = write(tmp_path, "2026-10.csv", OCTOBER)
+    first = cli(db, "import", file)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "2026-10.csv: imported 2026-10, 3 rows"
+    again = cli(db, "import", file)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "2026-10.csv: unchanged, 2026-10 already holds this exact file"
+
+
+def test_a_bad_file_lists_every_problem_and_stores_nothing(db: Path, tmp_path: Path) -> None:
+    bad = cli(db, "import", write(tmp_path, "2026-10.csv", BAD))
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    first, *problems = bad.stderr.splitlines()
+    assert first == "2026-10.csv: 5 problem(s), nothing stored"
+    assert sorted(problems) == [
+        "  2026-10.csv: row 2, column 客户满意度, value '很好': not a number",
+        "  2026-10.csv: row 2, column 工号, value 'E001': employee id appears more than once in "
+        "this month (first in row 2)",
+        "  2026-10.csv: row 3, column 客户满意度, value '101': a percent above 100",
+        "  2026-10.csv: row 3, column 故障处理天数, value '-2': negative days",
+        "  2026-10.csv: row 4, column 工号, value 'E001': employee id appears more than once in "
+        "this month (first in row 2)",
+    ]
+    rows = [int(line.split("row ")[1].split(",")[0]) for line in problems]
+    assert rows == sorted(rows), "problems are listed in row order"
+    history = cli(db, "history")
+    assert history.returncode == 0
+    assert history.stdout.strip() == "no imports yet"
+
+
+def test_replace_restore_and_delete(db: Path, tmp_path: Path) -> None:
+    assert cli(db, "import", write(tmp_path, "2026-10.csv", OCTOBER)).returncode == 0
+    fixed = write(tmp_path, "2026-10 fixed.csv", OCTOBER_FIXED)
+    refused = cli(db, "import", fixed)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(
+        "refused: 2026-10 fixed.csv: 2026-10 already holds 2026-10.csv"
+    )
+    assert "--replace" in refused.stderr
+    replaced = cli(db, "import", "--replace", fixed)
+    assert replaced.returncode == 0, replaced.stderr
+    assert replaced.stdout.strip() == "2026-10 fixed.csv: replaced 2026-10, 2 rows"
+
+    restored = cli(db, "restore", "1")
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.strip() == "Restored import 1 (2026-10.csv) as 2026-10."
+    deleted = cli(db, "delete", "1")
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.startswith("Deleted import 1 (2026-10.csv)")
+
+    history = cli(db, "history").stdout.splitlines()
+    assert [line.split()[:4] for line in history] == [
+        ["2", "2026-10", "replaced", "2"],
+        ["1", "2026-10", "deleted", "3"],
+    ]
+
+
+# ------------------------------------------------------------------ score
+
+
+def test_score_a_month_to_csv(scored_store: tuple[Path, Path]) -> None:
+    store, folder = scored_store
+    out = folder / "october.csv"
+    done = cli(store, "score", "--period", "2026-10", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{out}: 3 rows for 2026-10"
+    assert out.read_bytes().startswith(codecs.BOM_UTF8), "Excel needs the BOM to show Chinese"
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"employee_id": str})
+    expected = [
+        *REQUIRED_COLUMNS,
+        *(f"score_{k}" for k in SCHEME.kpi_ids),
+        *(f"cat_{c}" for c in SCHEME.category_ids),
+    ]
+    assert set(expected) <= set(table.columns), set(expected) - set(table.columns)
+    assert table.columns[: len(REQUIRED_COLUMNS)].tolist() == REQUIRED_COLUMNS
+    table = table.set_index("employee_id").sort_index()
+    assert table.index.tolist() == ["E001", "E002", "E003"]
+    assert set(table["period"]) == {"2026-10"}
+    assert table["name"].tolist() == ["张三", "'=1+1", "王五"], "formula text is neutralised"
+    assert table["department"].tolist() == ["售后服务部", "售后服务部", "客服部"]
+    by_total = table["total"].rank(ascending=False, method="min").astype(int)
+    assert table["rank"].tolist() == by_total.tolist()
+    assert set(table["grade"]) <= set(SCHEME.grade_names)
+
+
+def test_score_a_month_to_xlsx(scored_store: tuple[Path, Path]) -> None:
+    store, folder = scored_store
+    out = folder / "november.xlsx"
+    done = cli(store, "score", "--period", "2026-11", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"PK"), "an xlsx file is a zip archive"
+    table = pd.read_excel(out, engine="openpyxl", dtype={"employee_id": str})
+    assert table.columns[: len(REQUIRED_COLUMNS)].tolist() == REQUIRED_COLUMNS
+    table = table.set_index("employee_id").sort_index()
+    assert table.index.tolist() == ["E001", "E002"]
+    assert table["name"].tolist() == ["张三", "'=1+1"]
+    expected = monthly(store, "2026-11")
+    assert table["total"].tolist() == expected["total"].tolist()
+    assert table["grade"].tolist() == expected["grade"].tolist()
+
+
+def test_score_a_quarter_averages_the_months(scored_store: tuple[Path, Path]) -> None:
+    store, _ = scored_store
+    months = {month: monthly(store, month) for month in ("2026-10", "2026-11")}
+    quarter = cli(store, "score", "--period", "2026-Q4")
+    assert quarter.returncode == 0, quarter.stderr
+    table = pd.read_csv(io.StringIO(quarter.stdout)).set_index("employee_id").sort_index()
+    assert set(table["period"]) == {"2026-Q4"}
+    assert table["months"].to_dict() == {"E001": 2, "E002": 2, "E003": 1}
+    oct_total, nov_total = months["2026-10"]["total"], months["2026-11"]["total"]
+    assert oct_total["E001"] != nov_total["E001"], "the two months differ, so the mean shows"
+    for person in ("E001", "E002"):
+        mean = (oct_total[person] + nov_total[person]) / 2
+        assert table.loc[person, "total"] == pytest.approx(mean, abs=0.005)
+    assert table.loc["E003", "total"] == oct_total["E003"]
+
+
+def test_an_invalid_period_is_a_clear_error(scored_store: tuple[Path, Path]) -> None:
+    store, _ = scored_store
+    done = cli(store, "score", "--period", "2026-13")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip() == (
+        "error: '2026-13' is not a period: use 2026-10, 2026-Q3, 2026-H1 or 2026"
+    )
+
+
+# ------------------------------------------------------------------ schemes and a busy store
+
+
+def test_schemes_lists_the_after_sales_scheme(db: Path) -> None:
+    done = cli(db, "schemes")
+    assert done.returncode == 0, done.stdout
+    line = next(x for x in done.stdout.splitlines() if "aftersales.toml" in x)
+    assert line.startswith("ok      aftersales.toml: 售后服务人员月度考核方案")
+    assert "3 categories, 12 KPIs" in line
+    assert not db.exists(), "listing schemes does not create a store"
+
+
+def test_a_busy_store_is_a_one_line_message(db: Path) -> None:
+    Store(db)
+    code = textwrap.dedent(
+        f"""
+        import time, duckdb
+        con = duckdb.connect({str(db)!r})
+        print("holding", flush=True)
+        time.sleep(20)
+        """
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        done = cli(db, "history", "--wait", "0.5")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 3
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"busy: The store {db.resolve()} is in use by another program")

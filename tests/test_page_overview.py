@@ -1,0 +1,78 @@
+"""AppTest of the entry script and the overview page, figures checked against the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import paths
+from engine.analysis import headline, movers, select
+from engine.cli import scored
+from engine.scheme import load_scheme
+from engine.store import Store
+from tests.apptest import demo_store, open_page
+
+
+@pytest.fixture
+def store_file(tmp_path, monkeypatch):
+    db = demo_store(tmp_path)
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    return db
+
+
+def metrics(at) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_first_start_imports_the_demo_months(tmp_path, monkeypatch):
+    db = tmp_path / "fresh.duckdb"
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    at = open_page()
+    assert not at.exception
+    assert len(Store(db).periods()) == 12
+
+
+def test_overview_figures_equal_the_engines(store_file):
+    at = open_page()
+    assert not at.exception
+    scheme = load_scheme()
+    table = scored(Store(store_file), scheme, "2026-10")
+    before = scored(Store(store_file), scheme, "2026-09")
+    now, then = headline(table, scheme), headline(before, scheme)
+    shown = metrics(at)
+    assert shown["人数"] == (str(len(table)), f"{len(table) - len(before):+d}")
+    assert shown["平均分"] == (f"{now['mean_total']:.2f}",
+                             f"{now['mean_total'] - then['mean_total']:+.2f}")
+    assert shown["优秀占比"][0] == f"{now['share_best']:.1%}"
+    top_mover = movers(table, before)["up"].iloc[0]
+    assert top_mover["employee_id"] in at.dataframe[1].value.iloc[:, 0].tolist()
+
+
+def test_department_filter_changes_the_figures(store_file):
+    at = open_page(departments=["客服部"])
+    assert not at.exception
+    table = select(scored(Store(store_file), load_scheme(), "2026-10"), ["客服部"])
+    assert metrics(at)["人数"][0] == str(len(table))
+
+
+def test_filters_that_leave_no_one_show_a_message(store_file):
+    at = open_page(departments=["客服部"], roles=["备件专员"])
+    assert not at.exception
+    assert "No one matches" in at.warning[0].value or "没有人员" in at.warning[0].value
+
+
+def test_english_and_a_quarter(store_file):
+    at = open_page(language="en", period_kind="quarter")
+    assert not at.exception
+    assert "Headcount" in metrics(at)
+    assert at.title[0].value.endswith("2026-Q4")
+
+
+def test_empty_store_without_demo_files_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.DB_ENV, str(tmp_path / "empty.duckdb"))
+    empty = tmp_path / "no_samples"
+    empty.mkdir()
+    monkeypatch.setattr(paths, "SAMPLE_DIR", empty)
+    monkeypatch.setattr("engine.demo.generate_demo", lambda *a, **k: [])
+    at = open_page()
+    assert not at.exception
+    assert "No data yet" in at.info[0].value or "还没有数据" in at.info[0].value

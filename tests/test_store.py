@@ -1,0 +1,320 @@
+"""Tests for the DuckDB store: all-or-nothing imports, replace and restore, file locks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine import paths
+from engine.importer import ParsedFile, parse_file
+from engine.scheme import Scheme, load_scheme
+from engine.store import ImportRefused, Store, StoreBusy, StoreError
+
+SCHEME = load_scheme(paths.DEFAULT_SCHEME)
+
+OCTOBER = (
+    "工号,姓名,部门,班组,入职日期,客户满意度,故障处理天数,备注\r\n"
+    "E001,张三,售后服务部,售后一组,2020-03-15,92,1.5,夜班\r\n"
+    "E002,李四,售后服务部,,2021-07-01,85.5,3,\r\n"
+    "E003,王五,客服部,客服一组,,70,,\r\n"
+)
+# The corrected October file: one person fewer, one value changed.
+OCTOBER_FIXED = (
+    "工号,姓名,部门,班组,入职日期,客户满意度,故障处理天数,备注\r\n"
+    "E001,张三,售后服务部,售后一组,2020-03-15,95,1.5,夜班\r\n"
+    "E002,李四,售后服务部,,2021-07-01,85.5,3,\r\n"
+)
+# November brings a KPI and an extra column the store has not seen yet.
+NOVEMBER = (
+    "工号,姓名,部门,返修率,工号备注\r\nE001,张三,售后服务部,2.5,新\r\nE004,赵六,备件部,4,\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def scheme() -> Scheme:
+    return SCHEME
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store.duckdb", lock_wait=2)
+
+
+def parse(text: str, name: str, encoding: str = "utf-8") -> ParsedFile:
+    parsed = parse_file(text.encode(encoding), SCHEME, file_name=name)
+    assert parsed.ok, parsed.problems
+    return parsed
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as plain Python objects with None for every kind of missing, to compare content."""
+    plain = frame.reset_index(drop=True).astype(object)
+    return plain.where(plain.notna(), None)
+
+
+def state(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    return store.facts(), store.imports(), store.events(), store.version()
+
+
+def assert_same_state(before: tuple, after: tuple) -> None:
+    for old, new in zip(before[:3], after[:3], strict=True):
+        pd.testing.assert_frame_equal(new, old)
+    assert after[3] == before[3]
+
+
+# ------------------------------------------------------------------ importing
+
+
+def test_import_stores_exactly_the_parsed_facts(store: Store) -> None:
+    parsed = parse(OCTOBER, "2026-10.csv")
+    result = store.import_file(parsed)
+    assert (result.status, result.period, result.rows) == ("imported", "2026-10", 3)
+    assert result.message == "2026-10.csv: imported 2026-10, 3 rows"
+    facts = store.facts()
+    assert facts["import_id"].tolist() == [result.import_id] * 3
+    assert comparable(facts[parsed.facts.columns]).equals(comparable(parsed.facts))
+    assert facts["satisfaction"].tolist() == [92.0, 85.5, 70.0]
+    assert store.periods() == ["2026-10"]
+    assert store.version() == 1
+    log = store.imports()
+    assert log[["file_name", "period", "row_count", "status"]].values.tolist() == [
+        ["2026-10.csv", "2026-10", 3, "active"]
+    ]
+    assert log["sha256"].iloc[0] == parsed.sha256
+
+
+def test_unknown_columns_come_back_from_facts(store: Store) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    store.import_file(parse(NOVEMBER, "2026-11.csv"))
+    facts = store.facts().set_index(["period", "employee_id"])
+    assert facts.loc[("2026-10", "E001"), "备注"] == "夜班"
+    assert pd.isna(facts.loc[("2026-10", "E002"), "备注"])
+    assert facts.loc[("2026-11", "E001"), "工号备注"] == "新"
+    assert pd.isna(facts.loc[("2026-11", "E001"), "备注"])
+    assert facts.loc[("2026-11", "E004"), "rework_rate"] == 4.0
+    assert pd.isna(facts.loc[("2026-10", "E001"), "rework_rate"])
+    assert store.facts(["2026-11"])["employee_id"].tolist() == ["E001", "E004"]
+
+
+def test_the_same_bytes_again_change_nothing(store: Store) -> None:
+    first = store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    again = store.import_file(parse(OCTOBER, "renamed copy 2026-10.csv"))
+    assert again.status == "unchanged"
+    assert again.import_id == first.import_id
+    assert "unchanged" in again.message
+    assert_same_state(before, state(store))
+
+
+def test_a_different_file_for_a_stored_month_is_refused(store: Store) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    with pytest.raises(ImportRefused, match=r"already holds 2026-10\.csv.*--replace"):
+        store.import_file(parse(OCTOBER_FIXED, "2026-10 fixed.csv"))
+    assert_same_state(before, state(store))
+
+
+def test_a_file_with_problems_is_not_stored(store: Store) -> None:
+    bad = parse_file("工号,姓名,部门,满意度\nE1,a,b,x\n".encode(), SCHEME, file_name="2026-10.csv")
+    with pytest.raises(StoreError, match="1 problem"):
+        store.import_file(bad)
+    assert store.is_empty()
+    assert store.version() == 0
+
+
+def test_replace_then_restore_either_version(store: Store) -> None:
+    old = store.import_file(parse(OCTOBER, "2026-10.csv"))
+    original = store.facts()
+    new = store.import_file(parse(OCTOBER_FIXED, "2026-10 fixed.csv"), replace=True)
+    assert new.status == "replaced"
+    assert new.message == "2026-10 fixed.csv: replaced 2026-10, 2 rows"
+    corrected = store.facts()
+    assert corrected["employee_id"].tolist() == ["E001", "E002"]
+    assert corrected["satisfaction"].tolist() == [95.0, 85.5]
+    log = store.imports().set_index("import_id")
+    assert log.loc[old.import_id, "status"] == "replaced"
+    assert log.loc[new.import_id, "status"] == "active"
+    assert log.loc[new.import_id, "replaces"] == old.import_id
+
+    store.restore(old.import_id)
+    pd.testing.assert_frame_equal(store.facts(), original)
+    statuses = store.imports().set_index("import_id")["status"]
+    assert statuses.to_dict() == {old.import_id: "active", new.import_id: "replaced"}
+
+    store.restore(new.import_id)
+    pd.testing.assert_frame_equal(store.facts(), corrected)
+    assert store.events()["action"].tolist()[::-1] == [
+        "imported",
+        "replaced",
+        "restored",
+        "restored",
+    ]
+    assert store.version() == 4
+
+
+def test_delete_then_restore(store: Store) -> None:
+    kept = store.import_file(parse(NOVEMBER, "2026-11.csv"))
+    gone = store.import_file(parse(OCTOBER, "2026-10.csv"))
+    original = store.facts(["2026-10"])
+    assert "Restorable" in store.delete(gone.import_id)
+    assert store.periods() == ["2026-11"]
+    assert store.facts(["2026-10"]).empty
+    assert store.facts()["employee_id"].tolist() == ["E001", "E004"]
+    with pytest.raises(StoreError, match="not in use"):
+        store.delete(gone.import_id)
+    store.restore(gone.import_id)
+    pd.testing.assert_frame_equal(store.facts(["2026-10"]), original)
+    assert store.periods() == ["2026-10", "2026-11"]
+    with pytest.raises(StoreError, match="already"):
+        store.restore(kept.import_id)
+    with pytest.raises(StoreError, match="no import 99"):
+        store.restore(99)
+    assert store.events()["action"].tolist()[::-1] == [
+        "imported",
+        "imported",
+        "deleted",
+        "restored",
+    ]
+
+
+def test_a_month_imported_after_its_deletion_can_be_refused_or_replaced(store: Store) -> None:
+    first = store.import_file(parse(OCTOBER, "2026-10.csv"))
+    store.delete(first.import_id)
+    result = store.import_file(parse(OCTOBER_FIXED, "2026-10 fixed.csv"))
+    assert result.status == "imported"
+    assert store.facts()["employee_id"].tolist() == ["E001", "E002"]
+
+
+# ------------------------------------------------------------------ all or nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "replace"),
+    [(NOVEMBER, "2026-11.csv", False), (OCTOBER_FIXED, "2026-10 fixed.csv", True)],
+    ids=["new month with new columns", "replacing a month"],
+)
+def test_a_failure_mid_import_leaves_the_store_as_it_was(
+    store: Store, monkeypatch: pytest.MonkeyPatch, text: str, name: str, replace: bool
+) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    columns_before = store.facts().columns.tolist()
+    parsed = parse(text, name)
+    written = []
+
+    def fail_after_the_rows(self, con, import_id, parsed, replaced) -> None:
+        rows = con.execute("SELECT count(*) FROM facts WHERE import_id = ?", [import_id])
+        written.append(rows.fetchall()[0][0])
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "_log_import", fail_after_the_rows)
+        with pytest.raises(RuntimeError, match="disk full"):
+            store.import_file(parsed, replace=replace)
+    assert written == [parsed.rows], "the rows were written before the failure"
+    assert_same_state(before, state(store))
+    assert store.facts().columns.tolist() == columns_before, "added columns are rolled back"
+    # The store still works, and the same file now goes in whole.
+    assert store.import_file(parsed, replace=replace).rows == parsed.rows
+    assert store.facts([parsed.period]).shape[0] == parsed.rows
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_bom_and_gbk_files_store_the_same_facts_as_utf8(tmp_path: Path, encoding: str) -> None:
+    plain = Store(tmp_path / "plain.duckdb")
+    plain.import_file(parse(OCTOBER, "2026-10.csv"))
+    other = Store(tmp_path / f"{encoding}.duckdb")
+    other.import_file(parse(OCTOBER, "2026-10.csv", encoding=encoding))
+    pd.testing.assert_frame_equal(other.facts(), plain.facts())
+    assert other.imports()["encoding"].tolist() == [
+        "utf-8-sig" if encoding == "utf-8-sig" else "gb18030"
+    ]
+
+
+# ------------------------------------------------------------------ other programs and threads
+
+
+def hold_the_file(path: Path, seconds: float) -> subprocess.Popen:
+    """Another process that opens the store and keeps it open; returns once it holds it."""
+    code = textwrap.dedent(
+        f"""
+        import sys, time, duckdb
+        con = duckdb.connect({str(path)!r})
+        print("holding", flush=True)
+        time.sleep({seconds})
+        con.close()
+        """
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def test_store_busy_while_another_process_holds_the_file(store: Store) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    holder = hold_the_file(store.path, 2.5)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreBusy) as busy:
+            Store(store.path, lock_wait=0.5).version()
+        assert 0.5 <= time.monotonic() - started < 2.5
+        message = str(busy.value)
+        assert "in use by another program" in message and str(store.path) in message
+        assert "\n" not in message and "Traceback" not in message and "IO Error" not in message
+
+        assert Store(store.path, lock_wait=10).version() == 1
+        assert holder.poll() is not None, "the second try waited for the other process"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def import_at_once(path: Path, files: dict[str, ParsedFile]) -> dict[str, object]:
+    """Import each file from its own thread and Store object, all starting together."""
+    outcome: dict[str, object] = {}
+    start = threading.Barrier(len(files))
+
+    def run(month: str) -> None:
+        store = Store(path)
+        start.wait()
+        try:
+            outcome[month] = store.import_file(files[month]).status
+        except Exception as exc:  # any failure is recorded and judged by the test
+            outcome[month] = exc
+
+    threads = [threading.Thread(target=run, args=(month,)) for month in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcome
+
+
+def test_two_threads_importing_different_months_at_once(tmp_path: Path) -> None:
+    files = {"2026-10": parse(OCTOBER, "2026-10.csv"), "2026-11": parse(NOVEMBER, "2026-11.csv")}
+    for attempt in range(4):
+        path = tmp_path / f"race{attempt}.duckdb"
+        Store(path)
+        outcome = import_at_once(path, files)
+        assert len(outcome) == 2, outcome
+        assert all(r == "imported" or isinstance(r, StoreBusy) for r in outcome.values()), outcome
+        stored = sorted(m for m, result in outcome.items() if result == "imported")
+        assert stored, "at least one of the two imports goes through"
+
+        final = Store(path)
+        assert final.periods() == stored
+        facts = final.facts()
+        for month, parsed in files.items():
+            expected = parsed.facts["employee_id"].tolist() if month in stored else []
+            assert facts.loc[facts["period"] == month, "employee_id"].tolist() == expected
+        log = final.imports()
+        assert sorted(log["period"]) == stored
+        assert (log["status"] == "active").all()
+        assert final.version() == len(stored) == len(final.events())
