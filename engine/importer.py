@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 from engine.scheme import Kpi, Scheme, normalize_header
@@ -40,6 +43,7 @@ TEXT_FIELDS = ("employee_id", "name", "department", "team", "role", "region")
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
 PERIOD_PATTERN = re.compile(r"(20\d{2})\s*(?:[-/._年]\s*)?(0?[1-9]|1[0-2])(?!\d)")
 HEADER_ROW = 1  # the spreadsheet row number of the header; data starts on row 2
+XLSX_MAGIC = b"PK\x03\x04"
 
 
 @dataclass
@@ -160,13 +164,21 @@ def field_lookup(scheme: Scheme) -> dict[str, str]:
 def match_columns(
     headers: list[str], scheme: Scheme, overrides: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """Header → field; headers the scheme does not know map to themselves (kept as extras)."""
+    """Header → field ("" for a column kept as an extra); a user's override wins."""
     lookup = field_lookup(scheme)
     overrides = overrides or {}
-    return {h: overrides.get(h) or lookup.get(normalize_header(h), "") for h in headers}
+    return {
+        h: overrides[h] if h in overrides else lookup.get(normalize_header(h), "") for h in headers
+    }
 
 
 # ------------------------------------------------------------------ period
+
+
+def header_signature(headers: list[str]) -> str:
+    """A key for 'files with this header', so column choices can be remembered."""
+    joined = "\x1f".join(normalize_header(h) for h in headers)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:24]
 
 
 def period_from_text(text: str) -> str | None:
@@ -178,17 +190,72 @@ def period_from_text(text: str) -> str | None:
 # ------------------------------------------------------------------ parsing
 
 
+def is_xlsx(data: bytes, file_name: str = "") -> bool:
+    """An Excel 2007+ workbook (a zip file), by its first bytes or its name."""
+    return data.startswith(XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
+
+
+def xlsx_sheets(data: bytes) -> list[str]:
+    """The sheet names of a workbook, in order."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object, number_format: str) -> str:
+    """A cell as the text Excel shows: 0.925 formatted as a percent is '92.5%'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, int | float):
+        if "%" in (number_format or ""):
+            return f"{value * 100:.10g}%"
+        return f"{value:.15g}"
+    return str(value)
+
+
+def read_xlsx_cells(data: bytes, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Every cell of a sheet (the first unless named) as text, header row included."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        chosen = workbook[sheet] if sheet else workbook.worksheets[0]
+        rows = [
+            [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
+            for row in chosen.iter_rows()
+        ]
+        name = chosen.title
+    finally:
+        workbook.close()
+    width = max((len(r) for r in rows), default=0)
+    cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    return cells, name
+
+
 def parse_file(
     source: str | Path | bytes,
     scheme: Scheme,
     file_name: str | None = None,
     period: str | None = None,
     overrides: dict[str, str] | None = None,
+    sheet: str | None = None,
 ) -> ParsedFile:
-    """Read one monthly file (path or bytes) and check it against the scheme."""
+    """Read one monthly file (CSV or XLSX, a path or bytes) and check it against the scheme."""
     data = Path(source).read_bytes() if not isinstance(source, bytes) else source
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "upload.csv")
     problems = ProblemList(name)
+    if is_xlsx(data, name):
+        try:
+            cells, sheet_name = read_xlsx_cells(data, sheet)
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+            problems.add(f"the workbook cannot be read: {exc}")
+            return _failed(name, data, "xlsx", problems)
+        encoding = f"xlsx, sheet {sheet_name}"
+        return parse_cells(cells, scheme, name, data, encoding, period, overrides)
     try:
         text, encoding = decode(data)
     except UnicodeDecodeError:

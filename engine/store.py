@@ -47,6 +47,8 @@ SCHEMA = [
         happened_at TIMESTAMP NOT NULL, action VARCHAR NOT NULL, import_id BIGINT, period VARCHAR,
         detail VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value BIGINT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS header_mappings (
+        signature VARCHAR PRIMARY KEY, mapping VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
     "INSERT INTO meta VALUES ('version', 0) ON CONFLICT DO NOTHING",
 ]
 
@@ -188,6 +190,28 @@ class Store:
             return con.execute(
                 "SELECT * FROM events ORDER BY happened_at DESC, import_id DESC"
             ).df()
+
+    def header_mapping(self, signature: str) -> dict[str, str]:
+        """The column choices a user made for files with this header (empty if none)."""
+        with self._connect() as con:
+            found = con.execute(
+                "SELECT mapping FROM header_mappings WHERE signature = ?", [signature]
+            ).fetchall()
+        return json.loads(found[0][0]) if found else {}
+
+    def save_header_mapping(self, signature: str, mapping: dict[str, str]) -> None:
+        """Remember column choices for the next file with the same header."""
+        with self._transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, now()::TIMESTAMP)",
+                [signature, json.dumps(mapping, ensure_ascii=False)],
+            )
+
+    def active_import(self, period: str) -> dict | None:
+        """The import that currently holds a month, as a dict, or None."""
+        log = self.imports()
+        found = log[(log["period"] == period) & (log["status"] == "active")]
+        return found.iloc[0].to_dict() if len(found) else None
 
     def is_empty(self) -> bool:
         with self._connect() as con:
