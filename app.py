@@ -15,6 +15,7 @@ PAGES = [
     ("pages/distribution.py", "等级分布 · Grades", "📶"),
     ("pages/kpis.py", "指标分析 · KPIs", "🧩"),
     ("pages/employee.py", "员工详情 · Employee", "👤"),
+    ("pages/imports.py", "导入数据 · Import", "📥"),
 ]
 
 try:
@@ -27,7 +28,9 @@ if loaded:
     st.toast(tr(f"已导入演示数据:{len(loaded)} 个月", f"Demo data imported: {len(loaded)} months"))
 
 navigation = st.navigation(
-    [st.Page(path, title=title, icon=icon, default=i == 0)
-     for i, (path, title, icon) in enumerate(PAGES)]
+    [
+        st.Page(path, title=title, icon=icon, default=i == 0)
+        for i, (path, title, icon) in enumerate(PAGES)
+    ]
 )
 navigation.run()

@@ -39,3 +39,46 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     data = xlsx_bytes(table) if target.suffix.lower() == ".xlsx" else csv_bytes(table)
     target.write_bytes(data)
     return target
+
+
+EXAMPLE_ROSTER = {
+    "employee_id": "E0001",
+    "name": "张三",
+    "department": "售后服务部",
+    "team": "售后一组",
+    "role": "服务工程师",
+    "region": "华东",
+    "hire_date": "2024-03-15",
+}
+ROSTER_HEADERS_ZH = {
+    "employee_id": "工号",
+    "name": "姓名",
+    "department": "部门",
+    "team": "班组",
+    "role": "岗位",
+    "region": "地区",
+    "hire_date": "入职日期",
+}
+
+
+def example_value(kpi) -> float:
+    """A plausible good value of a KPI, for the template's example row."""
+    if kpi.method == "bands":
+        return kpi.bands[0].upto
+    if kpi.method == "tiers":
+        return kpi.tiers[0].threshold
+    if kpi.method == "linear":
+        return kpi.target
+    if kpi.method == "rating":
+        return kpi.scale_min + 0.8 * (kpi.scale_max - kpi.scale_min)
+    return 0.0
+
+
+def template_table(scheme, language: str = "zh") -> pd.DataFrame:
+    """A one-row example of the monthly file for a scheme, Chinese or English headers."""
+    row = dict(EXAMPLE_ROSTER) | {kpi.id: example_value(kpi) for kpi in scheme.kpis}
+    table = pd.DataFrame([row])
+    if language == "zh":
+        names = {**ROSTER_HEADERS_ZH, **{k.id: k.name_zh for k in scheme.kpis}}
+        table = table.rename(columns=names)
+    return table

@@ -25,9 +25,12 @@ cards = [
 ]
 for column, (key, label, shape, change_shape) in zip(st.columns(4), cards, strict=True):
     value, change = figures[key]
-    column.metric(label, shape.format(value),
-                  None if change != change else change_shape.format(change),
-                  delta_color="inverse" if key == "share_worst" else "normal")
+    column.metric(
+        label,
+        shape.format(value),
+        None if change != change else change_shape.format(change),
+        delta_color="inverse" if key == "share_worst" else "normal",
+    )
 
 st.subheader(tr("服务目标达成(按部门)", "Service targets by department"))
 targets = service_targets(table, scheme)
@@ -40,16 +43,32 @@ else:
     pivot = targets.assign(cell=targets["actual"].astype(str) + " " + targets["met"])
     pivot = pivot.pivot(index="department", columns="kpi", values="cell").reset_index()
     st.dataframe(labelled(pivot), hide_index=True, width="stretch")
-    st.caption(" · ".join(f"{scheme.kpi(t.kpi).label(language())} {t.text}" for t in scheme.targets))
+    st.caption(
+        " · ".join(f"{scheme.kpi(t.kpi).label(language())} {t.text}" for t in scheme.targets)
+    )
 
 st.subheader(tr("各部门月度平均分", "Mean total by department over the months"))
 history = view.rows(data.monthly(view.scheme_file))
 trend = department_trend(history)
-chart = px.line(trend, x="period", y="mean_total", color="department", markers=True,
-                labels={"period": tr("月份", "Month"), "mean_total": tr("平均分", "Mean total"),
-                        "department": tr("部门", "Department")})
-chart.add_vrect(x0=parse_period(view.period).months[0], x1=parse_period(view.period).months[-1],
-                fillcolor="grey", opacity=0.12, line_width=0)
+chart = px.line(
+    trend,
+    x="period",
+    y="mean_total",
+    color="department",
+    markers=True,
+    labels={
+        "period": tr("月份", "Month"),
+        "mean_total": tr("平均分", "Mean total"),
+        "department": tr("部门", "Department"),
+    },
+)
+chart.add_vrect(
+    x0=parse_period(view.period).months[0],
+    x1=parse_period(view.period).months[-1],
+    fillcolor="grey",
+    opacity=0.12,
+    line_width=0,
+)
 st.plotly_chart(chart, width="stretch")
 
 st.subheader(tr("进步与退步最多的人", "Largest movers since the previous period"))

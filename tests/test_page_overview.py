@@ -40,8 +40,10 @@ def test_overview_figures_equal_the_engines(store_file):
     now, then = headline(table, scheme), headline(before, scheme)
     shown = metrics(at)
     assert shown["人数"] == (str(len(table)), f"{len(table) - len(before):+d}")
-    assert shown["平均分"] == (f"{now['mean_total']:.2f}",
-                             f"{now['mean_total'] - then['mean_total']:+.2f}")
+    assert shown["平均分"] == (
+        f"{now['mean_total']:.2f}",
+        f"{now['mean_total'] - then['mean_total']:+.2f}",
+    )
     assert shown["优秀占比"][0] == f"{now['share_best']:.1%}"
     top_mover = movers(table, before)["up"].iloc[0]
     assert top_mover["employee_id"] in at.dataframe[1].value.iloc[:, 0].tolist()

@@ -8,8 +8,8 @@ import streamlit as st
 from engine import paths
 from engine.cli import import_demo
 from engine.periods import available, parse_period, previous, score_period
-from engine.scoring import score_table
 from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.scoring import score_table
 from engine.store import Store
 
 

@@ -46,7 +46,11 @@ def column_label(column: str, scheme=None) -> str:
     if column in COLUMN_LABELS:
         return tr(*COLUMN_LABELS[column])
     if scheme is not None:
-        for prefix, items in (("score_", scheme.kpis), ("cat_", scheme.categories), ("", scheme.kpis)):
+        for prefix, items in (
+            ("score_", scheme.kpis),
+            ("cat_", scheme.categories),
+            ("", scheme.kpis),
+        ):
             for item in items:
                 if column == f"{prefix}{item.id}":
                     name = item.label(language())

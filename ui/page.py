@@ -13,7 +13,7 @@ from ui.sidebar import View
 
 
 def require_view() -> tuple[View, Scheme, pd.DataFrame]:
-    """The sidebar's view, its scheme and the filtered scored table; stops with a message if empty."""
+    """The sidebar's view, its scheme and the filtered table; stops with a message if empty."""
     view = sidebar.current()
     if view is None:
         st.info(tr("还没有数据:请先导入月度考核表。", "No data yet: import a monthly file first."))
@@ -30,8 +30,19 @@ def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key:
     """CSV (UTF-8 with BOM) and XLSX downloads of a table, headers in the user's language."""
     shown = labelled(table, scheme)
     left, right = st.columns(2)
-    left.download_button(tr("下载 CSV", "Download CSV"), csv_bytes(shown), f"{name}.csv",
-                         "text/csv", key=f"csv_{key or name}", width="stretch")
-    right.download_button(tr("下载 Excel", "Download Excel"), xlsx_bytes(shown), f"{name}.xlsx",
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"xlsx_{key or name}", width="stretch")
+    left.download_button(
+        tr("下载 CSV", "Download CSV"),
+        csv_bytes(shown),
+        f"{name}.csv",
+        "text/csv",
+        key=f"csv_{key or name}",
+        width="stretch",
+    )
+    right.download_button(
+        tr("下载 Excel", "Download Excel"),
+        xlsx_bytes(shown),
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key or name}",
+        width="stretch",
+    )

@@ -43,29 +43,49 @@ class View:
 def draw() -> View | None:
     """Draw the shared sidebar; None when the store has no data yet."""
     bar = st.sidebar
-    bar.radio("语言 · Language", list(LANGUAGES), format_func=LANGUAGES.get, key=LANGUAGE_KEY,
-              horizontal=True)
+    bar.radio(
+        "语言 · Language",
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key=LANGUAGE_KEY,
+        horizontal=True,
+    )
     schemes = data.valid_schemes()
     default = data.default_scheme_file()
     files = list(schemes) if default in schemes else [default, *schemes]
-    scheme_file = bar.selectbox(tr("考核方案", "Scheme"), files, key="scheme_file",
-                                format_func=lambda f: schemes.get(f, f))
+    scheme_file = bar.selectbox(
+        tr("考核方案", "Scheme"), files, key="scheme_file", format_func=lambda f: schemes.get(f, f)
+    )
     found = data.periods()
     if not found["month"]:
         st.session_state[VIEW_KEY] = None
         return None
-    kind = bar.segmented_control(tr("期间", "Period"), list(KIND_LABELS), key="period_kind",
-                                 format_func=lambda k: tr(*KIND_LABELS[k]), default="month")
+    kind = bar.segmented_control(
+        tr("期间", "Period"),
+        list(KIND_LABELS),
+        key="period_kind",
+        format_func=lambda k: tr(*KIND_LABELS[k]),
+        default="month",
+    )
     kind = kind or "month"
     period = bar.selectbox(tr("考核期间", "Assessment period"), found[kind], key=f"period_{kind}")
     roster = data.scored(period, scheme_file)
-    departments = bar.multiselect(tr("部门", "Department"), _options(roster, "department"),
-                                  key="departments", placeholder=tr("全部", "All"))
+    departments = bar.multiselect(
+        tr("部门", "Department"),
+        _options(roster, "department"),
+        key="departments",
+        placeholder=tr("全部", "All"),
+    )
     in_departments = select(roster, departments)
-    teams = bar.multiselect(tr("班组", "Team"), _options(in_departments, "team"), key="teams",
-                            placeholder=tr("全部", "All"))
-    roles = bar.multiselect(tr("岗位", "Role"), _options(roster, "role"), key="roles",
-                            placeholder=tr("全部", "All"))
+    teams = bar.multiselect(
+        tr("班组", "Team"),
+        _options(in_departments, "team"),
+        key="teams",
+        placeholder=tr("全部", "All"),
+    )
+    roles = bar.multiselect(
+        tr("岗位", "Role"), _options(roster, "role"), key="roles", placeholder=tr("全部", "All")
+    )
     view = View(scheme_file, kind, period, tuple(departments), tuple(teams), tuple(roles))
     st.session_state[VIEW_KEY] = view
     return view
