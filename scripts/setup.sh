@@ -15,5 +15,5 @@ if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then
   SUDO=""
   if [[ "$(id -u)" != "0" ]]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null
 fi

@@ -53,9 +53,7 @@ def dashboard(db_file: Path) -> Iterator[str]:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(paths.ROOT / "app.py"),
+        "ui.serve",
         "--server.port",
         str(port),
         "--server.address",
@@ -90,8 +88,11 @@ def dashboard(db_file: Path) -> Iterator[str]:
 
 
 def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:
-    """Wait for the app to connect, run its script and stop showing the running indicator."""
+    """Wait until the app has connected and its script has run to the end."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms
+    )
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
 
 

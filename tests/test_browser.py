@@ -74,3 +74,27 @@ def test_sidebar_links_open_every_page(browser, server):
         page.wait_for_selector("h1", timeout=30_000)
         assert error_boxes(page) == [], f"error on sidebar link {index}"
         assert "Page not found" not in page.inner_text("body")
+
+
+def test_upload_through_the_file_input_and_commit(browser, tmp_path):
+    from engine import paths
+    from engine.store import Store
+
+    db = demo_store(tmp_path)
+    upload = tmp_path / "考核_2026年11月.csv"
+    upload.write_bytes((paths.SAMPLE_DIR / "2026-02.csv").read_bytes())  # GBK, Chinese headers
+    with dashboard(db) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"{url}/imports")
+        wait_until_drawn(page)
+        page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(upload))
+        page.get_by_text("将新增 2026-11 月的数据").wait_for(timeout=60_000)
+        assert Store(db, lock_wait=30).periods()[-1] == "2026-10"
+        page.get_by_role("button", name="导入此文件").click()
+        page.get_by_text("已导入 2026-11").wait_for(timeout=60_000)
+        wait_until_drawn(page)
+        assert error_boxes(page) == []
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "import.png"), full_page=True)
+    assert Store(db).periods()[-1] == "2026-11"
+    assert len(Store(db).facts(["2026-11"])) == 298

@@ -1,0 +1,25 @@
+"""Start the dashboard: `python -m ui.serve [streamlit options]` (what ./run.sh does).
+
+Streamlit decides on the first script run of a server whether the app uses the old automatic
+pages/ folder (`PagesManager.uses_pages_directory`). With st.navigation in app.py beside a pages/
+folder, the first visitor of a deep link such as /imports then gets the folder's pages without
+the entry script (no shared sidebar, wrong page list). Deciding it before any session starts
+removes that glitch; `streamlit run app.py` still works, with the glitch on a fresh server.
+"""
+
+import sys
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli
+
+from engine import paths
+
+
+def main() -> None:
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(paths.ROOT / "app.py"), *sys.argv[1:]]
+    sys.exit(cli.main())
+
+
+if __name__ == "__main__":
+    main()
