@@ -15,6 +15,9 @@ PAGES = [
     ("pages/distribution.py", "等级分布 · Grades", "📶"),
     ("pages/kpis.py", "指标分析 · KPIs", "🧩"),
     ("pages/employee.py", "员工详情 · Employee", "👤"),
+    ("pages/whatif.py", "模拟测算 · What-if", "🧪"),
+    ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅"),
+    ("pages/scheme.py", "考核标准 · Scheme", "📜"),
     ("pages/imports.py", "导入数据 · Import", "📥"),
 ]
 

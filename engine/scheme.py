@@ -181,6 +181,7 @@ class Scheme:
     target_mix: dict[str, float] = field(default_factory=dict)
     source: str = ""
     digest: str = ""
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def kpi_ids(self) -> list[str]:
@@ -291,6 +292,7 @@ def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Sche
         },
         source=source,
         digest=digest,
+        raw=data,
     )
     problems.extend(validate(scheme))
     if problems:
