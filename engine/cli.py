@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from engine import paths
+from engine.accounts import (
+    ROLES,
+    AccountError,
+    accounts_path,
+    add_user,
+    load_accounts,
+    remove_user,
+)
 from engine.export import csv_bytes, write_table
 from engine.importer import parse_file
 from engine.periods import parse_period, score_period
@@ -32,6 +41,18 @@ LEADING_COLUMNS = [
     "months",
     "missing_count",
 ]
+
+
+def cli_user() -> str:
+    """Who the audit log names for command-line changes."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store(args.db, lock_wait=args.wait, user=cli_user())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,12 +107,79 @@ def _parser() -> argparse.ArgumentParser:
     delete = command("delete", run_delete, "take an import out of use (it stays restorable)")
     delete.add_argument("import_id", type=int)
     command("demo", run_demo, "import the bundled demo months into the store if it is empty")
+
+    users = commands.add_parser("users", help="manage sign-in accounts (see README)")
+    users.add_argument(
+        "--accounts", help="accounts file (default $ASSESS_ACCOUNTS or data/accounts.toml)"
+    )
+    actions = users.add_subparsers(required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a user or change one's role and password")
+    add.set_defaults(run=run_users_add)
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--department",
+        action="append",
+        default=[],
+        help="a department a manager may see (repeat for several)",
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of asking",
+    )
+    remove = actions.add_parser("remove", help="remove a user")
+    remove.set_defaults(run=run_users_remove)
+    remove.add_argument("username")
+    listing = actions.add_parser("list", help="list users and roles (never passwords)")
+    listing.set_defaults(run=run_users_list)
     return parser
+
+
+def run_users_add(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if password != getpass.getpass("again: "):
+            print("error: the two passwords differ", file=sys.stderr)
+            return EXIT_INVALID
+    try:
+        file = add_user(
+            args.username, password, args.role, args.department, accounts_path(args.accounts)
+        )
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"{file}: {args.username} is {args.role}"
+        + (f" of {', '.join(args.department)}" if args.department else "")
+    )
+    return EXIT_OK
+
+
+def run_users_remove(args: argparse.Namespace) -> int:
+    try:
+        file = remove_user(args.username, accounts_path(args.accounts))
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"{file}: {args.username} removed")
+    return EXIT_OK
+
+
+def run_users_list(args: argparse.Namespace) -> int:
+    accounts = load_accounts(accounts_path(args.accounts))
+    if not accounts.sign_in_required:
+        print("no accounts: the dashboard runs in single-user local mode")
+    for name, record in sorted(accounts.users.items()):
+        print(f"{name:<16} {record['role']:<8} {', '.join(record.get('departments', []))}")
+    return EXIT_OK
 
 
 def run_import(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
-    store = Store(args.db, lock_wait=args.wait)
+    store = open_store(args)
     code = EXIT_OK
     for file in args.files:
         if not file.is_file():
@@ -133,7 +221,7 @@ def run_score(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    table = scored(Store(args.db, lock_wait=args.wait), load_scheme(args.scheme), args.period)
+    table = scored(open_store(args), load_scheme(args.scheme), args.period)
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED
@@ -164,7 +252,7 @@ def run_schemes(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    log = Store(args.db, lock_wait=args.wait).imports()
+    log = open_store(args).imports()
     if log.empty:
         print("no imports yet")
         return EXIT_OK
@@ -177,12 +265,12 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    print(Store(args.db, lock_wait=args.wait).restore(args.import_id))
+    print(open_store(args).restore(args.import_id))
     return EXIT_OK
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    print(Store(args.db, lock_wait=args.wait).delete(args.import_id))
+    print(open_store(args).delete(args.import_id))
     return EXIT_OK
 
 
@@ -201,7 +289,7 @@ def import_demo(store: Store, scheme: Scheme) -> list[str]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    store = Store(args.db, lock_wait=args.wait)
+    store = open_store(args)
     if not store.is_empty():
         print(f"{store.path} already holds data; nothing imported")
         return EXIT_OK

@@ -1,0 +1,122 @@
+"""Accounts: hashes only, roles, wrong passwords slowed down, and what each role may see."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from engine.accounts import (
+    HIDDEN_NAME,
+    Access,
+    AccountError,
+    Throttle,
+    add_user,
+    load_accounts,
+    remove_user,
+    scoped,
+    verify,
+)
+
+
+@pytest.fixture
+def accounts_file(tmp_path):
+    file = tmp_path / "accounts.toml"
+    add_user("wang", "correct horse", "manager", ["客服部"], file=file)
+    add_user("hr.li", "another secret", "hr", file=file)
+    return file
+
+
+def test_the_file_holds_only_hashes(accounts_file):
+    text = accounts_file.read_text(encoding="utf-8")
+    assert "correct horse" not in text and "another secret" not in text
+    assert "$argon2id$" in text
+    assert accounts_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_right_password_gives_the_users_access(accounts_file):
+    access = verify(load_accounts(accounts_file), "wang", "correct horse")
+    assert access == Access("wang", "manager", ("客服部",))
+
+
+@pytest.mark.parametrize(("user", "password"), [("wang", "wrong"), ("nobody", "correct horse")])
+def test_wrong_password_or_unknown_user_is_rejected(accounts_file, user, password):
+    assert verify(load_accounts(accounts_file), user, password) is None
+
+
+def test_no_accounts_file_means_local_mode(tmp_path):
+    assert not load_accounts(tmp_path / "missing.toml").sign_in_required
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("bad name!", "long enough", "hr"), "must be letters"),
+        (("li", "long enough", "boss"), "role 'boss' is unknown"),
+        (("li", "long enough", "manager"), "needs at least one department"),
+        (("li", "short", "hr"), "at least 8 characters"),
+    ],
+)
+def test_invalid_accounts_are_refused(tmp_path, args, message):
+    with pytest.raises(AccountError, match=message):
+        add_user(*args, file=tmp_path / "a.toml")
+
+
+def test_changing_and_removing_a_user(accounts_file):
+    add_user("wang", "a new password", "viewer", file=accounts_file)
+    accounts = load_accounts(accounts_file)
+    assert verify(accounts, "wang", "correct horse") is None
+    assert verify(accounts, "wang", "a new password").role == "viewer"
+    remove_user("wang", file=accounts_file)
+    assert "wang" not in load_accounts(accounts_file).users
+
+
+def test_wrong_passwords_are_slowed_down():
+    now = [100.0]
+    throttle = Throttle(clock=lambda: now[0])
+    assert throttle.wait_seconds("wang") == 0
+    throttle.failed("wang")
+    assert throttle.wait_seconds("wang") == 1
+    throttle.failed("wang")
+    throttle.failed("wang")
+    assert throttle.wait_seconds("wang") == 4  # 1, 2, 4 seconds after the 1st, 2nd, 3rd failure
+    now[0] += 4
+    assert throttle.wait_seconds("wang") == 0
+    assert throttle.wait_seconds("li") == 0  # other users are not held up
+    throttle.succeeded("wang")
+    assert throttle.wait_seconds("wang") == 0
+
+
+def test_the_wait_is_capped():
+    throttle = Throttle(clock=lambda: 0.0, cap_seconds=60)
+    for _ in range(20):
+        throttle.failed("x")
+    assert throttle.wait_seconds("x") == 60
+
+
+TABLE = pd.DataFrame(
+    {
+        "employee_id": ["E1", "E2", "E3"],
+        "name": ["张三", "李四", "王五"],
+        "department": ["客服部", "售后服务部", "客服部"],
+        "rank": [2, 1, 3],
+    }
+)
+
+
+def test_a_manager_sees_only_their_department_with_company_ranks():
+    out = scoped(TABLE, Access("wang", "manager", ("客服部",)))
+    assert out["employee_id"].tolist() == ["E1", "E3"]
+    assert out["rank"].tolist() == [2, 3]
+
+
+def test_a_viewer_sees_everyone_without_names_but_rows_still_line_up():
+    out = scoped(TABLE, Access("v", "viewer"))
+    assert len(out) == 3 and set(out["name"]) == {HIDDEN_NAME}
+    assert not set(out["employee_id"]) & {"E1", "E2", "E3"}
+    again = scoped(TABLE.iloc[::-1], Access("v", "viewer"))
+    assert again["employee_id"].tolist() == out["employee_id"].tolist()[::-1]
+
+
+@pytest.mark.parametrize("role", ["admin", "hr"])
+def test_admin_and_hr_see_everything(role):
+    pd.testing.assert_frame_equal(scoped(TABLE, Access("x", role)), TABLE)
