@@ -3,26 +3,42 @@ and routes to the pages in pages/."""
 
 import streamlit as st
 
+from engine.accounts import Access
 from engine.store import StoreError
-from ui import data, sidebar
+from ui import auth, data, sidebar
 from ui.i18n import tr
 
 st.set_page_config(page_title="绩效考核分析 · Assessment", page_icon="📊", layout="wide")
 
+# (file, title, icon, who may open it)
 PAGES = [
-    ("pages/overview.py", "总览 · Overview", "📊"),
-    ("pages/ranking.py", "排名 · Ranking", "🏆"),
-    ("pages/distribution.py", "等级分布 · Grades", "📶"),
-    ("pages/kpis.py", "指标分析 · KPIs", "🧩"),
-    ("pages/employee.py", "员工详情 · Employee", "👤"),
-    ("pages/whatif.py", "模拟测算 · What-if", "🧪"),
-    ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅"),
-    ("pages/scheme.py", "考核标准 · Scheme", "📜"),
-    ("pages/imports.py", "导入数据 · Import", "📥"),
+    ("pages/overview.py", "总览 · Overview", "📊", "everyone"),
+    ("pages/ranking.py", "排名 · Ranking", "🏆", "everyone"),
+    ("pages/distribution.py", "等级分布 · Grades", "📶", "everyone"),
+    ("pages/kpis.py", "指标分析 · KPIs", "🧩", "everyone"),
+    ("pages/employee.py", "员工详情 · Employee", "👤", "named"),
+    ("pages/whatif.py", "模拟测算 · What-if", "🧪", "editors"),
+    ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
+    ("pages/scheme.py", "考核标准 · Scheme", "📜", "everyone"),
+    ("pages/imports.py", "导入数据 · Import", "📥", "editors"),
+    ("pages/audit.py", "审计日志 · Audit log", "🔎", "auditors"),
 ]
+
+
+def allowed(access: Access, who: str) -> bool:
+    rules = {
+        "everyone": True,
+        "named": access.sees_names,
+        "editors": access.may_change_data,
+        "auditors": access.may_read_audit,
+    }
+    return rules[who]
+
 
 try:
     loaded = data.ensure_demo_data()
+    access = auth.current()
+    auth.sidebar_badge(access)
     view = sidebar.draw()
 except StoreError as exc:
     st.error(f"数据库无法打开 · The store cannot be opened: {exc}")
@@ -33,7 +49,8 @@ if loaded:
 navigation = st.navigation(
     [
         st.Page(path, title=title, icon=icon, default=i == 0)
-        for i, (path, title, icon) in enumerate(PAGES)
+        for i, (path, title, icon, who) in enumerate(PAGES)
+        if allowed(access, who)
     ]
 )
 navigation.run()

@@ -21,15 +21,27 @@ def neutralized(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM, so Excel shows Chinese correctly."""
-    return neutralized(table).to_csv(index=False).encode("utf-8-sig")
+def with_footer(table: pd.DataFrame, stamp: str | None) -> pd.DataFrame:
+    """The table with a last row naming who exported it and when (in its first column)."""
+    if not stamp or table.columns.empty:
+        return table
+    footer = pd.DataFrame([{table.columns[0]: stamp}], columns=table.columns)
+    return pd.concat([table.astype(object), footer], ignore_index=True)
 
 
-def xlsx_bytes(table: pd.DataFrame, sheet: str = "scores") -> bytes:
+def csv_bytes(table: pd.DataFrame, stamp: str | None = None) -> bytes:
+    """UTF-8 with BOM, so Excel shows Chinese correctly; `stamp` adds a footer row."""
+    return with_footer(neutralized(table), stamp).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str = "scores", stamp: str | None = None) -> bytes:
+    """An Excel workbook; `stamp` becomes a footer row and the file's author and description."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralized(table).to_excel(writer, index=False, sheet_name=sheet[:31])
+        with_footer(neutralized(table), stamp).to_excel(writer, index=False, sheet_name=sheet[:31])
+        if stamp:
+            writer.book.properties.creator = stamp
+            writer.book.properties.description = stamp
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -50,6 +51,14 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS header_mappings (
         signature VARCHAR PRIMARY KEY, mapping VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
     "INSERT INTO meta VALUES ('version', 0) ON CONFLICT DO NOTHING",
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS username VARCHAR",
+    """CREATE TABLE IF NOT EXISTS scheme_versions (
+        scheme_id VARCHAR NOT NULL, version INTEGER NOT NULL, toml VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, note VARCHAR, PRIMARY KEY (scheme_id, version))""",
+    """CREATE TABLE IF NOT EXISTS scenarios (
+        scheme_id VARCHAR NOT NULL, name VARCHAR NOT NULL, base_version INTEGER NOT NULL,
+        toml VARCHAR NOT NULL, settings VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (scheme_id, name))""",
 ]
 
 
@@ -83,9 +92,15 @@ class ImportResult:
 class Store:
     """A DuckDB file opened only while working, so other processes can use it in between."""
 
-    def __init__(self, path: str | Path | None = None, lock_wait: float = LOCK_WAIT_SECONDS):
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+        user: str = "system",
+    ):
         self.path = paths.db_path(path)
         self.lock_wait = lock_wait
+        self.user = user
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             for statement in SCHEMA:
@@ -305,12 +320,28 @@ class Store:
     def _event(
         self, con: duckdb.DuckDBPyConnection, action: str, import_id: int, period: str, detail: str
     ) -> None:
-        """Record a change in the history and move the store's version on."""
+        """Record a change in the history (the audit log, with the user) and move the version on."""
         con.execute(
-            "INSERT INTO events VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",
-            [action, import_id, period, detail],
+            "INSERT INTO events (happened_at, action, import_id, period, detail, username) "
+            "VALUES (now()::TIMESTAMP, ?, ?, ?, ?, ?)",
+            [action, import_id, period, detail, self.user],
         )
         con.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+
+    def as_user(self, user: str) -> Store:
+        """The same store, recording `user` in the audit log of what it changes."""
+        twin = copy.copy(self)
+        twin.user = user
+        return twin
+
+    def audit(self, action: str, detail: str = "") -> None:
+        """Record something that changes no data (a sign-in, an export) in the audit log."""
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO events (happened_at, action, detail, username) "
+                "VALUES (now()::TIMESTAMP, ?, ?, ?)",
+                [action, detail, self.user],
+            )
 
     def restore(self, import_id: int) -> str:
         """Make a replaced or deleted import its month's data again; the current one stays kept."""
@@ -349,3 +380,112 @@ class Store:
             con.execute("UPDATE imports SET status = 'deleted' WHERE import_id = ?", [import_id])
             self._event(con, "deleted", import_id, period, file_name)
         return f"Deleted import {import_id} ({file_name}); {period} now has no data. Restorable."
+
+    # -------------------------------------------------------------- scheme versions and scenarios
+
+    def scheme_versions(self, scheme_id: str) -> pd.DataFrame:
+        """The kept versions of a scheme (version, created_at, note), newest first."""
+        with self._connect() as con:
+            return con.execute(
+                "SELECT version, created_at, note FROM scheme_versions WHERE scheme_id = ? "
+                "ORDER BY version DESC",
+                [scheme_id],
+            ).df()
+
+    def scheme_version_text(self, scheme_id: str, version: int) -> str | None:
+        """The TOML text of one kept version of a scheme, or None."""
+        with self._connect() as con:
+            found = con.execute(
+                "SELECT toml FROM scheme_versions WHERE scheme_id = ? AND version = ?",
+                [scheme_id, int(version)],
+            ).fetchall()
+        return found[0][0] if found else None
+
+    def add_scheme_version(
+        self,
+        scheme_id: str,
+        version: int,
+        toml: str,
+        note: str,
+        baseline: tuple[int, str] | None = None,
+    ) -> int:
+        """Keep a new version of a scheme, numbered above every kept one; `baseline` (the version
+        it replaces, as number and text) is kept first when the store does not hold it yet."""
+        with self._transaction() as con:
+            newest = con.execute(
+                "SELECT max(version) FROM scheme_versions WHERE scheme_id = ?", [scheme_id]
+            ).fetchall()[0][0]
+            if newest is not None and version <= newest:
+                raise StoreError(
+                    f"Scheme {scheme_id} already has version {newest}, so this cannot become "
+                    f"version {version}. Someone adopted a version meanwhile; reload and retry."
+                )
+            if baseline is not None:
+                con.execute(
+                    "INSERT INTO scheme_versions VALUES (?, ?, ?, now()::TIMESTAMP, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [scheme_id, int(baseline[0]), baseline[1], "scheme file"],
+                )
+            con.execute(
+                "INSERT INTO scheme_versions VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
+                [scheme_id, int(version), toml, note],
+            )
+            self._event(con, "scheme_version", None, None, f"{scheme_id} v{version}: {note}")
+        return version
+
+    def scenarios(self, scheme_id: str) -> pd.DataFrame:
+        """The saved what-if scenarios of a scheme (name, base_version, saved_at), newest first."""
+        with self._connect() as con:
+            return con.execute(
+                "SELECT name, base_version, saved_at FROM scenarios WHERE scheme_id = ? "
+                "ORDER BY saved_at DESC, name",
+                [scheme_id],
+            ).df()
+
+    def scenario(self, scheme_id: str, name: str) -> dict | None:
+        """One saved scenario: its scheme as TOML text, its settings, base version and time."""
+        with self._connect() as con:
+            found = con.execute(
+                "SELECT toml, settings, base_version, saved_at FROM scenarios "
+                "WHERE scheme_id = ? AND name = ?",
+                [scheme_id, name],
+            ).fetchall()
+        if not found:
+            return None
+        toml, settings, base_version, saved_at = found[0]
+        return {
+            "name": name,
+            "toml": toml,
+            "settings": json.loads(settings),
+            "base_version": base_version,
+            "saved_at": saved_at,
+        }
+
+    def save_scenario(
+        self, scheme_id: str, name: str, base_version: int, toml: str, settings: dict
+    ) -> bool:
+        """Keep a scenario under a name (a scenario of the same name is replaced); True if new."""
+        with self._transaction() as con:
+            existed = con.execute(
+                "SELECT count(*) FROM scenarios WHERE scheme_id = ? AND name = ?",
+                [scheme_id, name],
+            ).fetchall()[0][0]
+            con.execute(
+                "INSERT OR REPLACE INTO scenarios VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                [
+                    scheme_id,
+                    name,
+                    int(base_version),
+                    toml,
+                    json.dumps(settings, ensure_ascii=False),
+                ],
+            )
+            action = "scenario_replaced" if existed else "scenario_saved"
+            self._event(con, action, None, None, f"{scheme_id}: {name}")
+        return not existed
+
+    def delete_scenario(self, scheme_id: str, name: str) -> None:
+        """Forget a saved scenario."""
+        with self._transaction() as con:
+            con.execute("DELETE FROM scenarios WHERE scheme_id = ? AND name = ?", [scheme_id, name])
+            self._event(con, "scenario_deleted", None, None, f"{scheme_id}: {name}")

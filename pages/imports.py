@@ -23,6 +23,10 @@ ACTION_NAMES = {
     "deleted": ("删除", "deleted"),
 }
 
+if not data.access().may_change_data:
+    st.error(tr("只有管理员和人力资源可以导入数据。", "Only admin and HR may import data."))
+    st.stop()
+
 scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
 scheme = data.scheme_at(scheme_file)
 store = data.current_store()

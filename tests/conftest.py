@@ -13,6 +13,12 @@ from engine import paths
 from engine.scheme import Scheme, load_scheme, parse_scheme
 
 
+@pytest.fixture(autouse=True)
+def no_accounts(tmp_path, monkeypatch):
+    """Tests run in local mode unless they write an accounts file of their own."""
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(tmp_path / "accounts.toml"))
+
+
 @pytest.fixture(scope="session")
 def scheme() -> Scheme:
     """The shipped after-sales scheme."""

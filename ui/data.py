@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import paths
+from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
 from engine.periods import available, parse_period, previous, score_period
 from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
@@ -20,7 +21,27 @@ def store(db_file: str) -> Store:
 
 
 def current_store() -> Store:
-    return store(str(paths.db_path()))
+    """The store, recording the signed-in user in the audit log of what it changes."""
+    return store(str(paths.db_path())).as_user(access().user)
+
+
+@st.cache_data(show_spinner=False)
+def _accounts(file: str, modified: float) -> Accounts:
+    return load_accounts(accounts_path(file))
+
+
+def accounts() -> Accounts:
+    """The accounts file's content, reread when the file changes."""
+    file = accounts_path()
+    return _accounts(str(file), file.stat().st_mtime if file.exists() else 0.0)
+
+
+def access() -> Access:
+    """Who this session is; with sign-in on and nobody signed in, someone who may see nothing."""
+    signed_in = st.session_state.get("access")
+    if signed_in is not None:
+        return signed_in
+    return Access("?", "manager", ()) if accounts().sign_in_required else LOCAL_ACCESS
 
 
 @st.cache_data(show_spinner=False)
@@ -76,10 +97,12 @@ def _scored(db_file: str, version: int, scheme_file: str, digest: str, period: s
 
 
 def scored(period: str, scheme_file: str | None = None) -> pd.DataFrame:
-    """The scored table of a period, recomputed when the store or the scheme changes."""
+    """The scored table of a period as this user may see it (ranks are over everyone),
+    recomputed when the store or the scheme changes."""
     target = current_store()
     file = scheme_file or default_scheme_file()
-    return _scored(str(target.path), target.version(), file, scheme_at(file).digest, period)
+    table = _scored(str(target.path), target.version(), file, scheme_at(file).digest, period)
+    return scoped(table, access())
 
 
 def scored_previous(period: str, scheme_file: str | None = None) -> pd.DataFrame:
@@ -98,7 +121,9 @@ def _monthly(db_file: str, version: int, scheme_file: str, digest: str) -> pd.Da
 
 
 def monthly(scheme_file: str | None = None) -> pd.DataFrame:
-    """Every stored month scored, one row per employee and month (for trends)."""
+    """Every stored month scored, one row per employee and month (for trends), as this user
+    may see it."""
     target = current_store()
     file = scheme_file or default_scheme_file()
-    return _monthly(str(target.path), target.version(), file, scheme_at(file).digest)
+    table = _monthly(str(target.path), target.version(), file, scheme_at(file).digest)
+    return scoped(table, access())

@@ -1,0 +1,62 @@
+"""Audit log: who signed in, imported, replaced, restored, deleted, changed schemes or exported."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import data
+from ui.i18n import tr
+from ui.page import downloads
+
+if not data.access().may_read_audit:
+    st.error(
+        tr("只有管理员和人力资源可以查看审计日志。", "Only admin and HR may read the audit log.")
+    )
+    st.stop()
+
+st.title(tr("审计日志", "Audit log"))
+st.caption(
+    tr(
+        "日志只能追加,不能在应用中修改或删除。",
+        "The log is append-only: the app offers no way to change or delete it.",
+    )
+)
+log = data.current_store().events()
+if log.empty:
+    st.info(tr("还没有记录。", "Nothing recorded yet."))
+    st.stop()
+
+left, middle, right = st.columns(3)
+users = left.multiselect(
+    tr("用户", "User"), sorted(log["username"].dropna().unique()), placeholder=tr("全部", "All")
+)
+actions = middle.multiselect(
+    tr("操作", "Action"), sorted(log["action"].unique()), placeholder=tr("全部", "All")
+)
+first, last = log["happened_at"].min().date(), log["happened_at"].max().date()
+dates = right.date_input(tr("日期", "Dates"), (first, last), min_value=first, max_value=last)
+
+shown = log
+if users:
+    shown = shown[shown["username"].isin(users)]
+if actions:
+    shown = shown[shown["action"].isin(actions)]
+if isinstance(dates, tuple) and len(dates) == 2:
+    day = shown["happened_at"].dt.normalize()
+    shown = shown[(day >= pd.Timestamp(dates[0])) & (day <= pd.Timestamp(dates[1]))]
+
+st.dataframe(
+    shown[["happened_at", "username", "action", "period", "import_id", "detail"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "happened_at": st.column_config.DatetimeColumn(
+            tr("时间", "Time"), format="YYYY-MM-DD HH:mm:ss"
+        ),
+        "username": tr("用户", "User"),
+        "action": tr("操作", "Action"),
+        "period": tr("月份", "Month"),
+        "import_id": tr("导入编号", "Import"),
+        "detail": tr("详情", "Detail"),
+    },
+)
+downloads(shown, "audit_log", key="audit")

@@ -1,0 +1,176 @@
+"""Sign-in, roles and the audit log, through the app as each kind of user would use it."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+import ui.page
+from engine import export, paths
+from engine.accounts import Access, add_user
+from engine.store import Store
+from tests.apptest import demo_store, open_page
+
+ALL_PAGES = [
+    "overview",
+    "ranking",
+    "distribution",
+    "kpis",
+    "employee",
+    "whatif",
+    "rules",
+    "scheme",
+    "imports",
+    "audit",
+]
+MANAGER = Access("wang", "manager", ("客服部",))
+VIEWER = Access("zhao", "viewer")
+
+
+@pytest.fixture
+def store_file(tmp_path, monkeypatch):
+    db = demo_store(tmp_path)
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    accounts = tmp_path / "accounts.toml"
+    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
+    add_user("hr.li", "li-password", "hr", file=accounts)
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    return db
+
+
+@pytest.fixture
+def exported(monkeypatch) -> list[bytes]:
+    """Every CSV and XLSX the pages offer for download, as bytes."""
+    files: list[bytes] = []
+
+    def recording(original):
+        def wrapper(*args, **kwargs):
+            content = original(*args, **kwargs)
+            files.append(content)
+            return content
+
+        return wrapper
+
+    for module in (ui.page, export):
+        monkeypatch.setattr(module, "csv_bytes", recording(export.csv_bytes))
+    monkeypatch.setattr(ui.page, "xlsx_bytes", recording(export.xlsx_bytes))
+    return files
+
+
+def signed_in(access: Access) -> dict:
+    return {"access": access, "last_seen": time.time()}
+
+
+def page_text(at) -> str:
+    """Everything a page shows as text: markdown, metrics, tables, chart-free elements."""
+    parts = [
+        e.value
+        for kind in (
+            "markdown",
+            "caption",
+            "title",
+            "header",
+            "subheader",
+            "info",
+            "warning",
+            "success",
+            "error",
+        )
+        for e in getattr(at, kind)
+    ]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [str(t.value) for t in at.get("table")]
+    return "\n".join(map(str, parts))
+
+
+def test_without_signing_in_only_the_form_shows(store_file):
+    at = open_page()
+    assert not at.exception
+    assert at.title[0].value.startswith("登录")
+    assert not at.dataframe and not at.metric
+
+
+def test_wrong_password_is_rejected_then_slowed_and_audited(store_file):
+    at = open_page()
+    at.text_input[0].input("wang")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click().run()
+    assert "用户名或密码错误" in at.error[0].value
+    at.text_input[1].input("again-wrong")
+    at.button[0].click().run()
+    assert "请 1 秒后再试" in at.error[0].value or "用户名或密码错误" in at.error[0].value
+    log = Store(store_file).events()
+    assert (log["action"] == "sign_in_failed").sum() >= 1
+    assert set(log.loc[log["action"] == "sign_in_failed", "username"]) == {"wang"}
+
+
+def test_right_password_signs_in_and_is_audited(store_file):
+    at = open_page()
+    at.text_input[0].input("wang")
+    at.text_input[1].input("wang-password")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["access"] == MANAGER
+    assert at.title[0].value.startswith("总览")
+    log = Store(store_file).events()
+    assert log.loc[log["action"] == "sign_in", "username"].tolist() == ["wang"]
+
+
+def test_a_session_past_its_timeout_must_sign_in_again(store_file):
+    at = open_page(access=MANAGER, last_seen=time.time() - 31 * 60)
+    assert not at.exception
+    assert at.title[0].value.startswith("登录")
+    assert "已自动退出" in at.info[0].value
+
+
+@pytest.mark.parametrize(
+    "page", ["overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme"]
+)
+def test_a_manager_sees_nothing_of_other_departments(store_file, exported, page):
+    at = open_page(page, **signed_in(MANAGER))
+    assert not at.exception
+    assert "售后服务部" not in page_text(at)
+    for content in exported:
+        text = content.decode("utf-8-sig") if not content.startswith(b"PK") else ""
+        assert "售后服务部" not in text
+        if content.startswith(b"PK"):
+            sheet = pd.read_excel(pd.io.common.BytesIO(content))
+            assert "售后服务部" not in sheet.to_csv()
+
+
+@pytest.mark.parametrize("page", ["imports", "whatif", "audit"])
+def test_a_manager_cannot_open_editing_pages(store_file, page):
+    at = open_page(**signed_in(MANAGER))
+    with pytest.raises(ValueError):
+        at.switch_page(f"pages/{page}.py").run()
+
+
+@pytest.mark.parametrize("page", ["overview", "ranking", "distribution", "kpis", "scheme"])
+def test_a_viewer_sees_no_names(store_file, page):
+    names = set(Store(store_file).facts(["2026-10"])["name"])
+    at = open_page(page, **signed_in(VIEWER))
+    assert not at.exception
+    text = page_text(at)
+    assert not [n for n in names if n in text]
+
+
+def test_each_audited_action_names_the_user(store_file):
+    hr = Access("hr.li", "hr")
+    at = open_page("imports", **signed_in(hr))
+    content = (paths.SAMPLE_DIR / "2026-10.csv").read_bytes()
+    at.file_uploader[0].set_value([("2026-11.csv", content, "text/csv")]).run()
+    next(b for b in at.button if b.label == "导入此文件").click().run()
+    assert not at.exception
+    log = Store(store_file).events()
+    imported = log[log["action"] == "imported"]
+    assert imported.loc[imported["period"] == "2026-11", "username"].tolist() == ["hr.li"]
+
+
+def test_exports_carry_who_and_when(store_file, exported):
+    at = open_page("overview", **signed_in(Access("hr.li", "hr")))
+    assert not at.exception
+    csv_files = [c.decode("utf-8-sig") for c in exported if not c.startswith(b"PK")]
+    assert csv_files and all("导出人 hr.li" in text.splitlines()[-1] for text in csv_files)
