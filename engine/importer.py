@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from engine.scheme import Kpi, Scheme, normalize_header
 
@@ -127,6 +130,33 @@ def read_cells(text: str) -> pd.DataFrame:
         return pd.DataFrame()
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    try:
+        return _read_cells_arrow(text, delimiter)
+    except (pa.ArrowInvalid, csv.Error, StopIteration):
+        return _read_cells_pandas(text, delimiter)
+
+
+def _read_cells_arrow(text: str, delimiter: str) -> pd.DataFrame:
+    """The fast reader (pyarrow); refuses ragged rows and blank lines, which pandas then reads."""
+    width = len(
+        next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None]), delimiter=delimiter))
+    )
+    names = [str(i) for i in range(width)]
+    table = pa_csv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        ),
+    )
+    cells = table.to_pandas()
+    return cells.set_axis(range(width), axis=1)
+
+
+def _read_cells_pandas(text: str, delimiter: str) -> pd.DataFrame:
     options = dict(
         header=None,
         dtype=str,
@@ -444,7 +474,9 @@ def _resolve_period(
         chosen, source = period_from_text(Path(file_name).stem), "file name"
     if header is not None:
         values = body[header]
-        parsed = values.map(period_from_text, na_action="ignore")
+        codes, distinct = pd.factorize(values)
+        months = np.array([period_from_text(v) for v in distinct] + [None], dtype=object)
+        parsed = pd.Series(months[codes], index=values.index)
         problems.add_rows(parsed.isna(), rows, header, values, "not a month (use 2026-10)")
         months = sorted(parsed.dropna().unique())
         if chosen is None and len(months) == 1:
@@ -479,11 +511,16 @@ def _numbers(
     warnings: ProblemList,
 ) -> pd.Series:
     """Parse a KPI column: '1,234' and '92%' are numbers; text and out-of-range values fail."""
-    text = raw.str.replace(r"[\s,，]", "", regex=True)
-    blank = text.eq("")
-    percent = text.str.endswith(("%", "％"))
-    numbers = pd.to_numeric(text.str.rstrip("%％"), errors="coerce").astype(float)
-    problems.add_rows(~blank & numbers.isna(), rows, header, raw, "not a number")
+    numbers = _plain_numbers(raw)
+    if numbers is None:
+        text = raw.str.replace(r"[ \t\u00a0\u3000,，]", "", regex=True)
+        blank = text.eq("")
+        percent = text.str.endswith(("%", "％"))
+        numbers = pd.to_numeric(text.str.rstrip("%％"), errors="coerce").astype(float)
+        numbers = numbers.where(np.isfinite(numbers))
+        problems.add_rows(~blank & numbers.isna(), rows, header, raw, "not a number")
+    else:
+        percent = pd.Series(False, index=raw.index)
     if kpi.unit != "%":
         problems.add_rows(
             percent & numbers.notna(),
@@ -517,6 +554,21 @@ def _numbers(
             column=header,
         )
     return numbers.where(~(below | above))
+
+
+def _plain_numbers(raw: pd.Series) -> pd.Series | None:
+    """The fast path for a column of plain numbers and blanks (most files): None when any cell
+    needs cleaning ('1,234', '92%', text), which the careful path then handles."""
+    cells = pa.array(raw, type=pa.string(), from_pandas=True)
+    try:
+        values = pc.cast(pc.if_else(pc.equal(cells, ""), None, cells), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    numbers = values.to_numpy(zero_copy_only=False)
+    blank = pc.equal(cells, "").to_numpy(zero_copy_only=False)
+    if not np.isfinite(numbers[~blank]).all():  # 'nan' or 'inf' written as text
+        return None
+    return pd.Series(numbers, index=raw.index, dtype=float)
 
 
 def _extras(body: pd.DataFrame, ids: pd.Series, headers: list[str]) -> pd.DataFrame:

@@ -671,9 +671,11 @@ def _validate_money(scheme: Scheme) -> list[str]:
     return problems
 
 
+HEADER_TRANSLATION = str.maketrans(
+    {"（": "(", "）": ")", "\ufeff": None, " ": None, "\u3000": None, "_": None, "-": None}
+)
+
+
 def normalize_header(text: str) -> str:
     """A column name reduced for matching: no BOM, spaces, case or full-width brackets."""
-    table = str.maketrans(
-        {"（": "(", "）": ")", "\ufeff": None, " ": None, "\u3000": None, "_": None, "-": None}
-    )
-    return str(text).strip().translate(table).lower()
+    return str(text).strip().translate(HEADER_TRANSLATION).lower()

@@ -98,11 +98,12 @@ def plan_index(roles: pd.Series, scheme: Scheme) -> np.ndarray:
     for i, plan in enumerate(scheme.roles, start=1):
         for name in (plan.name, *plan.aliases):
             lookup[normalize_header(name)] = i
-    keys = roles.fillna("").astype(str).map(normalize_header)
-    return keys.map(lookup).fillna(0).to_numpy(dtype=int)
+    codes, distinct = pd.factorize(roles.fillna("").astype(str))
+    plan_of_role = np.array([lookup.get(normalize_header(r), 0) for r in distinct] + [0])
+    return plan_of_role[codes]
 
 
-def _weight_matrices(scheme: Scheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def weight_matrices(scheme: Scheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """KPI weights (plans × KPIs), category weights (plans × cats), membership (KPIs × cats)."""
     plans: tuple[RolePlan, ...] = scheme.plans
     kpi_w = np.array([[p.kpi_weights.get(k, 0.0) for k in scheme.kpi_ids] for p in plans])
@@ -121,18 +122,23 @@ def category_scores(
     A missing KPI under the "renormalize" policy drops out and the category's other KPIs
     share its weight; under "zero" it counts as 0.
     """
-    kpi_w, _, member = _weight_matrices(scheme)
+    kpi_w, _, member = weight_matrices(scheme)
     matrix = scores.to_numpy(dtype=float)
-    weights = kpi_w[plans]
     missing = np.isnan(matrix)
     zero_policy = np.array([(k.missing or scheme.missing) == "zero" for k in scheme.kpis])
-    present = ~missing | zero_policy
-    effective = weights * present
-    numerator = (effective * np.nan_to_num(matrix)) @ member
-    denominator = effective @ member
+    present = (~missing | zero_policy).astype(float)
+    # Every plan's weighted membership side by side (KPIs × plans·categories): one matrix
+    # product for all rows, then each row keeps its own plan's columns.
+    by_plan = (kpi_w[:, :, None] * member[None, :, :]).transpose(1, 0, 2)
+    by_plan = by_plan.reshape(len(scheme.kpis), -1)
+    rows, plan_count, cat_count = len(matrix), len(kpi_w), member.shape[1]
+    numerator = (np.where(missing, 0.0, matrix) @ by_plan).reshape(rows, plan_count, cat_count)
+    denominator = (present @ by_plan).reshape(rows, plan_count, cat_count)
+    pick = np.arange(rows)
+    numerator, denominator = numerator[pick, plans], denominator[pick, plans]
     with np.errstate(invalid="ignore", divide="ignore"):
         cats = np.where(denominator > 0, numerator / denominator, np.nan)
-    missing_count = ((weights > 0) & missing).sum(axis=1)
+    missing_count = ((kpi_w > 0)[plans] & missing).sum(axis=1)
     frame = pd.DataFrame(
         cats, columns=[f"cat_{c}" for c in scheme.category_ids], index=scores.index
     )
@@ -141,7 +147,7 @@ def category_scores(
 
 def total_score(cats: pd.DataFrame, plans: np.ndarray, scheme: Scheme) -> np.ndarray:
     """Σ category weight × category score, re-normalised over categories with data, 2 decimals."""
-    _, cat_w, _ = _weight_matrices(scheme)
+    _, cat_w, _ = weight_matrices(scheme)
     matrix = cats.to_numpy(dtype=float)
     weights = cat_w[plans] * ~np.isnan(matrix)
     weight_sum = weights.sum(axis=1)
@@ -174,14 +180,61 @@ def rank_key(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
     return key
 
 
+def group_ids(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per distinct combination of the columns' values (blank counts as a value)."""
+    ids = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, distinct = pd.factorize(frame[column].fillna(""))
+        ids = ids * (len(distinct) + 1) + codes
+    return ids
+
+
+def competition_rank(
+    key: np.ndarray, groups: np.ndarray, dense: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank within each group, highest key first, ties sharing the best rank (1, 2, 2, 4); a
+    missing key gets no rank. Also returns the row order by group and rank. `dense` (the key's
+    dense codes, best first) may be passed when several groupings rank the same key."""
+    count = len(key)
+    missing = np.isnan(key)
+    if dense is None:
+        dense = dense_codes(key)
+    order = np.argsort(groups * (count + 1) + dense)
+    sorted_groups, sorted_dense = groups[order], dense[order]
+    starts_group = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    starts_value = starts_group | np.r_[True, sorted_dense[1:] != sorted_dense[:-1]]
+    position = np.arange(count)
+    group_start = np.maximum.accumulate(np.where(starts_group, position, 0))
+    value_start = np.maximum.accumulate(np.where(starts_value, position, 0))
+    ranked = np.empty(count, dtype=float)
+    ranked[order] = value_start - group_start + 1
+    ranked[missing] = np.nan
+    return ranked, order
+
+
+def dense_codes(key: np.ndarray) -> np.ndarray:
+    """0 for the highest key, 1 for the next distinct one, …; a missing key comes last."""
+    return np.unique(np.where(np.isnan(key), np.inf, -key), return_inverse=True)[1].ravel()
+
+
 def ranks(frame: pd.DataFrame, scheme: Scheme, period_column: str = "period") -> pd.DataFrame:
     """Company, department and team ranks per period; ties share the best rank (1, 2, 2, 4)."""
-    key = rank_key(frame, scheme)
-    out = {}
+    return ranks_and_order(frame, scheme, period_column)[0]
+
+
+def ranks_and_order(
+    frame: pd.DataFrame, scheme: Scheme, period_column: str = "period"
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The three ranks, and the row order by period and company rank."""
+    key = rank_key(frame, scheme).to_numpy(dtype=float)
+    dense = dense_codes(key)
+    out, company_order = {}, None
     for column, scope in RANK_SCOPES.items():
-        groups = [frame[period_column], *(frame[c].fillna("") for c in scope)]
-        out[column] = key.groupby(groups, dropna=False).rank(method="min", ascending=False)
-    return pd.DataFrame(out, index=frame.index).astype("Int64")
+        groups = group_ids(frame, [period_column, *scope])
+        ranked, order = competition_rank(key, groups, dense)
+        out[column] = pd.array(ranked, dtype="Int64")
+        company_order = order if company_order is None else company_order
+    return pd.DataFrame(out, index=frame.index), company_order
 
 
 def money(totals: np.ndarray, grades: pd.Categorical, scheme: Scheme) -> np.ndarray:
@@ -217,7 +270,8 @@ def finish(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Add grade, ranks and money to a table that has period, roster columns and total."""
     grades = grade(table["total"], scheme)
     table = table.assign(grade=grades, grade_en=grade(table["total"], scheme, "en"))
-    table = pd.concat([table, ranks(table, scheme)], axis=1)
+    ranked, order = ranks_and_order(table, scheme)
+    table = pd.concat([table, ranked], axis=1)
     if "bonus" not in table:
         table["bonus"] = money(table["total"].to_numpy(), grades, scheme)
-    return table.sort_values(["period", "rank", "employee_id"], ignore_index=True)
+    return table.take(order).reset_index(drop=True)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.scheme import load_scheme
-from engine.scoring import grade, round_half_away, score_table
+from engine.scoring import competition_rank, grade, round_half_away, score_table
 from tests.conftest import facts
 
 SCHEME = load_scheme()
@@ -89,3 +89,21 @@ def test_rounding_a_half_cent_goes_away_from_zero(cents_times_ten):
     third = abs(cents_times_ten) % 10
     expected_cents = abs(cents_times_ten) // 10 + (1 if third >= 5 else 0)
     assert rounded == np.sign(value) * expected_cents / 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.none(), st.integers(0, 6).map(float))),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_competition_rank_equals_pandas_min_rank(rows):
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    key = np.array([np.nan if k is None else k for _, k in rows])
+    ranked, order = competition_rank(key, groups)
+    expected = pd.Series(key).groupby(groups).rank(method="min", ascending=False).to_numpy()
+    assert np.array_equal(ranked, expected, equal_nan=True)
+    by_order = list(zip(groups[order], np.nan_to_num(-key[order], nan=np.inf), strict=True))
+    assert by_order == sorted(by_order)  # rows come out by group, then best key first
