@@ -1,5 +1,298 @@
-"""Work in progress (issue 4)."""
+"""Employee drill-down: one person's score statement from raw KPI values to total, grade and
+money, their KPI profile against the department, their months and the way to the next grade."""
 
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("employee")
+from engine.analysis import department_trend
+from engine.breakdown import (
+    category_statement,
+    kpi_profile,
+    people_by_rank,
+    points_to_next_grade,
+    score_statement,
+    unit_name,
+)
+from engine.periods import parse_period
+from ui import data
+from ui.i18n import labelled, language, tr
+from ui.page import downloads, require_view
+
+PICK_KEY = "employee_pick"
+QUERY_KEY = "employee"
+STATEMENT_LABELS = {
+    "category": ("类别", "Category"),
+    "kpi": ("指标", "KPI"),
+    "value": ("原始值", "Raw value"),
+    "unit": ("单位", "Unit"),
+    "score": ("指标得分", "KPI score"),
+    "kpi_weight": ("类别内权重 %", "Weight in category %"),
+    "category_weight": ("类别权重 %", "Category weight %"),
+    "share": ("实际占总分 %", "Share of total %"),
+    "points": ("贡献分", "Points"),
+    "note": ("备注", "Note"),
+}
+
+SHOWN_COLUMNS = [c for c in STATEMENT_LABELS if c != "note"]
+
+
+def remember_choice() -> None:
+    """Keep the chosen person in the address, so the page can be bookmarked or shared."""
+    st.query_params[QUERY_KEY] = st.session_state[PICK_KEY]
+
+
+view, scheme, table = require_view()
+lang = language()
+kpi_names = {k.id: k.label(lang) for k in scheme.kpis}
+category_names = {c.id: c.label(lang) for c in scheme.categories}
+grade_column = "grade" if lang == "zh" else "grade_en"
+
+# ---------------------------------------------------------------- who
+st.title(tr("员工详情", "Employee") + f" · {view.period}")
+people = people_by_rank(table)
+labels = dict(zip(people["employee_id"], people["label"], strict=True))
+wanted = st.query_params.get(QUERY_KEY)
+if wanted in labels:
+    st.session_state[PICK_KEY] = wanted
+elif st.session_state.get(PICK_KEY) not in labels:
+    st.session_state[PICK_KEY] = people["employee_id"].iloc[0]
+if wanted and wanted not in labels:
+    st.warning(
+        tr(
+            f"工号 {wanted} 不在本期或当前筛选范围内,请另选人员。",
+            f"{wanted} is not in this period or the current filters: choose someone else.",
+        )
+    )
+employee_id = st.selectbox(
+    tr("人员(按排名;可输入工号或姓名搜索)", "Person (by rank; type an ID or name to search)"),
+    people["employee_id"],
+    format_func=labels.get,
+    key=PICK_KEY,
+    on_change=remember_choice,
+)
+person = table.loc[table["employee_id"] == employee_id].iloc[0]
+every_month = data.monthly(view.scheme_file)
+history = every_month[every_month["employee_id"] == employee_id].sort_values("period")
+months = parse_period(view.period).months
+statement = score_statement(person, history[history["period"].isin(months)], scheme)
+categories = category_statement(statement, person, scheme)
+upgrade = points_to_next_grade(table.loc[[person.name], "total"], scheme).iloc[0]
+
+st.header(f"{person['name']} · {employee_id}", divider="grey")
+where = [str(person[c]) for c in ("department", "team", "role") if pd.notna(person[c])]
+months_note = tr(f"(本期 {person['months']} 个月)", f" ({person['months']} months)")
+st.caption(" · ".join([*where, view.period]) + (months_note if person["months"] > 1 else ""))
+
+# ---------------------------------------------------------------- headline
+total, grade, bonus = person["total"], person[grade_column], person["bonus"]
+if pd.isna(upgrade["next_grade"]):
+    next_label, next_value = tr("距下一等级", "To the next grade"), tr("最高等级", "Top grade")
+else:
+    next_name = upgrade["next_grade"] if lang == "zh" else upgrade["next_grade_en"]
+    next_label = tr(f"距「{next_name}」还差", f"Points to {next_name}")
+    next_value = f"{upgrade['points_needed']:.2f}"
+cards = [
+    (tr("总分", "Total"), f"{total:.2f}"),
+    (tr("等级", "Grade"), str(grade)),
+    (
+        tr("排名 公司/部门", "Rank company/dept"),
+        f"{person['rank']} / {person['dept_rank']}",
+    ),
+    (tr("奖金", "Money"), f"{bonus:,.2f}"),
+    (next_label, next_value),
+]
+for column, (label, value) in zip(st.columns([1, 1.4, 1.3, 1.1, 1.1]), cards, strict=True):
+    column.metric(label, value)
+
+# ---------------------------------------------------------------- statement
+st.subheader(tr("得分明细:原始值 → 指标得分 → 类别 → 总分", "Score statement: raw value → total"))
+names = categories["category"].map(category_names)
+waterfall = go.Figure(
+    go.Waterfall(
+        x=[*names, tr("总分", "Total")],
+        y=[*categories["points"], total],
+        measure=["relative"] * len(categories) + ["total"],
+        text=[f"{p:.2f}" for p in [*categories["points"], total]],
+        textposition="outside",
+        customdata=np.vstack(
+            [categories[["score", "category_weight"]].to_numpy(), [[total, 100.0]]]
+        ),
+        hovertemplate="%{x}<br>"
+        + tr("类别得分", "Category score")
+        + " %{customdata[0]:.2f} × "
+        + tr("权重", "weight")
+        + " %{customdata[1]:g}%<br>"
+        + tr("贡献分", "Points")
+        + " %{text}<extra></extra>",
+        connector={"line": {"color": "grey", "dash": "dot"}},
+    )
+)
+waterfall.update_layout(
+    height=360, margin={"t": 30}, yaxis_range=[0, 110], yaxis_title=tr("分", "Points")
+)
+st.plotly_chart(waterfall, width="stretch")
+
+shown = statement.assign(
+    category=statement["category"].map(category_names),
+    kpi=statement["kpi"].map(kpi_names),
+    unit=statement["kpi"].map({k.id: unit_name(k.unit, lang) for k in scheme.kpis}),
+)[SHOWN_COLUMNS].round(2)
+missing = statement["value"].isna()
+shown["note"] = np.where(missing, tr("缺失", "missing"), "")
+shown = shown.rename(columns={k: tr(*v) for k, v in STATEMENT_LABELS.items()})
+st.dataframe(shown, hide_index=True, width="stretch", height="content")
+notes = [
+    tr(
+        f"合计:占总分 {statement['share'].sum():.2f}%,贡献分 {statement['points'].sum():.2f}"
+        f" = 总分 {total:.2f}。贡献分 = 指标得分 × 实际占总分比例,各项四舍五入到分且合计等于总分。",
+        f"Sum: {statement['share'].sum():.2f}% of the total, {statement['points'].sum():.2f} "
+        f"points = total {total:.2f}. Points = KPI score × share of the total, each rounded to "
+        "the cent so that they add up to the total.",
+    )
+]
+if missing.any():
+    absent = "、".join(statement.loc[missing, "kpi"].map(kpi_names))
+    notes.append(
+        tr(
+            f"缺失指标({absent})按方案规则处理:其权重由同类别其他指标按比例分担。",
+            f"Missing KPIs ({absent}) follow the scheme: the other KPIs of the category share "
+            "their weight.",
+        )
+        if scheme.missing == "renormalize"
+        else tr(f"缺失指标({absent})按方案计 0 分。", f"Missing KPIs ({absent}) score 0.")
+    )
+if person["months"] > 1:
+    notes.append(
+        tr(
+            "多月期间:原始值和得分为各月平均,贡献分为各月贡献的平均,奖金为各月之和。",
+            "Several months: raw values and scores are monthly means, points the mean of the "
+            "monthly points, money the sum of the monthly amounts.",
+        )
+    )
+elif scheme.money.mode == "performance_pay":
+    notes.append(
+        tr(
+            f"绩效工资 = {scheme.money.base:,.0f} × {total:.2f}% = {bonus:,.2f}",
+            f"Performance pay = {scheme.money.base:,.0f} × {total:.2f}% = {bonus:,.2f}",
+        )
+    )
+else:
+    notes.append(
+        tr(f"等级「{grade}」对应奖金 {bonus:,.2f}。", f"Grade {grade} earns {bonus:,.2f}.")
+    )
+st.caption(" ".join(notes))
+with st.expander(tr("下载得分明细", "Download the statement")):
+    downloads(shown, f"statement_{employee_id}_{view.period}", key="employee_statement")
+
+# ---------------------------------------------------------------- profile and months
+left, right = st.columns(2)
+left.markdown(tr("**各指标得分与部门平均**", "**KPI scores against the department mean**"))
+peers = table[table["department"] == person["department"]]
+profile = kpi_profile(statement, peers)
+ring = pd.concat([profile, profile.head(1)]).assign(kpi=lambda p: p["kpi"].map(kpi_names))
+radar = go.Figure()
+radar.add_scatterpolar(
+    r=ring["peer_mean"],
+    theta=ring["kpi"],
+    name=tr(f"部门平均({person['department']})", f"Department mean ({person['department']})"),
+    line={"color": "grey", "dash": "dot"},
+)
+radar.add_scatterpolar(r=ring["score"], theta=ring["kpi"], name=str(person["name"]), fill="toself")
+radar.update_traces(hovertemplate="%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>")
+radar.update_layout(
+    height=420,
+    margin={"t": 40, "l": 80, "r": 80},
+    polar={
+        "radialaxis": {
+            "range": [min(0.0, ring["score"].min()), max(100.0, ring["score"].max())],
+            "angle": 90,
+            "tickangle": 90,
+            "tickfont_size": 9,
+        },
+        "angularaxis": {"rotation": 90, "direction": "clockwise"},
+    },
+    legend={"orientation": "h"},
+)
+if profile.empty:
+    left.info(tr("本期没有指标得分。", "No KPI scores this period."))
+else:
+    left.plotly_chart(radar, width="stretch")
+
+department_months = department_trend(every_month[every_month["department"] == person["department"]])
+trend = go.Figure()
+trend.add_scatter(
+    x=department_months["period"],
+    y=department_months["mean_total"],
+    name=tr("部门平均", "Department mean"),
+    line={"color": "grey", "dash": "dot"},
+    hovertemplate="%{x}: %{y:.2f}<extra></extra>",
+)
+trend.add_scatter(
+    x=history["period"],
+    y=history["total"],
+    name=str(person["name"]),
+    mode="lines+markers",
+    customdata=history[grade_column].astype(str),
+    hovertemplate="%{x}: %{y:.2f} · %{customdata}<extra></extra>",
+)
+# Lines and band go in as layout shapes: add_hline and add_vrect take ~30 ms each in plotly 7.
+cutoffs = scheme.grades[:-1]
+first, last = (pd.Period(m, "M").start_time for m in (months[0], months[-1]))
+half_month = pd.Timedelta(days=15)
+trend.update_layout(
+    shapes=[
+        dict(
+            type="rect",
+            yref="paper",
+            y0=0,
+            y1=1,
+            x0=first - half_month,
+            x1=last + half_month,
+            fillcolor="grey",
+            opacity=0.12,
+            line_width=0,
+            layer="below",
+        ),
+        *(
+            dict(
+                type="line",
+                xref="paper",
+                x0=0,
+                x1=1,
+                y0=g.min,
+                y1=g.min,
+                line_dash="dash",
+                line_width=1,
+                line_color="lightgrey",
+            )
+            for g in cutoffs
+        ),
+    ],
+    annotations=[
+        dict(
+            xref="paper",
+            x=0,
+            y=g.min,
+            text=g.name if lang == "zh" else g.name_en,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font_color="grey",
+        )
+        for g in cutoffs
+    ],
+    height=420,
+    margin={"t": 40},
+    legend={"orientation": "h"},
+    yaxis_title=tr("总分", "Total"),
+    xaxis={"tickformat": "%Y-%m", "dtick": "M2"},
+)
+right.markdown(tr("**各月总分与等级线**", "**Monthly totals and grade cutoffs**"))
+right.plotly_chart(trend, width="stretch")
+
+with st.expander(tr("下载各月成绩", "Download the monthly results")):
+    columns = ["period", "total", "grade", "rank", "dept_rank", "bonus", "missing_count"]
+    st.dataframe(labelled(history[columns], scheme), hide_index=True, width="stretch")
+    downloads(history[columns], f"months_{employee_id}", scheme, key="employee_months")

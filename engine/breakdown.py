@@ -1,0 +1,318 @@
+"""KPI breakdowns and one person's score statement, computed from scored tables (pure pandas)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from engine.scheme import Kpi, Scheme
+from engine.scoring import plan_index, round_half_away, weight_matrices
+
+# Unit names for labels and hover text: (Chinese, English).
+UNIT_NAMES = {
+    "days": ("天", "days"),
+    "%": ("%", "%"),
+    "min": ("分钟", "min"),
+    "hours": ("小时", "hours"),
+    "count": ("次", "times"),
+    "points": ("分", "points"),
+    "rating": ("分", "rating"),
+    "yuan": ("元", "yuan"),
+}
+HISTOGRAM_BINS = 20
+MAX_WHOLE_NUMBER_BINS = 40
+STATEMENT_COLUMNS = [
+    "kpi",
+    "category",
+    "value",
+    "score",
+    "kpi_weight",
+    "category_weight",
+    "share",
+    "points",
+]
+
+
+def unit_name(unit: str, language: str = "zh") -> str:
+    """The unit's word in the language ('天' or 'days'); unknown units as written."""
+    zh, en = UNIT_NAMES.get(unit, (unit, unit))
+    return zh if language == "zh" else en
+
+
+# ------------------------------------------------------------------ department × KPI
+
+
+def kpi_columns(table: pd.DataFrame, scheme: Scheme) -> list[str]:
+    """The ids of the scheme's KPIs that have at least one score in the table."""
+    return [k for k in scheme.kpi_ids if table[f"score_{k}"].notna().any()]
+
+
+def department_kpi_means(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Per department: headcount, then the mean score and mean raw value of each KPI with data."""
+    kpis = kpi_columns(table, scheme)
+    columns = [f"score_{k}" for k in kpis] + kpis
+    grouped = table.groupby("department", sort=True)
+    return (
+        grouped[columns]
+        .mean()
+        .assign(headcount=grouped.size())
+        .reset_index()[["department", "headcount", *columns]]
+    )
+
+
+# ------------------------------------------------------------------ one KPI's distribution
+
+
+def value_histogram(values: pd.Series, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
+    """Counts of raw values in equal bins (left, right, label, count); whole-number data gets one
+    bin per number, centred on it, so counts of incidents read as 0, 1, 2, …"""
+    data = values.dropna().to_numpy(dtype=float)
+    if data.size == 0:
+        return pd.DataFrame({"left": [], "right": [], "label": [], "count": []})
+    low, high = float(data.min()), float(data.max())
+    whole = bool(np.all(data == np.round(data))) and high - low < MAX_WHOLE_NUMBER_BINS
+    if whole:
+        edges = np.arange(low - 0.5, high + 1.0, 1.0)
+    elif high == low:
+        edges = np.array([low - 0.5, high + 0.5])
+    else:
+        edges = np.linspace(low, high, bins + 1)
+    counts, edges = np.histogram(data, bins=edges)
+    left, right = pd.Series(edges[:-1]).round(2), pd.Series(edges[1:]).round(2)
+    if whole:
+        label = (left + 0.5).astype(int).astype(str)
+    else:
+        label = left.map("{:g}".format) + "–" + right.map("{:g}".format)
+    return pd.DataFrame({"left": left, "right": right, "label": label, "count": counts})
+
+
+def score_edges(kpi: Kpi) -> list[float]:
+    """The raw values where the KPI's score steps or its slope starts and ends."""
+    if kpi.method == "bands":
+        return [b.upto for b in kpi.bands if math.isfinite(b.upto)]
+    if kpi.method == "tiers":
+        return [t.threshold for t in kpi.tiers if t.threshold is not None]
+    if kpi.method == "linear":
+        return [kpi.floor, kpi.floor + kpi.cap * (kpi.target - kpi.floor)]
+    return []
+
+
+# ------------------------------------------------------------------ points each KPI adds
+
+
+def kpi_shares(rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Each KPI's share (0–1) of each row's total: the row's role weights after missing KPIs
+    and categories drop out (renormalised) the way scoring drops them; columns are KPI ids."""
+    kpi_w, cat_w, _ = weight_matrices(scheme)
+    plans = plans_of(rows["role"], scheme)
+    scores = rows[[f"score_{k}" for k in scheme.kpi_ids]].to_numpy(dtype=float)
+    zero_policy = np.array([(k.missing or scheme.missing) == "zero" for k in scheme.kpis])
+    effective = kpi_w[plans] * (~np.isnan(scores) | zero_policy)
+    category_sums = summed_by_category(effective, scheme)
+    categories = cat_w[plans] * (category_sums > 0)
+    category_share = categories / categories.sum(axis=1, keepdims=True).clip(min=1e-12)
+    category_of = np.array([scheme.category_ids.index(k.category) for k in scheme.kpis])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        within = np.nan_to_num(effective / category_sums[:, category_of])
+    shares = within * category_share[:, category_of]
+    return pd.DataFrame(shares, columns=scheme.kpi_ids, index=rows.index)
+
+
+def plans_of(roles: pd.Series, scheme: Scheme) -> np.ndarray:
+    """scoring.plan_index, looked up once per distinct role rather than once per row."""
+    codes, distinct = pd.factorize(roles, use_na_sentinel=False)
+    return plan_index(pd.Series(distinct, dtype=object), scheme)[codes]
+
+
+def kpi_points(rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The points each KPI adds to each row's total (before rounding); they add up to the total.
+
+    A row with no score at all has no points (NaN)."""
+    shares = kpi_shares(rows, scheme)
+    scores = rows[[f"score_{k}" for k in scheme.kpi_ids]].to_numpy(dtype=float)
+    points = shares.to_numpy() * np.nan_to_num(scores)
+    nothing = shares.to_numpy().sum(axis=1) == 0
+    points[nothing] = np.nan
+    return pd.DataFrame(points, columns=scheme.kpi_ids, index=rows.index)
+
+
+def category_points(points: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The points each category adds to the total, from the points of its KPIs."""
+    summed = summed_by_category(points[scheme.kpi_ids].to_numpy(dtype=float), scheme)
+    return pd.DataFrame(summed, columns=scheme.category_ids, index=points.index)
+
+
+def summed_by_category(matrix: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Rows × KPIs summed to rows × categories.
+
+    Column sums per category rather than "@ membership": on a busy two-core machine OpenBLAS
+    took 10–75 ms for 100,000 rows where these sums take a steady 19 ms."""
+    columns = [
+        matrix[:, [k.category == c for k in scheme.kpis]].sum(axis=1) for c in scheme.category_ids
+    ]
+    return np.column_stack(columns) if columns else np.zeros((len(matrix), 0))
+
+
+def period_rows(monthly: pd.DataFrame, table: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    """The monthly rows behind a period's table: its months, its people."""
+    in_period = monthly[monthly["period"].isin(list(months))]
+    # isin on pandas' string dtype is ~4× slower than on objects (100,000 rows: 110 vs 30 ms).
+    people = in_period["employee_id"].astype(object).isin(table["employee_id"].astype(object))
+    return in_period[people]
+
+
+def department_contributions(
+    table: pd.DataFrame, monthly_rows: pd.DataFrame, scheme: Scheme
+) -> pd.DataFrame:
+    """Per department: headcount, mean total and the mean points each category adds to it.
+
+    Points are each person's mean over the period's months (a period total is the mean of its
+    monthly totals), so the categories add up to the mean total up to rounding."""
+    points = category_points(kpi_points(monthly_rows, scheme), scheme)
+    per_person = points.groupby(monthly_rows["employee_id"].to_numpy()).mean()
+    people = per_person.reindex(table["employee_id"].to_numpy()).set_axis(table.index)
+    frame = pd.concat([table[["department", "total"]], people], axis=1)
+    grouped = frame.groupby("department", sort=True)
+    out = grouped[scheme.category_ids].mean()
+    out.insert(0, "mean_total", grouped["total"].mean())
+    out.insert(0, "headcount", grouped.size())
+    return out.reset_index().sort_values("mean_total", ascending=False, ignore_index=True)
+
+
+# ------------------------------------------------------------------ top grade against the rest
+
+
+def separating_kpis(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Mean KPI score of the top grade, of everyone else and the gap, largest gap first.
+
+    Empty when the top grade or the rest has no one."""
+    top = table["grade"].astype(object) == scheme.grade_names[0]
+    graded = table["total"].notna()
+    columns = [f"score_{k}" for k in kpi_columns(table, scheme)]
+    out = pd.DataFrame(
+        {
+            "kpi": [c.removeprefix("score_") for c in columns],
+            "top_mean": table.loc[top, columns].mean().to_numpy(),
+            "rest_mean": table.loc[~top & graded, columns].mean().to_numpy(),
+        }
+    )
+    out["gap"] = out["top_mean"] - out["rest_mean"]
+    out = out.dropna(subset=["gap"])
+    return out.sort_values(["gap", "kpi"], ascending=[False, True], ignore_index=True)
+
+
+# ------------------------------------------------------------------ one person
+
+
+def people_by_rank(table: pd.DataFrame) -> pd.DataFrame:
+    """Everyone in the table, best rank first, with a label 'E0001 · 张三 · 售后服务部'."""
+    people = table.sort_values(["rank", "employee_id"], na_position="last")
+    label = (
+        people["employee_id"].astype(str)
+        + " · "
+        + people["name"].fillna("").astype(str)
+        + " · "
+        + people["department"].fillna("").astype(str)
+    )
+    return pd.DataFrame({"employee_id": people["employee_id"], "label": label}).reset_index(
+        drop=True
+    )
+
+
+def score_statement(person: pd.Series, months: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """One person's statement: per KPI their role assesses, the raw value, score, KPI weight in
+    its category, category weight, share of the total and the points it adds.
+
+    `person` is their row of the period table; `months` their monthly rows of the period (points
+    are the mean of monthly points). Points are rounded to the cent so that they add up to the
+    total exactly (largest remainders get the cents)."""
+    kpi_w, cat_w, member = weight_matrices(scheme)
+    plan = plan_index(pd.Series([person["role"]]), scheme)[0]
+    weights = pd.DataFrame(
+        {
+            "kpi": scheme.kpi_ids,
+            "category": [k.category for k in scheme.kpis],
+            "value": person[scheme.kpi_ids].to_numpy(dtype=float),
+            "score": person[[f"score_{k}" for k in scheme.kpi_ids]].to_numpy(dtype=float),
+            "kpi_weight": kpi_w[plan],
+            "category_weight": (member @ cat_w[plan]),
+            "share": kpi_shares(months, scheme).mean().to_numpy() * 100.0,
+            "raw_points": kpi_points(months, scheme).mean().to_numpy(),
+        }
+    )
+    assessed = (weights["kpi_weight"] > 0) & (weights["category_weight"] > 0)
+    statement = weights[assessed | (weights["share"] > 0)].reset_index(drop=True)
+    statement["points"] = apportioned(statement["raw_points"].fillna(0.0), person["total"])
+    return statement[STATEMENT_COLUMNS]
+
+
+def apportioned(values: pd.Series, total: float, decimals: int = 2) -> np.ndarray:
+    """Values rounded to `decimals` so that they add up to `total` exactly: each is cut down to
+    the cent and the cents still missing go to the largest remainders (Hamilton's method)."""
+    if pd.isna(total) or len(values) == 0:
+        return round_half_away(values.to_numpy(dtype=float), decimals)
+    scale = 10**decimals
+    scaled = np.round(values.to_numpy(dtype=float) * scale, 6)
+    cents = np.floor(scaled)
+    target = round_half_away(np.array([total]), decimals)[0] * scale
+    missing = int(np.round(target - cents.sum()))
+    order = np.argsort(-(scaled - cents), kind="stable")
+    extra = np.full(len(cents), missing // len(cents))
+    extra[order[: missing % len(cents)]] += 1
+    return (cents + extra) / scale
+
+
+def category_statement(statement: pd.DataFrame, person: pd.Series, scheme: Scheme) -> pd.DataFrame:
+    """Per category in the statement: its weight, the person's category score and its points."""
+    grouped = statement.groupby("category", sort=False)
+    out = pd.DataFrame(
+        {
+            "category_weight": grouped["category_weight"].first(),
+            "points": grouped["points"].sum().round(2),
+        }
+    )
+    out["score"] = person[[f"cat_{c}" for c in out.index]].to_numpy(dtype=float)
+    order = [c for c in scheme.category_ids if c in out.index]
+    return (
+        out.loc[order, ["category_weight", "score", "points"]].rename_axis("category").reset_index()
+    )
+
+
+def kpi_profile(statement: pd.DataFrame, peers: pd.DataFrame) -> pd.DataFrame:
+    """The person's score on each KPI in their statement that has a score, beside the peers'
+    mean score (for a radar against the department)."""
+    scored = statement.dropna(subset=["score"])
+    peer_means = peers[[f"score_{k}" for k in scored["kpi"]]].mean().to_numpy()
+    return pd.DataFrame(
+        {
+            "kpi": scored["kpi"].to_numpy(),
+            "score": scored["score"].to_numpy(),
+            "peer_mean": peer_means,
+        }
+    )
+
+
+def points_to_next_grade(totals: pd.Series, scheme: Scheme) -> pd.DataFrame:
+    """For each total: the next better grade (Chinese and English name) and the points still
+    missing to its cutoff; no next grade (and NaN points) at the top grade."""
+    cutoffs = np.array([g.min for g in scheme.grades[:-1]], dtype=float)
+    values = totals.to_numpy(dtype=float)
+    # Grades go best first; the count of cutoffs a total does not reach is its grade's index.
+    reached = values[:, None] >= cutoffs[None, :]
+    index = len(cutoffs) - reached.sum(axis=1)
+    has_next = (index > 0) & ~np.isnan(values)
+    target = np.where(has_next, index - 1, 0)
+    names = np.array([g.name for g in scheme.grades], dtype=object)
+    names_en = np.array([g.name_en for g in scheme.grades], dtype=object)
+    needed = np.where(has_next, round_half_away(cutoffs[target] - values), np.nan)
+    return pd.DataFrame(
+        {
+            "next_grade": np.where(has_next, names[target], None),
+            "next_grade_en": np.where(has_next, names_en[target], None),
+            "points_needed": needed,
+        },
+        index=totals.index,
+    )
