@@ -78,6 +78,17 @@ def ensure_demo_data() -> list[str]:
     return messages
 
 
+@st.cache_data(show_spinner=False, ttl=2)
+def _version(db_file: str) -> int:
+    return store(db_file).version()
+
+
+def store_version() -> int:
+    """The store's version, read at most every 2 s (each read opens the file); an import in
+    this process clears it at once, one from the command line shows within 2 s."""
+    return _version(str(paths.db_path()))
+
+
 @st.cache_data(show_spinner=False)
 def _periods(db_file: str, version: int) -> dict[str, list[str]]:
     return available(store(db_file).periods())
@@ -86,7 +97,7 @@ def _periods(db_file: str, version: int) -> dict[str, list[str]]:
 def periods() -> dict[str, list[str]]:
     """Periods with data of each kind (month, quarter, half, year), newest first."""
     target = current_store()
-    return _periods(str(target.path), target.version())
+    return _periods(str(target.path), store_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -101,7 +112,7 @@ def scored(period: str, scheme_file: str | None = None) -> pd.DataFrame:
     recomputed when the store or the scheme changes."""
     target = current_store()
     file = scheme_file or default_scheme_file()
-    table = _scored(str(target.path), target.version(), file, scheme_at(file).digest, period)
+    table = _scored(str(target.path), store_version(), file, scheme_at(file).digest, period)
     return scoped(table, access())
 
 
@@ -125,5 +136,5 @@ def monthly(scheme_file: str | None = None) -> pd.DataFrame:
     may see it."""
     target = current_store()
     file = scheme_file or default_scheme_file()
-    table = _monthly(str(target.path), target.version(), file, scheme_at(file).digest)
+    table = _monthly(str(target.path), store_version(), file, scheme_at(file).digest)
     return scoped(table, access())
