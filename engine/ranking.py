@@ -12,6 +12,8 @@ from engine.scheme import Scheme
 from engine.scoring import grade, round_half_away
 
 PAGE_SIZE = 500
+# Charts with one row per group show at most this many groups from each end of the ranking.
+CHART_ENDS = 15
 # Histogram bin widths tried in order: the first that puts every grade cutoff on a bin edge wins,
 # so that each bar holds a single grade.
 BIN_WIDTHS = (2.0, 1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.01)
@@ -22,7 +24,7 @@ EDGE_TOLERANCE = 1e-9
 
 
 def grade_labels(scheme: Scheme, language: str = "zh") -> dict[str, str]:
-    """Each grade's name as shown: Chinese, or the scheme's English name when the user reads English."""
+    """Each grade's name as shown: Chinese, or the scheme's English name for English readers."""
     return {g.name: g.name if language == "zh" else g.name_en for g in scheme.grades}
 
 
@@ -32,13 +34,17 @@ def grade_labels(scheme: Scheme, language: str = "zh") -> dict[str, str]:
 def grade_counts(table: pd.DataFrame, scheme: Scheme, by: Sequence[str]) -> pd.DataFrame:
     """Per group, the number of people in each grade (one column per grade, best first)."""
     graded = table.dropna(subset=["total"])
-    keys = [graded[c].astype(str).fillna("") for c in by]
+    keys = [graded[c].fillna("").astype(str) for c in by]
+    grades = pd.Categorical(graded["grade"], categories=scheme.grade_names)
+    codes = pd.Series(grades.codes, index=graded.index)
     counts = (
-        pd.crosstab(keys, pd.Categorical(graded["grade"], categories=scheme.grade_names))
-        .reindex(columns=scheme.grade_names, fill_value=0)
-        .rename_axis(index=list(by), columns=None)
+        codes.groupby([*keys, codes])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=range(len(scheme.grade_names)), fill_value=0)
     )
-    return counts.reset_index()
+    counts.columns = scheme.grade_names
+    return counts.rename_axis(index=list(by)).reset_index()
 
 
 def grade_shares(table: pd.DataFrame, scheme: Scheme, by: Sequence[str]) -> pd.DataFrame:
@@ -50,8 +56,8 @@ def grade_shares(table: pd.DataFrame, scheme: Scheme, by: Sequence[str]) -> pd.D
 
 def group_means(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Per group, the headcount, the mean total and the group's rank by mean total (1 = best)."""
-    keys = [table[c].astype(str).fillna("") for c in by]
-    grouped = table["total"].groupby(keys)
+    keys = [table[c].fillna("").astype(str) for c in by]
+    grouped = table["total"].astype(float).groupby(keys)
     out = pd.DataFrame({"headcount": grouped.size(), "mean_total": grouped.mean()})
     out = out.rename_axis(list(by)).reset_index()
     out["mean_total"] = round_half_away(out["mean_total"])
@@ -75,6 +81,12 @@ def group_ranking(
     columns = ["group_rank", *by, "headcount", "mean_total", "previous_mean", "change"]
     ordered = out[[*columns, "rank_change", *scheme.grade_names]]
     return ordered.sort_values(["group_rank", *by], na_position="last", ignore_index=True)
+
+
+def ends(table: pd.DataFrame, count: int = CHART_ENDS) -> pd.DataFrame:
+    """The first and the last `count` rows of a ranked table (all of it when it is short)."""
+    position = np.arange(len(table))
+    return table[(position < count) | (position >= len(table) - count)]
 
 
 # ------------------------------------------------------------------ people
@@ -129,7 +141,7 @@ def page(table: pd.DataFrame, number: int, size: int = PAGE_SIZE) -> pd.DataFram
 
 def arrowed(value: float, decimals: int = 0) -> str:
     """A change as an arrow and its size: ↑ 3, ↓ 1.25, → 0; blank when there is nothing before."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if pd.isna(value):
         return ""
     arrow = "↑" if value > 0 else "↓" if value < 0 else "→"
     return f"{arrow} {abs(value):.{decimals}f}"
@@ -175,8 +187,8 @@ def quartiles(table: pd.DataFrame, by: str = "department") -> pd.DataFrame:
     """Per group, what a box plot draws: quartiles, mean, Tukey whiskers (the furthest totals
     within 1.5 × IQR of the box) and the number of totals beyond them."""
     scored = table.dropna(subset=["total"])
-    keys = scored[by].astype(str).fillna("")
-    totals = scored["total"]
+    keys = scored[by].fillna("").astype(str)
+    totals = scored["total"].astype(float)
     grouped = totals.groupby(keys)
     out = pd.DataFrame(
         {
@@ -190,7 +202,8 @@ def quartiles(table: pd.DataFrame, by: str = "department") -> pd.DataFrame:
         }
     )
     spread = WHISKER * (out["q3"] - out["q1"])
-    low, high = keys.map(out["q1"] - spread), keys.map(out["q3"] + spread)
+    low = keys.map(out["q1"] - spread).astype(float)
+    high = keys.map(out["q3"] + spread).astype(float)
     out["lowerfence"] = totals.where(totals >= low).groupby(keys).min()
     out["upperfence"] = totals.where(totals <= high).groupby(keys).max()
     out["outliers"] = ((totals < low) | (totals > high)).groupby(keys).sum()
@@ -203,10 +216,10 @@ def against_target_mix(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     columns = ["grade", "count", "share", "target_share", "difference", "target_count", "excess"]
     if not scheme.target_mix:
         return pd.DataFrame(columns=columns)
-    counts = grade_counts(table.assign(everyone=""), scheme, ["everyone"])
-    count = counts[scheme.grade_names].iloc[0].astype(int)
+    grades = table.dropna(subset=["total"])["grade"].astype(str)
+    count = grades.value_counts().reindex(scheme.grade_names, fill_value=0)
     graded = int(count.sum())
-    out = pd.DataFrame({"grade": scheme.grade_names, "count": count.to_numpy()})
+    out = pd.DataFrame({"grade": scheme.grade_names, "count": count.to_numpy(dtype=int)})
     out["share"] = (out["count"] * 100.0 / graded).round(1) if graded else np.nan
     out["target_share"] = out["grade"].map(scheme.target_mix).astype(float)
     out["difference"] = (out["share"] - out["target_share"]).round(1)

@@ -42,20 +42,24 @@ def store_file(tmp_path, monkeypatch):
 
 @pytest.fixture
 def exported(monkeypatch) -> list[bytes]:
-    """Every CSV and XLSX the pages offer for download, as bytes."""
+    """Every CSV and XLSX the pages offer for download, as bytes (made at once, not on click)."""
     files: list[bytes] = []
+    lazy = ui.page.deferred
 
-    def recording(original):
-        def wrapper(*args, **kwargs):
-            content = original(*args, **kwargs)
-            files.append(content)
-            return content
+    def eager(build, table, name):
+        content = lazy(build, table, name)()
+        files.append(content)
+        return lambda: content
 
-        return wrapper
+    monkeypatch.setattr(ui.page, "deferred", eager)
+    original_csv = export.csv_bytes
 
-    for module in (ui.page, export):
-        monkeypatch.setattr(module, "csv_bytes", recording(export.csv_bytes))
-    monkeypatch.setattr(ui.page, "xlsx_bytes", recording(export.xlsx_bytes))
+    def recording_csv(*args, **kwargs):
+        content = original_csv(*args, **kwargs)
+        files.append(content)
+        return content
+
+    monkeypatch.setattr(export, "csv_bytes", recording_csv)
     return files
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
@@ -10,7 +11,7 @@ import streamlit as st
 from engine.export import csv_bytes, xlsx_bytes
 from engine.scheme import Scheme
 from ui import data, sidebar
-from ui.i18n import labelled, tr
+from ui.i18n import labelled, language, tr
 from ui.sidebar import View
 
 
@@ -28,39 +29,45 @@ def require_view() -> tuple[View, Scheme, pd.DataFrame]:
     return view, scheme, table
 
 
-def export_stamp() -> str:
+def export_stamp(user: str, language: str) -> str:
     """Who exports and when, for the footer of every download."""
     now = datetime.now().strftime("%Y-%m-%d %H:%M")
-    return tr(f"导出人 {data.access().user} · {now}", f"Exported by {data.access().user} · {now}")
+    return f"导出人 {user} · {now}" if language == "zh" else f"Exported by {user} · {now}"
 
 
-def _log_export(name: str, kind: str, rows: int) -> None:
-    data.current_store().audit("export", f"{name}.{kind}, {rows} rows")
+def deferred(build, table: pd.DataFrame, name: str) -> Callable[[], bytes]:
+    """The file's content, made only when the user clicks download (large tables take seconds
+    to write), stamped with who and when, and written to the audit log."""
+    store, user, lang = data.current_store(), data.access().user, language()
+    kind = "csv" if build is csv_bytes else "xlsx"
+
+    def content() -> bytes:
+        store.audit("export", f"{name}.{kind}, {len(table)} rows")
+        return build(table, stamp=export_stamp(user, lang))
+
+    return content
 
 
 def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key: str = "") -> None:
     """CSV (UTF-8 with BOM) and XLSX downloads of a table, headers in the user's language, with
     a footer naming who exported it and when; each download is written to the audit log."""
     shown = labelled(table, scheme)
-    stamp = export_stamp()
     left, right = st.columns(2)
     left.download_button(
         tr("下载 CSV", "Download CSV"),
-        csv_bytes(shown, stamp),
+        deferred(csv_bytes, shown, name),
         f"{name}.csv",
         "text/csv",
         key=f"csv_{key or name}",
         width="stretch",
-        on_click=_log_export,
-        args=(name, "csv", len(table)),
+        on_click="ignore",
     )
     right.download_button(
         tr("下载 Excel", "Download Excel"),
-        xlsx_bytes(shown, stamp=stamp),
+        deferred(xlsx_bytes, shown, name),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",
         width="stretch",
-        on_click=_log_export,
-        args=(name, "xlsx", len(table)),
+        on_click="ignore",
     )
