@@ -7,6 +7,7 @@ import time
 import pandas as pd
 import pytest
 
+import ui.auth
 import ui.page
 from engine import export, paths
 from engine.accounts import Access, add_user
@@ -37,6 +38,7 @@ def store_file(tmp_path, monkeypatch):
     add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
     add_user("hr.li", "li-password", "hr", file=accounts)
     monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    ui.auth.throttle.clear()  # failures of an earlier test in this process must not carry over
     return db
 
 
