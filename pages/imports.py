@@ -21,6 +21,14 @@ ACTION_NAMES = {
     "replaced": ("替换", "replaced"),
     "restored": ("恢复", "restored"),
     "deleted": ("删除", "deleted"),
+    "scheme_version": ("采用方案新版本", "new scheme version"),
+    "scenario_saved": ("保存模拟方案", "scenario saved"),
+    "scenario_replaced": ("覆盖模拟方案", "scenario replaced"),
+    "scenario_deleted": ("删除模拟方案", "scenario deleted"),
+    "sign_in": ("登录", "signed in"),
+    "sign_in_failed": ("登录失败", "sign-in failed"),
+    "sign_out": ("退出", "signed out"),
+    "export": ("导出", "export"),
 }
 
 if not data.access().may_change_data:

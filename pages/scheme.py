@@ -1,5 +1,198 @@
-"""Work in progress."""
+"""The assessment standard (考核标准) in use, published as a manager reads it: categories and
+weights, every KPI's scoring rule, grades and money; and the scheme's versions, any of which can
+re-score any period."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("scheme")
+from engine import scheme_edit
+from engine.accounts import scoped
+from engine.ranking import grade_labels
+from engine.scheme import SchemeError
+from ui import data
+from ui import whatif as ui
+from ui.i18n import language, tr
+from ui.page import downloads
+from ui.sidebar import KIND_LABELS
+
+scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
+scheme = ui.active_scheme(scheme_file)
+zh = language() == "zh"
+kept = ui.version_list(scheme_file)
+active = kept[kept["active"]].iloc[0]
+
+st.title(tr("考核标准", "Assessment standard") + f" · {scheme.name_zh if zh else scheme.name_en}")
+when = "" if pd.isna(active["created_at"]) else f" · {active['created_at']:%Y-%m-%d}"
+origin = (
+    tr("方案文件", "the scheme file") if active["origin"] == "file" else tr("已采用", "adopted")
+)
+st.caption(
+    tr(
+        f"现行版本 v{scheme.version}({origin}{when})。考核结果均按此版本计算;历史版本见页末。",
+        f"Version v{scheme.version} in use ({origin}{when}). Results are scored with it; earlier "
+        "versions are at the end of the page.",
+    )
+)
+
+st.subheader(tr("一、考核类别与权重", "1. Categories and weights"))
+weights = scheme_edit.weights_table(scheme, language())
+plans = [c for c in weights.columns if c not in ("item", "level")]
+categories = weights[weights["level"] == "category"].drop(columns="level")
+st.dataframe(
+    categories.rename(columns={"item": tr("考核类别", "Category")}),
+    hide_index=True,
+    width="stretch",
+    column_config={p: st.column_config.NumberColumn(p, format="%g%%") for p in plans},
+)
+if len(plans) > 1:
+    st.caption(
+        tr(
+            "各岗位按自己的权重计分;未列出的岗位按“默认”权重。指标权重为 0 表示该岗位不考核此项。",
+            "Each role is scored with its own weights; roles not listed use the default. A KPI "
+            "weight of 0 means the role is not assessed on it.",
+        )
+    )
+
+st.subheader(tr("二、考核指标与计分标准", "2. KPIs and how they are scored"))
+kpis = scheme_edit.kpi_table(scheme, language())
+for category in scheme.categories:
+    label = category.label(language())
+    weight = scheme.default_plan.category_weights.get(category.id, 0)
+    st.markdown(f"**{label}**({weight:g}%)" if zh else f"**{label}** ({weight:g}%)")
+    rows = kpis[kpis["category"] == label]
+    st.table(
+        pd.DataFrame(
+            {
+                tr("考核指标", "KPI"): rows["kpi"],
+                tr("类别内权重", "Weight in category"): rows["weight"].map("{:g}%".format),
+                tr("占总分", "Share of total"): rows["share"].map("{:.1f}%".format),
+                tr("方向", "Direction"): rows["direction"],
+                tr("计分方法", "Method"): rows["method"],
+                tr("计分标准", "Scoring rule"): rows["rule"],
+            }
+        ),
+        hide_index=True,
+        border="horizontal",
+    )
+if len(plans) > 1:
+    with st.expander(tr("各岗位的指标权重", "KPI weights per role")):
+        st.dataframe(
+            weights.drop(columns="level").rename(
+                columns={"item": tr("类别 / 指标", "Category / KPI")}
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={p: st.column_config.NumberColumn(p, format="%g%%") for p in plans},
+        )
+missing = (
+    tr(
+        "缺失的指标不计入,由同类别其他指标分担权重。",
+        "A missing KPI drops out; the other KPIs of its category share its weight.",
+    )
+    if scheme.missing == "renormalize"
+    else tr("缺失的指标按 0 分计。", "A missing KPI scores 0.")
+)
+st.caption(
+    tr(
+        "每个指标折算为 0–100 分;总分 = Σ 类别权重 × Σ 指标权重 × 指标得分,四舍五入到 0.01 分。",
+        "Every KPI scores 0–100; total = Σ category weight × Σ KPI weight × KPI score, rounded "
+        "half away from zero to 0.01.",
+    )
+    + missing
+)
+
+st.subheader(tr("三、考核等级与奖金", "3. Grades and money"))
+grades = scheme_edit.grade_table(scheme, language())
+st.markdown(tr(*scheme_edit.MONEY_NAMES[scheme.money.mode]))
+shown_grades = pd.DataFrame(
+    {
+        tr("等级", "Grade"): grades["grade"],
+        tr("总分范围", "Totals"): grades["totals"],
+        tr("奖金", "Money"): grades["money"],
+    }
+)
+if scheme.target_mix:
+    shown_grades[tr("目标占比", "Target share")] = grades["target_share"].map("{:g}%".format)
+st.table(shown_grades, hide_index=True, border="horizontal")
+if scheme.targets:
+    targets = " · ".join(f"{scheme.kpi(t.kpi).label(language())} {t.text}" for t in scheme.targets)
+    st.caption(tr(f"服务目标:{targets}", f"Service targets: {targets}"))
+
+st.subheader(tr("四、版本记录", "4. Versions"))
+shown = kept.assign(
+    active=kept["active"].map({True: "✅", False: ""}),
+    origin=kept["origin"].map(
+        {"file": tr("方案文件", "scheme file"), "store": tr("已采用(数据库)", "adopted (store)")}
+    ),
+)
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "version": st.column_config.NumberColumn(tr("版本", "Version"), format="v%d"),
+        "created_at": st.column_config.DatetimeColumn(
+            tr("采用时间", "Adopted"), format="YYYY-MM-DD HH:mm"
+        ),
+        "note": tr("说明", "Note"),
+        "origin": tr("来源", "Source"),
+        "active": tr("现行", "In use"),
+    },
+)
+numbers = kept["version"].astype(int).tolist()
+chosen = st.selectbox(
+    tr("查看或重算的版本", "Version to look at or re-score with"),
+    numbers,
+    format_func=lambda n: f"v{n}",
+    key="scheme_version_choice",
+)
+try:
+    picked = ui.version_scheme(scheme_file, chosen)
+except SchemeError as exc:
+    st.error(str(exc))
+    st.stop()
+changes = scheme_edit.differences(picked, scheme)
+if chosen != scheme.version:
+    with st.expander(
+        tr(
+            f"v{chosen} 与现行 v{scheme.version} 的差别({len(changes)})",
+            f"v{chosen} against v{scheme.version} in use ({len(changes)})",
+        )
+    ):
+        for change in changes:
+            st.markdown(f"- {change.text(language())}")
+st.download_button(
+    tr(f"下载 v{chosen} 方案文件 (TOML)", f"Download v{chosen} as a scheme file (TOML)"),
+    scheme_edit.to_toml(picked.raw, f"{picked.name_zh} · {picked.name_en} v{chosen}").encode(
+        "utf-8"
+    ),
+    f"{scheme.id}_v{chosen}.toml",
+    "application/toml",
+    key="scheme_download",
+)
+
+found = data.periods()
+if not found["month"]:
+    st.caption(tr("还没有数据,导入后可按任一版本重算。", "No data yet; import to re-score."))
+    st.stop()
+st.markdown(tr(f"**按 v{chosen} 重新计算一个期间**", f"**Re-score a period under v{chosen}**"))
+kind_column, period_column = st.columns(2)
+kind = kind_column.selectbox(
+    tr("期间类型", "Kind of period"),
+    [k for k in KIND_LABELS if found[k]],
+    format_func={k: tr(*v) for k, v in KIND_LABELS.items()}.get,
+    key="scheme_rescore_kind",
+)
+period = period_column.selectbox(tr("期间", "Period"), found[kind], key="scheme_rescore_period")
+table = scoped(ui.scored_under(scheme_file, chosen, period), data.access())
+names = grade_labels(picked, language())
+counts = table["grade"].astype(str).value_counts().reindex(picked.grade_names, fill_value=0)
+figures = st.columns(3)
+figures[0].metric(tr("人数", "Headcount"), f"{len(table)}")
+figures[1].metric(tr("平均分", "Mean total"), f"{table['total'].mean():.2f}")
+figures[2].metric(tr("奖金总额", "Money in total"), f"{table['bonus'].sum():,.0f}")
+st.caption(
+    " · ".join(f"{names[g]} {n}" for g, n in counts.items())
+    + tr(f"(按 v{chosen} 计算)", f" (scored under v{chosen})")
+)
+downloads(table, f"scores_{period}_v{chosen}", picked, key="scheme_rescore")

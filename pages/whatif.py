@@ -1,5 +1,383 @@
-"""Work in progress."""
+"""What-if: other cutoffs, weights, scoring rules or money (or a forced distribution, or a bonus
+pool) side by side with the scheme in use: who moves, what it costs; scenarios kept and adopted."""
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("whatif")
+from engine import scheme_edit, whatif
+from engine.ranking import grade_labels
+from engine.scheme import SchemeError
+from engine.store import StoreError
+from ui import data
+from ui import whatif as ui
+from ui.i18n import language, tr
+from ui.page import require_view
+
+if not data.access().may_change_data:
+    st.error(tr("只有管理员和人力资源可以做模拟测算。", "Only admin and HR may run what-ifs."))
+    st.stop()
+view, _, _ = require_view()
+source = ui.file_scheme(view.scheme_file)
+base_scheme = ui.active_scheme(view.scheme_file)
+prepared = ui.basis_for(view, base_scheme)
+base = ui.baseline(prepared)
+store = data.current_store()
+name = base_scheme.name_zh if language() == "zh" else base_scheme.name_en
+BASE_SIDE, SCENARIO_SIDE = tr("基线", "Baseline"), tr("模拟", "Scenario")
+
+st.title(tr("模拟测算", "What-if") + f" · {view.period}")
+st.caption(
+    tr(
+        f"基线:{name} v{base_scheme.version} · {len(prepared.basis.people)} 人"
+        "(按侧栏筛选)。改动任一设置,右侧结果即时更新;改动只在保存或采用后才会保留。",
+        f"Baseline: {name} v{base_scheme.version} · {len(prepared.basis.people)} people "
+        "(sidebar filters apply). Change any setting and the results follow at once; nothing "
+        "is kept until you save or adopt it.",
+    )
+)
+ui.show_flash()
+start = ui.start_for(base_scheme)
+if start.name:
+    opened, reset = st.columns([4, 1])
+    opened.info(tr(f"已打开保存的方案「{start.name}」。", f"Opened saved scenario “{start.name}”."))
+    if reset.button(tr("回到基线", "Back to the baseline"), key="wi_reset", width="stretch"):
+        ui.open_start(base_scheme)
+        st.rerun()
+
+
+@st.fragment
+def simulation() -> None:
+    """The controls and the results: a change reruns only this part of the page."""
+    controls, results = st.columns([2, 3], gap="large")
+    with controls:
+        st.subheader(tr("调整方案", "Change the scheme"))
+        grades_tab, weights_tab, rules_tab, solve_tab = st.tabs(
+            [
+                tr("等级与奖金", "Grades and money"),
+                tr("权重", "Weights"),
+                tr("计分规则", "Scoring rules"),
+                tr("求解", "Solve"),
+            ]
+        )
+        with grades_tab:
+            scenario_data, problems = ui.grade_money_controls(start.scheme)
+        with weights_tab:
+            scenario_data, weight_problems = ui.weight_controls(start.scheme, scenario_data)
+        with rules_tab:
+            scenario_data = ui.rule_controls(start.scheme, scenario_data)
+        with solve_tab:
+            defaults = {
+                "pool": round(whatif.money_totals(base, base)["baseline"]),
+                **start.settings,
+            }
+            settings, solver_problems = ui.solver_controls(start.scheme, defaults)
+        scheme, problems = ui.checked(scenario_data, problems + weight_problems + solver_problems)
+        scenario = (
+            ui.run(prepared, scheme, settings) if scheme else ui.Scenario(None, settings, problems)
+        )
+        if scenario.scheme is not None:
+            changes = scheme_edit.differences(base_scheme, scenario.scheme)
+            with st.expander(
+                tr(
+                    f"与基线相比的改动({len(changes)})",
+                    f"Changes from the baseline ({len(changes)})",
+                )
+            ):
+                for change in changes:
+                    st.markdown(f"- {change.text(language())}")
+                if not changes:
+                    st.caption(tr("没有改动。", "No changes."))
+            keep(scenario)
+    with results:
+        st.subheader(tr("结果:基线与模拟", "Results: baseline and scenario"))
+        if scenario.problems:
+            st.error(
+                tr(
+                    "这些设置无法使用,结果未更新:",
+                    "These settings cannot be used; nothing applied:",
+                )
+                + "\n"
+                + "\n".join(f"- {p}" for p in scenario.problems)
+            )
+            return
+        solved(scenario)
+        after = scenario.outcome
+        ui.headline(base, after, base_scheme, (BASE_SIDE, SCENARIO_SIDE))
+        (sensitivity_tab,) = ui.comparison(
+            prepared,
+            base,
+            after,
+            base_scheme,
+            (BASE_SIDE, SCENARIO_SIDE),
+            "wi_result",
+            extra=(tr("敏感性", "Sensitivity"),),
+        )
+        with sensitivity_tab:
+            sensitivity(scenario)
+
+
+def solved(scenario: ui.Scenario) -> None:
+    """What a solver found: cutoffs against the targets, or what fits the pool."""
+    names = grade_labels(base_scheme, language())
+    settings = scenario.settings
+    if settings["mode"] == "forced":
+        outcome = scenario.outcome
+        if scenario.department_cutoffs is not None:
+            st.markdown(
+                tr("**各部门分别求得的分数线与达成占比**", "**Minimums and shares per department**")
+            )
+            shares = whatif.grade_shares(
+                outcome, prepared.basis.department, prepared.basis.departments
+            )
+            minimums = scenario.department_cutoffs
+            for i, level in enumerate(base_scheme.grades[:-1]):
+                shares[tr(f"{names[level.name]}线", f"{names[level.name]} min")] = minimums[:, i]
+        else:
+            cutoffs = whatif.scheme_cutoffs(scenario.scheme)
+            st.markdown(
+                tr("**求得的分数线:**", "**Solved minimums:** ")
+                + ", ".join(
+                    f"{names[g.name]} ≥ {c:g}"
+                    for g, c in zip(base_scheme.grades, cutoffs, strict=False)
+                )
+            )
+            shares = whatif.grade_shares(outcome)
+        target = {"group": tr("目标", "Target"), "headcount": np.nan}
+        target |= dict(zip(base_scheme.grade_names, settings["shares"], strict=True))
+        shares = shares.rename(columns=names)
+        target = {names.get(k, k): v for k, v in target.items()}
+        shown = pd.concat([pd.DataFrame([target]), shares], ignore_index=True)
+        if scenario.department_cutoffs is None:
+            shown.loc[1, "group"] = tr("达成", "Achieved")
+        st.dataframe(
+            ui.result_labels(shown, base_scheme),
+            hide_index=True,
+            width="stretch",
+            placeholder="",
+            column_config={tr("部门", "Department"): st.column_config.TextColumn(width="medium")},
+        )
+    elif settings["mode"] == "budget" and scenario.fit is not None:
+        fit = scenario.fit
+        if fit.top_cutoff is not None:
+            found = tr(
+                f"{names[base_scheme.grade_names[0]]}最低分 {fit.top_cutoff:g}",
+                f"{names[base_scheme.grade_names[0]]} minimum {fit.top_cutoff:g}",
+            )
+        elif fit.base is not None:
+            found = tr(f"基数 {fit.base:,.0f} 元", f"base {fit.base:,.0f} yuan")
+        else:
+            found = ", ".join(
+                f"{names[g]} {a:,.0f}"
+                for g, a in zip(base_scheme.grade_names, fit.amounts, strict=True)
+            )
+        st.success(
+            tr(
+                f"奖金池 {settings['pool']:,.0f} 元:{found};合计 {fit.total:,.0f} 元,"
+                f"余 {fit.remainder:,.0f} 元。金额向下取整到元,合计不超过奖金池。",
+                f"Pool {settings['pool']:,.0f} yuan: {found}; total {fit.total:,.0f}, "
+                f"{fit.remainder:,.0f} left. Amounts are rounded down to the yuan, so the total "
+                "never exceeds the pool.",
+            )
+        )
+    elif settings["mode"] == "budget":
+        st.info(tr("请输入奖金池金额。", "Enter the bonus pool."))
+
+
+def sensitivity(scenario: ui.Scenario) -> None:
+    """Grade shares as one minimum sweeps its range; the people close below a minimum."""
+    names = grade_labels(base_scheme, language())
+    levels = base_scheme.grades[:-1]
+    chosen = st.selectbox(
+        tr("移动哪条分数线", "Which minimum moves"),
+        range(len(levels)),
+        format_func=lambda i: names[levels[i].name],
+        key="wi_sweep_cutoff",
+    )
+    cutoffs = whatif.scheme_cutoffs(scenario.scheme)
+    before = whatif.scheme_cutoffs(base_scheme)[chosen]
+    sweep = whatif.cutoff_sweep(
+        scenario.outcome.total, cutoffs, chosen, base_scheme.grade_names, marks=[before]
+    )
+    marks = [
+        (BASE_SIDE, before, ui.BASELINE_COLOR),
+        (SCENARIO_SIDE, cutoffs[chosen], ui.SCENARIO_COLOR),
+    ]
+    if before == cutoffs[chosen]:
+        marks = [(f"{BASE_SIDE} = {SCENARIO_SIDE}", before, ui.SCENARIO_COLOR)]
+    st.plotly_chart(ui.sweep_chart(sweep, base_scheme, marks), width="stretch")
+    if scenario.department_cutoffs is not None:
+        st.caption(
+            tr(
+                "各部门分别求解时,曲线按全公司统一分数线计算。",
+                "With minimums per department, the curves use the company-wide minimums.",
+            )
+        )
+    within = st.slider(
+        tr("距上一等级不超过(分)", "Within (points) of the next grade"),
+        0.5,
+        10.0,
+        2.0,
+        0.5,
+        key="wi_within",
+    )
+    near = whatif.near_boundary(prepared.basis, scenario.outcome, within)
+    near = ui.grade_names_shown(near, base_scheme, ("grade", "next_grade"))
+    st.markdown(
+        tr(
+            f"**{len(near)} 人离上一等级不超过 {within:g} 分(模拟方案)**",
+            f"**{len(near)} people within {within:g} points of the next grade (scenario)**",
+        )
+    )
+    st.dataframe(
+        ui.result_labels(near, base_scheme).head(ui.SHOWN_ROWS), hide_index=True, width="stretch"
+    )
+
+
+def keep(scenario: ui.Scenario) -> None:
+    """Save under a name, download as a scheme file, or adopt as the next version."""
+    with st.expander(tr("保存 · 下载 · 采用", "Save · download · adopt")):
+        text = scheme_edit.to_toml(
+            scenario.scheme.raw,
+            tr(
+                f"模拟方案,基于 {base_scheme.id} v{base_scheme.version}",
+                f"Scenario based on {base_scheme.id} v{base_scheme.version}",
+            ),
+        )
+        label = st.text_input(tr("方案名称", "Scenario name"), value=start.name, key=ui.key("name"))
+        if st.button(tr("保存方案", "Save scenario"), key="wi_save", disabled=not label.strip()):
+            try:
+                new = store.save_scenario(
+                    base_scheme.id, label.strip(), base_scheme.version, text, scenario.settings
+                )
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                ui.open_start(base_scheme, label.strip(), text, scenario.settings)
+                ui.flash(
+                    "success",
+                    tr(
+                        f"已保存方案「{label.strip()}」" + ("" if new else "(覆盖同名方案)"),
+                        f"Saved “{label.strip()}”"
+                        + ("" if new else " (replacing the one of that name)"),
+                    ),
+                )
+                st.rerun()
+        st.download_button(
+            tr("下载为方案文件 (TOML)", "Download as a scheme file (TOML)"),
+            text.encode("utf-8"),
+            f"{base_scheme.id}_{label.strip() or 'scenario'}.toml",
+            "application/toml",
+            key="wi_download",
+        )
+        number = int(scheme_edit.versions(store, source)["version"].iloc[0]) + 1
+        if not scenario.adoptable:
+            st.caption(
+                tr(
+                    "各部门分别的分数线不能写入方案,无法采用。",
+                    "Minimums per department cannot be written into a scheme, so this "
+                    "cannot be adopted.",
+                )
+            )
+            return
+        sure = st.checkbox(
+            tr(
+                f"确认采用为新版本 v{number}(之前的版本保留,可随时重算)",
+                f"Yes, adopt as version v{number} (earlier versions are kept and can "
+                "re-score any period)",
+            ),
+            key=ui.key("adopt_sure"),
+        )
+        if st.button(
+            tr("采用为新版本", "Adopt as the new version"),
+            key="wi_adopt",
+            disabled=not sure,
+            type="primary",
+        ):
+            try:
+                adopted = scheme_edit.adopt(
+                    store, source, scenario.scheme, label.strip() or tr("模拟方案", "scenario")
+                )
+            except (StoreError, SchemeError) as exc:
+                st.error(str(exc))
+            else:
+                ui.open_start(base_scheme)
+                st.cache_data.clear()
+                ui.flash(
+                    "success",
+                    tr(
+                        f"已采用为 v{adopted.version},即现行版本;之前的版本保留在版本记录中。",
+                        f"Adopted as v{adopted.version}, now the version in use; earlier "
+                        "versions stay in the version history.",
+                    ),
+                )
+                st.rerun()
+
+
+simulation()
+
+st.divider()
+st.subheader(tr("已保存的方案", "Saved scenarios"))
+saved = store.scenarios(base_scheme.id)
+if saved.empty:
+    st.caption(tr("还没有保存的方案。", "No saved scenarios yet."))
+else:
+    st.dataframe(
+        saved,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": tr("名称", "Name"),
+            "base_version": tr("基于版本", "Based on version"),
+            "saved_at": st.column_config.DatetimeColumn(
+                tr("保存时间", "Saved"), format="YYYY-MM-DD HH:mm"
+            ),
+        },
+    )
+    names = saved["name"].tolist()
+    pick, open_button, get_button, delete_button = st.columns(
+        [3, 1, 1, 1], vertical_alignment="bottom"
+    )
+    chosen = pick.selectbox(tr("方案", "Scenario"), names, key="wi_saved_choice")
+    found = store.scenario(base_scheme.id, chosen)
+    if open_button.button(tr("打开", "Open"), key="wi_open", width="stretch"):
+        ui.open_start(base_scheme, chosen, found["toml"], found["settings"])
+        st.rerun()
+    get_button.download_button(
+        tr("下载 TOML", "Download TOML"),
+        found["toml"].encode("utf-8"),
+        f"{base_scheme.id}_{chosen}.toml",
+        "application/toml",
+        key="wi_saved_download",
+        width="stretch",
+    )
+    if delete_button.button(tr("删除", "Delete"), key="wi_delete", width="stretch"):
+        store.delete_scenario(base_scheme.id, chosen)
+        ui.flash("success", tr(f"已删除方案「{chosen}」", f"Deleted “{chosen}”"))
+        st.rerun()
+
+    if len(names) >= 2:
+        st.markdown(tr("**比较两个已保存的方案**", "**Compare two saved scenarios**"))
+        left, right = st.columns(2)
+        first = left.selectbox(tr("方案 A", "Scenario A"), names, index=0, key="wi_compare_a")
+        second = right.selectbox(tr("方案 B", "Scenario B"), names, index=1, key="wi_compare_b")
+        outcomes = []
+        for chosen_name in (first, second):
+            found = store.scenario(base_scheme.id, chosen_name)
+            try:
+                loaded = scheme_edit.from_toml(found["toml"], chosen_name)
+                outcomes.append(ui.run(prepared, loaded, ui.replayed(found["settings"])))
+            except (SchemeError, ValueError) as exc:
+                st.error(f"{chosen_name}: {exc}")
+                outcomes = []
+                break
+        if len(outcomes) == 2 and all(o.outcome is not None for o in outcomes):
+            ui.headline(outcomes[0].outcome, outcomes[1].outcome, base_scheme, (first, second))
+            ui.comparison(
+                prepared,
+                outcomes[0].outcome,
+                outcomes[1].outcome,
+                base_scheme,
+                (first, second),
+                "wi_saved",
+            )

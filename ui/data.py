@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import paths
+from engine import paths, scheme_edit
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
 from engine.periods import available, parse_period, previous, score_period
@@ -49,9 +49,16 @@ def scheme(scheme_file: str, digest_hint: float = 0.0) -> Scheme:
     return load_scheme(scheme_file)
 
 
+@st.cache_data(show_spinner=False)
+def _active_scheme(db_file: str, version: int, scheme_file: str, modified: float) -> Scheme:
+    return scheme_edit.active_scheme(store(db_file), scheme(scheme_file, modified))
+
+
 def scheme_at(scheme_file: str) -> Scheme:
-    """The scheme in a file, reloaded when the file changes on disk."""
-    return scheme(scheme_file, paths.scheme_path(scheme_file).stat().st_mtime)
+    """The scheme in use for a scheme file: the newest version adopted in the store (what-if
+    page), else the file itself, reloaded when the file changes on disk."""
+    modified = paths.scheme_path(scheme_file).stat().st_mtime
+    return _active_scheme(str(paths.db_path()), store_version(), scheme_file, modified)
 
 
 def default_scheme_file() -> str:
@@ -59,13 +66,17 @@ def default_scheme_file() -> str:
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def valid_schemes() -> dict[str, str]:
-    """Scheme file path → display name, for every scheme that passes its checks."""
+def _valid_schemes(db_file: str, version: int) -> dict[str, str]:
     return {
-        str(file): f"{found.name_zh} · {found.name_en} (v{found.version})"
+        str(file): f"{found.name_zh} · {found.name_en} (v{scheme_at(str(file)).version})"
         for file, found in list_schemes()
         if not isinstance(found, SchemeError)
     }
+
+
+def valid_schemes() -> dict[str, str]:
+    """Scheme file path → display name with the version in use, for every valid scheme."""
+    return _valid_schemes(str(paths.db_path()), store_version())
 
 
 def ensure_demo_data() -> list[str]:
@@ -104,7 +115,8 @@ def periods() -> dict[str, list[str]]:
 def _scored(db_file: str, version: int, scheme_file: str, digest: str, period: str):
     chosen = parse_period(period)
     facts = store(db_file).facts(list(chosen.months))
-    return score_period(facts, scheme_at(scheme_file), chosen)
+    used = scheme_at(scheme_file)
+    return score_period(facts, used, chosen).assign(scheme_version=f"{used.id} v{used.version}")
 
 
 def scored(period: str, scheme_file: str | None = None) -> pd.DataFrame:
@@ -128,7 +140,9 @@ def clear_after_import() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _monthly(db_file: str, version: int, scheme_file: str, digest: str) -> pd.DataFrame:
-    return score_table(store(db_file).facts(), scheme_at(scheme_file))
+    used = scheme_at(scheme_file)
+    table = score_table(store(db_file).facts(), used)
+    return table.assign(scheme_version=f"{used.id} v{used.version}")
 
 
 def monthly(scheme_file: str | None = None) -> pd.DataFrame:

@@ -29,6 +29,7 @@ COLUMN_LABELS = {
     "change": ("变化", "Change"),
     "rank_change": ("名次变化", "Rank change"),
     "previous_total": ("上期总分", "Previous total"),
+    "scheme_version": ("方案版本", "Scheme version"),
 }
 
 

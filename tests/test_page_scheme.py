@@ -1,0 +1,54 @@
+"""AppTest of the scheme page: the standard in words, its versions, re-scoring under any version."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import paths, scheme_edit
+from engine.cli import scored
+from engine.scheme import load_scheme, parse_scheme
+from engine.store import Store
+from tests.apptest import demo_store, open_page
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Store:
+    db = demo_store(tmp_path)
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    return Store(db)
+
+
+def tables(at) -> list:
+    return [t.value for t in at.table]
+
+
+def test_the_standard_reads_as_published(store):
+    at = open_page("scheme")
+    assert not at.exception
+    assert at.title[0].value == "考核标准 · 售后服务人员月度考核方案"
+    quality = tables(at)[0]
+    rule = quality.set_index("考核指标").loc["故障处理天数", "计分标准"]
+    assert rule.startswith("0–2天 → 5 分;2–4天 → 4 分;4–6天 → 3 分;6–8天 → 2 分;8天以上 → 1 分")
+    grades = tables(at)[-1].set_index("等级")
+    assert grades.loc["优秀", "总分范围"] == "≥ 90"
+    assert grades.loc["良好", "奖金"] == "+500 元"
+    versions = at.dataframe[-1].value
+    assert versions["version"].tolist() == [1]
+
+
+def test_an_adopted_version_is_in_use_and_the_old_one_rescores(store):
+    scheme = load_scheme()
+    stricter = parse_scheme(scheme_edit.with_cutoffs(scheme.raw, scheme, [95, 85, 75, 60]))
+    scheme_edit.adopt(store, scheme, stricter, "stricter")
+    at = open_page("scheme", language="en")
+    assert not at.exception
+    assert "Version v2 in use" in at.caption[0].value
+    assert at.dataframe[-1].value["version"].tolist() == [2, 1]
+    at.selectbox(key="scheme_version_choice").set_value(1).run()
+    assert not at.exception
+    before = scored(store, scheme, "2026-10")  # v1 is the file: the original results
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Headcount"] == str(len(before))
+    assert shown["Mean total"] == f"{before['total'].mean():.2f}"
+    assert shown["Money in total"] == f"{before['bonus'].sum():,.0f}"
+    assert f"Excellent {(before['grade'] == '优秀').sum()} " in at.caption[-1].value

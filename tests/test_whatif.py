@@ -1,0 +1,424 @@
+"""What-if simulation on hand-made cases: transitions, forced distribution, bonus pools,
+sensitivity, and scheme versions and scenarios kept in the store."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import scheme_edit, whatif
+from engine.periods import parse_period, score_period
+from engine.scheme import SchemeError, load_scheme, parse_scheme
+from engine.store import Store, StoreError
+from tests.apptest import demo_store
+from tests.conftest import SMALL_SCHEME, facts
+
+FIVE = ["优秀", "良好", "合格", "及格", "不合格"]
+
+# Quality 60% (days bands 50%, complaints −20 each 50%), attitude 40% (CSAT tiers 100/85/70/0).
+# total = 0.6 × (days + complaints) / 2 + 0.4 × csat, worked out by hand in the comments.
+PEOPLE = [
+    {"employee_id": "A", "department": "售后", "days": 1, "complaints": 0, "csat": 95},  # 100
+    {"employee_id": "G", "department": "售后", "days": 2, "complaints": 0, "csat": 80},  # 94
+    {"employee_id": "B", "department": "售后", "days": 3, "complaints": 0, "csat": 85},  # 88
+    {"employee_id": "C", "department": "客服", "days": 3, "complaints": 1, "csat": 92},  # 88
+    {"employee_id": "H", "department": "客服", "days": 4, "complaints": 1, "csat": 88},  # 82
+    {"employee_id": "D", "department": "客服", "days": 5, "complaints": 1, "csat": 85},  # 76
+    {"employee_id": "E", "department": "备件", "days": 7, "complaints": 2, "csat": 75},  # 58
+    {"employee_id": "F", "department": "备件", "days": 9, "complaints": 3, "csat": 60},  # 18
+]
+TOTALS = {"A": 100, "G": 94, "B": 88, "C": 88, "H": 82, "D": 76, "E": 58, "F": 18}
+
+
+@pytest.fixture
+def small():
+    return parse_scheme(copy.deepcopy(SMALL_SCHEME), source="small")
+
+
+@pytest.fixture
+def basis(small):
+    return whatif.prepare(facts(PEOPLE), small, "2026-10")
+
+
+def by_person(basis, outcome) -> pd.DataFrame:
+    return whatif.table(basis, outcome).set_index("employee_id")
+
+
+def variant(scheme, **edits):
+    """The small scheme with cutoffs, category weights or one rule changed."""
+    data = scheme.raw
+    if "cutoffs" in edits:
+        data = scheme_edit.with_cutoffs(data, scheme, edits["cutoffs"])
+    if "weights" in edits:
+        data = scheme_edit.with_category_weights(data, edits["weights"])
+    if "rule" in edits:
+        kpi, params = edits["rule"]
+        data = scheme_edit.with_rule(data, kpi, **params)
+    return parse_scheme(data, source="scenario")
+
+
+# ------------------------------------------------------------------ re-scoring
+
+
+def test_baseline_totals_grades_and_money_by_hand(small, basis):
+    table = by_person(basis, whatif.simulate(basis, small))
+    assert table["total"].to_dict() == TOTALS
+    assert table["grade"].to_dict() == {
+        "A": "优秀",
+        "G": "优秀",
+        "B": "良好",
+        "C": "良好",
+        "H": "良好",
+        "D": "合格",
+        "E": "不合格",
+        "F": "不合格",
+    }
+    assert table["money"].sum() == 2 * 1000 + 3 * 500 - 2 * 500
+
+
+def test_a_lower_top_cutoff_moves_the_two_88s_up(small, basis):
+    base = whatif.simulate(basis, small)
+    scenario = whatif.simulate(basis, variant(small, cutoffs=[85, 80, 70, 60]))
+    matrix = whatif.transitions(base, scenario)
+    expected = pd.DataFrame(0, index=FIVE, columns=FIVE)
+    expected.loc["优秀", "优秀"] = 2  # A, G
+    expected.loc["良好", "优秀"] = 2  # B, C at 88
+    expected.loc["良好", "良好"] = 1  # H at 82
+    expected.loc["合格", "合格"] = 1  # D
+    expected.loc["不合格", "不合格"] = 2  # E, F
+    assert (matrix.to_numpy() == expected.to_numpy()).all()
+    assert matrix.to_numpy().sum() == len(PEOPLE)
+    moved = whatif.people_in_cell(basis, base, scenario, "良好", "优秀")
+    assert moved["employee_id"].tolist() == ["B", "C"]
+    assert moved[["baseline_total", "scenario_total"]].to_numpy().tolist() == [[88, 88]] * 2
+    assert whatif.changed_people(basis, base, scenario)["employee_id"].tolist() == ["B", "C"]
+    assert whatif.money_totals(base, scenario) == {
+        "baseline": 2500.0,
+        "scenario": 3500.0,
+        "change": 1000.0,
+    }
+    summary = whatif.grade_summary(base, scenario).set_index("grade")
+    assert summary.loc["优秀", ["baseline", "scenario", "change"]].tolist() == [2, 4, 2]
+    assert summary.loc["优秀", "scenario_share"] == 50.0
+
+
+def test_weights_50_50_regrade_on_exact_edges(small, basis):
+    scenario = whatif.simulate(basis, variant(small, weights={"q": 50, "a": 50}))
+    table = by_person(basis, scenario)
+    # C: 0.5 × 80 + 0.5 × 100 = 90 → 优秀 (lower-inclusive); E: 0.5 × 50 + 0.5 × 70 = 60 → 及格.
+    assert table["total"].to_dict() == {
+        "A": 100,
+        "G": 92.5,
+        "B": 87.5,
+        "C": 90,
+        "H": 82.5,
+        "D": 77.5,
+        "E": 60,
+        "F": 15,
+    }
+    assert table.loc[["C", "E"], "grade"].tolist() == ["优秀", "及格"]
+
+
+def test_a_changed_deduction_rescores_that_kpi_only(small, basis):
+    scheme = variant(small, rule=("complaints", {"per_incident": 10}))
+    assert whatif.changed_kpis(basis, scheme) == [1]
+    table = by_person(basis, whatif.simulate(basis, scheme))
+    # C: complaints 90 → 0.6 × 85 + 40 = 91; D: 0.6 × 75 + 34 = 79; E: 0.6 × 60 + 28 = 64.
+    assert table.loc[["C", "D", "E", "F"], "total"].tolist() == [91, 79, 64, 27]
+
+
+def test_missing_values_and_a_person_without_any(small):
+    rows = [
+        *PEOPLE[:2],
+        {"employee_id": "I", "days": 2, "complaints": 0, "csat": None},  # quality only: 100
+        {"employee_id": "J", "days": None, "complaints": None, "csat": None},  # no total
+    ]
+    basis = whatif.prepare(facts(rows), small, "2026-10")
+    base = whatif.simulate(basis, small)
+    assert by_person(basis, base)["total"].to_dict() == pytest.approx(
+        {"A": 100, "G": 94, "I": 100, "J": np.nan}, nan_ok=True
+    )
+    matrix = whatif.transitions(
+        base, whatif.simulate(basis, variant(small, cutoffs=[95, 80, 70, 60]))
+    )
+    assert matrix.loc["—", "—"] == 1 and matrix.to_numpy().sum() == 4
+    assert matrix.loc["优秀", "良好"] == 1  # G at 94
+
+
+@pytest.mark.parametrize("period", ["2026-10", "2026-Q3", "2026"])
+@pytest.mark.parametrize("scheme_file", ["aftersales.toml", "customer_service.toml"])
+def test_the_fast_path_equals_score_period_on_the_demo_data(tmp_path, period, scheme_file):
+    from engine import paths
+
+    scheme = load_scheme(paths.SCHEMES_DIR / scheme_file)
+    stored = Store(demo_store(tmp_path)).facts(list(parse_period(period).months))
+    full = score_period(stored, scheme, period).set_index("employee_id")
+    basis = whatif.prepare(stored, scheme, period)
+    fast = by_person(basis, whatif.simulate(basis, scheme))
+    full = full.loc[fast.index]
+    assert (fast["total"] == full["total"]).all()
+    assert (fast["grade"] == full["grade"].astype(str)).all()
+    assert np.allclose(fast["money"], full["bonus"], rtol=0, atol=1e-6)
+    assert (fast["department"] == full["department"]).all()
+
+
+def test_a_subset_equals_preparing_the_subset(tmp_path, scheme):
+    stored = Store(demo_store(tmp_path)).facts(["2026-07", "2026-08", "2026-09"])
+    basis = whatif.prepare(stored, scheme, "2026-Q3")
+    keep = basis.people["department"] == "客服部"
+    part = whatif.subset(basis, keep)
+    alone = whatif.prepare(
+        stored[stored["employee_id"].isin(part.people["employee_id"])], scheme, "2026-Q3"
+    )
+    left = by_person(part, whatif.simulate(part, scheme))
+    right = by_person(alone, whatif.simulate(alone, scheme))
+    pd.testing.assert_frame_equal(left, right)
+
+
+def test_a_scenario_with_other_kpis_is_refused(small, basis):
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["kpis"] = data["kpis"][::-1]
+    with pytest.raises(ValueError, match="same ids"):
+        whatif.simulate(basis, parse_scheme(data))
+
+
+def test_totals_key_separates_regrading_from_rescoring(small):
+    assert whatif.totals_key(variant(small, cutoffs=[85, 80, 70, 60])) == whatif.totals_key(small)
+    assert whatif.totals_key(variant(small, weights={"q": 50, "a": 50})) != whatif.totals_key(small)
+
+
+# ------------------------------------------------------------------ forced distribution
+
+TIED = np.array([95, 92, 92, 88, 85, 85, 85, 80, 75, 60, np.nan])
+TARGET = [20, 30, 35, 10, 5]
+
+
+def test_forced_distribution_keeps_equal_totals_together():
+    # Cumulative targets of 10 people: 2, 5, 8.5, 9.5. Achievable at or above each place:
+    # 95 → 1, 92 → 3, 88 → 4, 85 → 7, 80 → 8, 75 → 9, 60 → 10. Closest (ties: stricter):
+    # 1 (|2−1| = |3−2|), 4, 8 (|8.5−8| = |9−8.5|), 9.
+    cutoffs = whatif.forced_cutoffs(TIED, TARGET)
+    assert cutoffs.tolist() == [95, 88, 80, 70]  # the roundest number between two totals
+    codes = whatif.grade_codes(TIED, cutoffs)
+    assert np.bincount(codes[codes >= 0], minlength=5).tolist() == [1, 3, 4, 1, 1]
+
+
+def test_forced_distribution_per_department():
+    groups = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    table = whatif.forced_cutoffs(TIED, TARGET, groups, 3)
+    # Group 0 (95, 92, 92, 88, 85): targets 1, 2.5, 4.25, 4.75 → 1, 3, 4, 5 people.
+    assert table[0].tolist() == [95, 90, 88, 80]
+    # Group 1 (85, 85, 80, 75, 60): 1 → 0 (a tie of 0 and 2: stricter), 2.5 → 2, 4.25 → 4, 4.75 → 5.
+    assert table[1].tolist() == [100, 85, 70, 60]
+    assert table[2].tolist() == [100, 90, 80, 70]  # nobody: any descending minimums
+
+
+def test_forced_distribution_on_the_outcome(small, basis):
+    base = whatif.simulate(basis, small)
+    cutoffs = whatif.forced_cutoffs(base.total, [25, 25, 25, 25, 0])
+    scenario = whatif.regrade(basis, small, base.row_total, cutoffs)
+    shares = whatif.grade_shares(scenario)
+    assert shares[FIVE].iloc[0].tolist() == [25.0, 25.0, 25.0, 25.0, 0.0]
+    by_department = whatif.grade_shares(scenario, basis.department, basis.departments)
+    assert by_department["headcount"].sum() == len(PEOPLE)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(5000, 10000), min_size=1, max_size=60),
+    st.lists(st.integers(0, 10), min_size=2, max_size=6).filter(lambda s: sum(s) > 0),
+)
+def test_forced_cutoffs_never_split_ties_and_come_closest(hundredths, shares):
+    totals = np.array(hundredths) / 100
+    cutoffs = whatif.forced_cutoffs(totals, shares)
+    assert np.all(np.diff(cutoffs) < 0)
+    wanted = len(totals) * np.cumsum(shares)[:-1] / sum(shares)
+    achievable = np.r_[0, [(totals >= t).sum() for t in np.unique(totals)]]
+    for k, cutoff in enumerate(cutoffs):
+        reached = (totals >= cutoff).sum()
+        assert abs(reached - wanted[k]) <= np.abs(achievable - wanted[k]).min() + 1e-9
+        # equal totals are on one side of every minimum
+        assert not ((totals >= cutoff) & np.isin(totals, totals[totals < cutoff])).any()
+
+
+# ------------------------------------------------------------------ bonus pool
+
+
+def test_budget_scales_amounts_to_the_pool_exactly_when_it_can():
+    grades = np.array([0, 0, 1, 1, 1, 4])  # 2 优秀, 3 良好, 1 不合格
+    fit = whatif.fit_amounts(grades, [1000, 500, 0, 0, -500], 9000)
+    assert fit.amounts == (3000, 1500, 0, 0, -1500)
+    assert (fit.total, fit.remainder) == (9000, 0)
+
+
+def test_budget_rounds_down_to_the_yuan_and_never_exceeds_the_pool():
+    grades = np.array([0, 0, 1, 1, 1, 4])
+    fit = whatif.fit_amounts(grades, [1000, 500, 0, 0, -500], 7000)
+    # k = 7000 / 3000: 2333.33 → 2333, 1166.67 → 1166, −1166.67 → −1167; total 6997. One yuan
+    # more on 优秀 or 良好 (k = 2.334) would pay 7002.
+    assert fit.amounts == (2333, 1166, 0, 0, -1167)
+    assert (fit.total, fit.remainder) == (6997, 3)
+
+
+@pytest.mark.parametrize(
+    ("pool", "cutoff", "total"),
+    [
+        (3500, 85, 3500),  # A, G, B, C in 优秀
+        (3000, 90, 2500),  # room for 3: the two 88s stay together, so only A and G
+        (2000, 100, 2000),  # room for 1: A alone
+    ],
+)
+def test_budget_solves_the_top_cutoff(small, basis, pool, cutoff, total):
+    base = whatif.simulate(basis, small)
+    fit = whatif.fit_top_cutoff(base.row_total, [90, 80, 70, 60], [1000, 500, 0, 0, -500], pool)
+    assert (fit.top_cutoff, fit.total, fit.remainder) == (cutoff, total, pool - total)
+
+
+def test_budget_top_cutoff_refuses_a_pool_too_small(small, basis):
+    base = whatif.simulate(basis, small)
+    with pytest.raises(ValueError, match="too small"):
+        whatif.fit_top_cutoff(base.row_total, [90, 80, 70, 60], [1000, 500, 0, 0, -500], 1000)
+
+
+def test_budget_solves_the_performance_pay_base():
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["money"] = {"mode": "performance_pay", "base": 1000}
+    scheme = parse_scheme(data)
+    totals = np.array([80.0, 90.0, 70.0])  # base × 2.4 in all
+    codes = whatif.grade_codes(totals, whatif.scheme_cutoffs(scheme))
+    assert whatif.fit_base(totals, codes, scheme, 3000).base == 1250
+    fit = whatif.fit_base(totals, codes, scheme, 3001)
+    assert (fit.base, fit.total, fit.remainder) == (1250, 3000, 1)
+
+
+# ------------------------------------------------------------------ sensitivity
+
+
+def test_sweeping_the_top_cutoff(small, basis):
+    base = whatif.simulate(basis, small)
+    sweep = whatif.cutoff_sweep(base.total, [90, 80, 70, 60], 0, FIVE)
+    wide = sweep.pivot(index="cutoff", columns="grade", values="share")[FIVE]
+    assert np.allclose(wide.sum(axis=1), 100)
+    assert wide.loc[90.0].tolist() == [25.0, 37.5, 12.5, 0.0, 25.0]  # the baseline
+    assert wide.loc[80.0].tolist() == [62.5, 0.0, 12.5, 0.0, 25.0]  # 良好 emptied
+    assert wide.index.min() == 80 and wide.index.max() == 100  # from the next minimum to 100
+
+
+def test_points_to_the_next_grade(small, basis):
+    near = whatif.near_boundary(basis, whatif.simulate(basis, small), within=5)
+    assert near[["employee_id", "next_grade", "points_needed"]].values.tolist() == [
+        ["B", "优秀", 2.0],
+        ["C", "优秀", 2.0],
+        ["E", "及格", 2.0],
+        ["D", "良好", 4.0],
+    ]
+
+
+# ------------------------------------------------------------------ scheme edits and words
+
+
+def test_edits_are_described_in_words(scheme):
+    data = scheme_edit.with_cutoffs(scheme.raw, scheme, [85, 80, 70, 60])
+    data = scheme_edit.with_category_weights(data, {"quality": 40, "skill": 30, "attitude": 30})
+    scenario = parse_scheme(data)
+    words = [c.text("zh") for c in scheme_edit.differences(scheme, scenario)]
+    assert words == ["优秀 最低分: 90 → 85", "工作质量 权重: 50 → 40", "服务态度 权重: 20 → 30"]
+
+
+def test_invalid_edits_are_refused_with_reasons(scheme):
+    data = scheme_edit.with_cutoffs(scheme.raw, scheme, [85, 88, 70, 60])
+    data = scheme_edit.with_category_weights(data, {"quality": 40, "skill": 30, "attitude": 20})
+    with pytest.raises(SchemeError) as refused:
+        parse_scheme(data)
+    text = "\n".join(refused.value.problems)
+    assert "category weights add up to 90%, not 100%" in text
+    assert "must go down from the best grade to the worst" in text
+
+
+def test_role_weights_keep_only_what_the_role_changes(scheme):
+    role = scheme.roles[0]  # 客服专员
+    weights = dict(role.kpi_weights, first_contact_resolution=30, upheld_complaints=40)
+    data = scheme_edit.with_kpi_weights(
+        scheme.raw, weights, role.name, scheme.default_plan.kpi_weights
+    )
+    entry = next(r for r in data["roles"] if r["name"] == role.name)
+    assert entry["kpi_weights"] == {
+        "fault_days": 0,
+        "rework_rate": 0,
+        "first_contact_resolution": 30,
+        "upheld_complaints": 40,
+        "on_time_rate": 30,
+    }
+    assert parse_scheme(data).roles[0].kpi_weights["upheld_complaints"] == 40
+
+
+def test_rules_read_as_the_published_standard(scheme):
+    assert scheme_edit.rule_text(scheme.kpi("fault_days"), "en").startswith(
+        "0–2 days → 5 points; 2–4 days → 4 points;"
+    )
+    assert scheme_edit.rule_text(scheme.kpi("fault_days"), "zh").startswith("0–2天 → 5 分;")
+    assert scheme_edit.rule_text(scheme.kpi("satisfaction"), "zh").endswith(
+        "低于 70% → 0 分(不合格)"
+    )
+    assert scheme_edit.rule_text(scheme.kpi("upheld_complaints"), "zh") == (
+        "从 100 分起,每次扣 20 分,最低 0 分"
+    )
+    table = scheme_edit.kpi_table(scheme)
+    assert table["share"].sum() == pytest.approx(100)
+
+
+def test_toml_round_trip_keeps_the_scheme(scheme):
+    text = scheme_edit.to_toml(scheme.raw, "header line")
+    assert text.startswith("# header line\n")
+    again = scheme_edit.from_toml(text, "copy")
+    assert scheme_edit.differences(scheme, again) == []
+    assert again.kpi("fault_days").bands[-1].upto == np.inf
+
+
+# ------------------------------------------------------------------ versions and scenarios
+
+
+def test_adopting_a_scenario_makes_a_new_version_and_keeps_results_reproducible(tmp_path, scheme):
+    store = Store(demo_store(tmp_path))
+    facts_q3 = store.facts(list(parse_period("2026-Q3").months))
+    before = score_period(facts_q3, scheme, "2026-Q3")
+    assert scheme_edit.active_scheme(store, scheme) is scheme
+    scenario = parse_scheme(scheme_edit.with_cutoffs(scheme.raw, scheme, [85, 80, 70, 60]))
+    version_before = store.version()
+
+    adopted = scheme_edit.adopt(store, scheme, scenario, "优秀 85")
+    assert adopted.version == 2 and store.version() > version_before
+    kept = scheme_edit.versions(store, scheme)
+    assert kept["version"].tolist() == [2, 1]
+    assert kept["active"].tolist() == [True, False]
+    active = scheme_edit.active_scheme(store, scheme)
+    assert (active.version, active.grades[0].min) == (2, 85)
+    # The earlier version is kept and scores the period exactly as before.
+    first = scheme_edit.scheme_version(store, scheme, 1)
+    pd.testing.assert_frame_equal(score_period(facts_q3, first, "2026-Q3"), before)
+    after = score_period(facts_q3, active, "2026-Q3")
+    assert (after["grade"] == "优秀").sum() > (before["grade"] == "优秀").sum()
+
+    third = scheme_edit.adopt(store, scheme, scheme_edit.scheme_version(store, scheme, 1), "back")
+    assert third.version == 3 and third.grades[0].min == 90
+    with pytest.raises(StoreError, match="already has version 3"):
+        store.add_scheme_version(scheme.id, 3, "x", "late")
+
+
+def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path, scheme):
+    store = Store(tmp_path / "store.duckdb")
+    text = scheme_edit.to_toml(scheme_edit.with_cutoffs(scheme.raw, scheme, [85, 80, 70, 60]))
+    assert store.save_scenario(scheme.id, "优秀85", 1, text, {"mode": "manual"}) is True
+    assert store.save_scenario(scheme.id, "优秀85", 1, text, {"mode": "forced"}) is False
+    assert store.scenarios(scheme.id)["name"].tolist() == ["优秀85"]
+    saved = store.scenario(scheme.id, "优秀85")
+    assert saved["settings"] == {"mode": "forced"}
+    assert scheme_edit.from_toml(saved["toml"], "优秀85").grades[0].min == 85
+    assert store.scenario("other", "优秀85") is None
+    store.delete_scenario(scheme.id, "优秀85")
+    assert store.scenarios(scheme.id).empty
