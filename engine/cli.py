@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine import paths
+from engine import paths, scheme_edit
 from engine.accounts import (
     ROLES,
     AccountError,
@@ -99,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
     score = command("score", run_score, "write the scored table of a period")
     score.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
     score.add_argument("--out", type=Path, help="CSV or .xlsx file (default: CSV to the screen)")
+    score.add_argument(
+        "--scheme-version",
+        type=int,
+        metavar="N",
+        help="score under version N of the scheme (default: the version in use)",
+    )
 
     command("schemes", run_schemes, "list the schemes in data/schemes and check each")
     command("history", run_history, "list every import with its status")
@@ -221,7 +227,13 @@ def run_score(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    table = scored(open_store(args), load_scheme(args.scheme), args.period)
+    store = open_store(args)
+    file_scheme = load_scheme(args.scheme)
+    if args.scheme_version is None:
+        used = scheme_edit.active_scheme(store, file_scheme)
+    else:
+        used = scheme_edit.scheme_version(store, file_scheme, args.scheme_version)
+    table = scored(store, used, args.period).assign(scheme_version=f"{used.id} v{used.version}")
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED
