@@ -74,9 +74,10 @@ def dashboard(db_file: Path) -> Iterator[str]:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
                     if answer.status == 200:
                         break
-            except OSError:
+            except OSError as exc:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"dashboard did not start: {server.stderr.read()!r}")
+                    message = f"dashboard did not start: {server.stderr.read()!r}"
+                    raise RuntimeError(message) from exc
                 time.sleep(0.3)
         yield url
     finally:
