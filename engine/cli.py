@@ -216,6 +216,7 @@ def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
     """The scored table of a period with the agreed columns first."""
     chosen = parse_period(period)
     table = score_period(store.facts(list(chosen.months)), scheme, chosen)
+    table = table.sort_values(["period", "rank", "employee_id"], ignore_index=True)
     rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
     values = [c for c in scheme.kpi_ids if c in table]
     return table[[*LEADING_COLUMNS, *rest, *values]]

@@ -180,13 +180,23 @@ def rank_key(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
     return key
 
 
-def group_ids(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One integer per distinct combination of the columns' values (blank counts as a value)."""
-    ids = np.zeros(len(frame), dtype=np.int64)
+def group_ids(codes: dict[str, tuple[np.ndarray, int]], columns: list[str]) -> np.ndarray:
+    """One integer per distinct combination of the columns' values, from each column's codes
+    and count of distinct values (see `column_codes`)."""
+    ids = np.zeros(len(next(iter(codes.values()))[0]), dtype=np.int64)
     for column in columns:
-        codes, distinct = pd.factorize(frame[column].fillna(""))
-        ids = ids * (len(distinct) + 1) + codes
+        values, count = codes[column]
+        ids = ids * (count + 1) + values
     return ids
+
+
+def column_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, tuple[np.ndarray, int]]:
+    """Each column's values as integer codes (blank counts as a value) and how many there are."""
+    out = {}
+    for column in columns:
+        values, distinct = pd.factorize(frame[column].fillna(""))
+        out[column] = (values, len(distinct))
+    return out
 
 
 def competition_rank(
@@ -228,9 +238,10 @@ def ranks_and_order(
     """The three ranks, and the row order by period and company rank."""
     key = rank_key(frame, scheme).to_numpy(dtype=float)
     dense = dense_codes(key)
+    codes = column_codes(frame, [period_column, "department", "team"])
     out, company_order = {}, None
     for column, scope in RANK_SCOPES.items():
-        groups = group_ids(frame, [period_column, *scope])
+        groups = group_ids(codes, [period_column, *scope])
         ranked, order = competition_rank(key, groups, dense)
         out[column] = pd.array(ranked, dtype="Int64")
         company_order = order if company_order is None else company_order
@@ -270,8 +281,7 @@ def finish(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Add grade, ranks and money to a table that has period, roster columns and total."""
     grades = grade(table["total"], scheme)
     table = table.assign(grade=grades, grade_en=grade(table["total"], scheme, "en"))
-    ranked, order = ranks_and_order(table, scheme)
-    table = pd.concat([table, ranked], axis=1)
+    table = pd.concat([table, ranks(table, scheme)], axis=1)
     if "bonus" not in table:
         table["bonus"] = money(table["total"].to_numpy(), grades, scheme)
-    return table.take(order).reset_index(drop=True)
+    return table
