@@ -1,0 +1,206 @@
+"""Money rules on top of a month's score: stars from the achievement of a target (seed 001 物业),
+team multipliers from a team's rework rate and the NPS return of held-back money (seed 004)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.rules_spec import NpsReturn, StarRule, TeamMultiplier
+from engine.rules_timeline import ROSTER, Timeline, beside, holds, numeric
+from engine.scheme import normalize_header
+
+STAR_COLUMNS = [
+    *ROSTER,
+    "achievement",
+    "stars",
+    "reward",
+    "pay_share",
+    "performance_pay",
+    "paid_performance_pay",
+]
+TEAM_COLUMNS = ["period", "department", "team", "members", "rate", "factor", "review"]
+COMMISSION_COLUMNS = [*ROSTER, "bonus", "team_factor", "team_bonus", "nps_reserve", "paid_now"]
+NPS_COLUMNS = [
+    "year",
+    "employee_id",
+    "name",
+    "department",
+    "team",
+    "role",
+    "months",
+    "reserved",
+    "nps",
+    "region_rank",
+    "national_rank",
+    "ratio",
+    "returned",
+]
+
+
+def star_table(table: pd.DataFrame, rule: StarRule) -> pd.DataFrame:
+    """Each row's stars: the first level whose achievement (and extra condition) is reached;
+    thresholds hold on the good side (exactly 110% earns the 110% level, exactly 85% the 85%)."""
+    achievement = numeric(table[rule.achievement])
+    reached = []
+    for level in rule.levels[:-1]:
+        with np.errstate(invalid="ignore"):
+            ok = achievement >= level.at_least
+        reached.append(ok & holds(table, level.also))
+    pick = np.select(reached, np.arange(len(reached)), default=len(rule.levels) - 1)
+    scored = ~np.isnan(achievement)
+    stars = np.array([lv.stars for lv in rule.levels], dtype=float)[pick]
+    reward = np.array([lv.reward for lv in rule.levels])[pick]
+    share = np.array([lv.pay_share for lv in rule.levels])[pick]
+    base = (
+        numeric(table[rule.performance_pay])
+        if isinstance(rule.performance_pay, str)
+        else np.full(len(table), rule.performance_pay)
+    )
+    return beside(
+        table[ROSTER],
+        {
+            "achievement": achievement,
+            "stars": np.where(scored, stars, np.nan),
+            "reward": np.where(scored, reward, np.nan),
+            "pay_share": np.where(scored, share, np.nan),
+            "performance_pay": base,
+            "paid_performance_pay": np.where(scored, base * share, np.nan),
+        },
+    )
+
+
+def _roles_in(table: pd.DataFrame, timeline: Timeline, roles: tuple[str, ...]) -> np.ndarray:
+    if not roles:
+        return np.ones(len(table), dtype=bool)
+    wanted = {normalize_header(r) for r in roles}
+    codes, names = timeline.codes(table, "role")
+    return np.array([normalize_header(str(n)) in wanted for n in names], dtype=bool)[codes]
+
+
+def team_table(
+    table: pd.DataFrame, timeline: Timeline, rule: TeamMultiplier
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per month and team: its rate (weighted by the weight column when there is one), the
+    factor of the band it falls in (upper edges inclusive: exactly 3% is ×1.00) and whether it
+    is over the review line; and each row's factor (1 outside the rule's roles)."""
+    rows = np.flatnonzero(_roles_in(table, timeline, rule.roles) & table["team"].notna())
+    rate = numeric(table[rule.column].iloc[rows])
+    weight = numeric(table[rule.weight].iloc[rows]) if rule.weight else np.ones(rows.size)
+    counted = ~np.isnan(rate)
+    weight = np.where(counted, np.nan_to_num(weight), 0.0)
+    # A team-month's number from the codes of its month, department and team: the range is
+    # small (months × departments × teams), so the sums below need no further grouping.
+    group = timeline.codes(table, "period")[0][rows].astype(np.int64)
+    for column in ("department", "team"):
+        codes, distinct = pd.factorize(table[column].iloc[rows], use_na_sentinel=False)
+        group = group * len(distinct) + codes
+    size = int(group.max()) + 1 if group.size else 0
+    weighted = np.bincount(group, weights=weight * np.nan_to_num(rate), minlength=size)
+    total_weight = np.bincount(group, weights=weight, minlength=size)
+    members = np.bincount(group, weights=counted, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        team_rate = np.where(total_weight > 0, weighted / total_weight, np.nan)
+    uppers = np.array([b.upto for b in rule.bands])
+    factors = np.array([b.factor for b in rule.bands])
+    band = np.searchsorted(uppers, team_rate, side="left").clip(0, len(uppers) - 1)
+    team_factor = np.where(np.isnan(team_rate), 1.0, factors[band])
+    first = np.zeros(size, dtype=np.int64)
+    first[group[::-1]] = rows[::-1]  # the earliest row of each team-month wins
+    with np.errstate(invalid="ignore"):
+        review = team_rate > rule.review_above if rule.review_above is not None else False
+    teams = beside(
+        table[["period", "department", "team"]].iloc[first],
+        {
+            "members": members.astype(int),
+            "rate": np.round(team_rate, 2),
+            "factor": team_factor,
+            "review": np.broadcast_to(review, team_rate.shape),
+        },
+    )
+    teams = teams[teams["members"] > 0].sort_values(["period", "department", "team"])
+    row_factor = np.ones(len(table))
+    row_factor[rows] = team_factor[group]
+    return teams.reset_index(drop=True)[TEAM_COLUMNS], row_factor
+
+
+def commission_table(
+    table: pd.DataFrame, team_factor: np.ndarray, nps: NpsReturn | None
+) -> pd.DataFrame:
+    """Each row's money after the team factor, the part held back for the NPS check and the
+    part paid now."""
+    bonus = numeric(table["bonus"])
+    team_bonus = np.round(bonus * team_factor, 2)
+    share = nps.reserve_share / 100.0 if nps is not None else 0.0
+    reserve = np.round(team_bonus * share, 2)
+    columns = {
+        "bonus": bonus,
+        "team_factor": np.broadcast_to(team_factor, bonus.shape),
+        "team_bonus": team_bonus,
+        "nps_reserve": reserve,
+        "paid_now": team_bonus - reserve,
+    }
+    return beside(table[ROSTER], columns)
+
+
+def nps_ratio(
+    score: np.ndarray, region_rank: np.ndarray, national_rank: np.ndarray, rule: NpsReturn
+) -> np.ndarray:
+    """The share (%) of the held-back money returned: national top N, else regional top N,
+    else a score at or above the pass line, else the fail ratio; NaN without any figure."""
+    with np.errstate(invalid="ignore"):
+        ratio = np.select(
+            [
+                national_rank <= rule.national_top,
+                region_rank <= rule.region_top,
+                score >= rule.pass_score,
+                ~np.isnan(score),
+            ],
+            [rule.national_ratio, rule.region_ratio, rule.pass_ratio, rule.fail_ratio],
+            default=np.nan,
+        )
+    return ratio
+
+
+def nps_table(
+    table: pd.DataFrame, timeline: Timeline, commission: pd.DataFrame, rule: NpsReturn
+) -> pd.DataFrame:
+    """Per employee and year: the money held back, the year's NPS figures (the latest month
+    that has them), the return ratio and the amount returned in the first month after."""
+    year = timeline.month // 12
+    starts = timeline.first.copy()
+    starts[1:] |= year[1:] != year[:-1]
+    start_rows = np.flatnonzero(starts)
+    ends = np.append(start_rows[1:], timeline.size) - 1
+    reserve = timeline.take(np.nan_to_num(commission["nps_reserve"].to_numpy(dtype=float)))
+    reserved = np.add.reduceat(reserve, start_rows) if start_rows.size else reserve[:0]
+
+    # The year's figures are all taken from its latest month with an NPS score.
+    scores = timeline.column(table, rule.score)
+    candidates = np.where(np.isnan(scores), -1, np.arange(scores.size))
+    latest = np.maximum.reduceat(candidates, start_rows) if start_rows.size else start_rows
+    rows = timeline.order[np.maximum(latest, 0)]
+
+    def figure(column: str | None) -> np.ndarray:
+        if not column or column not in table:
+            return np.full(start_rows.size, np.nan)
+        return np.where(latest >= 0, numeric(table[column].iloc[rows]), np.nan)
+
+    score = figure(rule.score)
+    region, national = figure(rule.region_rank), figure(rule.national_rank)
+    ratio = nps_ratio(score, region, national, rule)
+    people = table[["employee_id", *ROSTER[2:]]].iloc[timeline.order[ends]]
+    out = beside(
+        people,
+        {
+            "year": year[start_rows],
+            "months": ends - start_rows + 1,
+            "reserved": np.round(reserved, 2),
+            "nps": score,
+            "region_rank": region,
+            "national_rank": national,
+            "ratio": ratio,
+            "returned": np.round(reserved * ratio / 100.0, 2),
+        },
+    )
+    return out[NPS_COLUMNS]

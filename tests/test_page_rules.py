@@ -1,0 +1,127 @@
+"""AppTest of the Rules & pay page on the after-sales demo and on the 4S demo dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from engine import paths
+from engine.demo_4s import SCHEME_4S, import_demo_4s
+from engine.rules import evaluate, load_rules, with_inputs
+from engine.scheme import load_scheme
+from engine.scoring import score_table
+from engine.store import Store
+from tests.apptest import demo_store, open_page
+
+DEALER = str(SCHEME_4S)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Store]:
+    db = demo_store(tmp_path_factory.mktemp("rules"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.DB_ENV, str(db))
+        yield Store(db)
+
+
+@pytest.fixture(scope="module")
+def dealer(tmp_path_factory) -> Iterator[Store]:
+    store = Store(tmp_path_factory.mktemp("rules_4s") / "s4.duckdb")
+    import_demo_4s(store)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.DB_ENV, str(store.path))
+        yield store
+
+
+def engine_report(store: Store, scheme_file=None, as_of=None):
+    scheme = load_scheme(scheme_file)
+    rules = load_rules(scheme)
+    facts = store.facts()
+    return evaluate(with_inputs(score_table(facts, scheme), facts, rules)[0], rules, as_of)
+
+
+def test_the_after_sales_demo_shows_flags_promotion_and_stars(demo):
+    at = open_page("rules")
+    assert not at.exception
+    assert at.title[0].value == "规则与薪酬 · 2026-10"
+    assert [t.label for t in at.tabs] == ["提醒与奖励", "不进则退薪酬", "技能等级", "晋升", "星级"]
+    expected = engine_report(demo).events
+    expected = expected[expected["period"] == "2026-10"]
+    rewards, flags = (frame.value for frame in at.tabs[0].dataframe)
+    assert sorted(rewards["工号"]) == sorted(
+        expected.loc[expected["action"] == "reward", "employee_id"]
+    )
+    assert sorted(flags["工号"]) == sorted(
+        expected.loc[expected["action"] == "flag", "employee_id"]
+    )
+    assert rewards["奖励金额"].tolist() == [200] * len(rewards)
+    assert {m.label: m.value for m in at.metric}["本期提醒"] == str(
+        int((expected["action"] == "flag").sum())
+    )
+    # the demo files carry no points or plus points: the page says which columns are missing
+    assert "上年度积分" in at.tabs[2].info[0].value
+    assert "不进则退" in at.tabs[1].info[0].value
+    promotion = at.tabs[3].dataframe[0].value
+    assert set(promotion["晋升判断"]) <= {"可晋升", "差一项", "待核实(缺数据)"}
+    assert "专业知识考核通过" in set(promotion["缺少数据的条件"])
+    stars = at.tabs[4].dataframe[0].value
+    assert set(stars["星级"]) <= {"★", "★★", "★★★", "★★★★", "★★★★★"}
+
+
+def test_a_department_filter_and_english(demo):
+    at = open_page("rules", departments=["客服部"], language="en")
+    assert not at.exception
+    assert at.title[0].value == "Rules & pay · 2026-10"
+    promotion = at.tabs[3].dataframe[0].value
+    assert set(promotion["Department"]) == {"客服部"}
+    assert "Conditions without data" in promotion.columns
+
+
+def test_the_4s_demo_shows_zhang_sans_pay_cut(dealer):
+    at = open_page("rules", scheme_file=DEALER, period_month="2025-06")
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["提醒与奖励", "不进则退薪酬", "技能等级", "班组系数与NPS"]
+    cuts = at.tabs[1].dataframe[0].value.set_index("姓名")
+    assert cuts.loc["张三", "减薪"] == 200 and cuts.loc["张三", "实发月薪"] == 3300
+    assert cuts.loc["张三", "原因"] == "2025-04、2025-05连续两个月无加分,开始减薪"
+    at.selectbox(key="rules_pay_person").set_value("HZ008").run()
+    assert not at.exception
+    months = at.tabs[1].dataframe[1].value.set_index("月份")
+    assert months.loc["2025-05":"2025-09", "实发月薪"].tolist() == [3500, 3300, 3100, 3100, 3500]
+
+
+def test_the_4s_demo_shows_team_factors_and_the_nps_return(dealer):
+    at = open_page("rules", scheme_file=DEALER)
+    assert not at.exception
+    money = at.tabs[3]
+    teams, nps, commission = (frame.value for frame in money.dataframe)
+    assert set(teams["月份"]) == {"2026-06"}
+    assert set(teams["系数"]) <= {1.0, 0.95, 0.9}
+    expected = engine_report(dealer, SCHEME_4S).nps
+    assert len(nps) == int((expected["year"] == 2026).sum())
+    assert set(nps["返还比例 %"]) == {100.0, 120.0, 150.0}
+    assert (commission["本月发放"] + commission["NPS留存"] == commission["系数后提成"]).all()
+
+
+def test_a_scheme_without_rules_says_so(demo, tmp_path, monkeypatch):
+    scheme = tmp_path / "plain.toml"
+    scheme.write_text(
+        paths.DEFAULT_SCHEME.read_text(encoding="utf-8").replace(
+            'id = "aftersales"', 'id = "plain"'
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr("ui.data.valid_schemes", lambda: {str(scheme): "plain"})
+    at = open_page("rules", scheme_file=str(scheme))
+    assert not at.exception
+    assert "没有跨月规则" in at.info[0].value
+
+
+def test_a_broken_rules_file_is_shown_as_an_error(demo, tmp_path, monkeypatch):
+    (tmp_path / "aftersales.toml").write_text("[stars]\nachievement = 'nothing'\n", "utf-8")
+    monkeypatch.setattr("engine.rules_spec.RULES_DIR", tmp_path)
+    at = open_page("rules")
+    assert not at.exception
+    assert "无法使用" in at.error[0].value
+    assert "column 'nothing' is neither" in at.code[0].value
