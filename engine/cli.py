@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from engine.accounts import (
 from engine.export import csv_bytes, write_table
 from engine.importer import parse_file
 from engine.periods import parse_period, score_period
+from engine.rules import check_rules
 from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
 from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
 
@@ -112,7 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("import_id", type=int)
     delete = command("delete", run_delete, "take an import out of use (it stays restorable)")
     delete.add_argument("import_id", type=int)
-    command("demo", run_demo, "import the bundled demo months into the store if it is empty")
+    demo = command("demo", run_demo, "import the bundled demo months into the store if empty")
+    demo.add_argument(
+        "--dataset",
+        choices=["aftersales", "4s"],
+        default=None,
+        help="which demo (default: $ASSESS_DEMO, else aftersales)",
+    )
 
     users = commands.add_parser("users", help="manage sign-in accounts (see README)")
     users.add_argument(
@@ -249,9 +257,11 @@ def run_score(args: argparse.Namespace) -> int:
 def run_schemes(args: argparse.Namespace) -> int:
     code = EXIT_OK
     for file, loaded in list_schemes():
-        if isinstance(loaded, SchemeError):
+        rules_problems = [] if isinstance(loaded, SchemeError) else check_rules(loaded)
+        if isinstance(loaded, SchemeError) or rules_problems:
             print(f"INVALID {file.name}")
-            for problem in loaded.problems:
+            problems = loaded.problems if isinstance(loaded, SchemeError) else []
+            for problem in [*problems, *(f"rules: {p}" for p in rules_problems)]:
                 print(f"    - {problem}")
             code = EXIT_INVALID
         else:
@@ -302,10 +312,19 @@ def import_demo(store: Store, scheme: Scheme) -> list[str]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    dataset = args.dataset or paths.demo_dataset()
+    if dataset == "4s" and not args.db:
+        args.db = str(paths.DEALER_DB if not os.environ.get(paths.DB_ENV) else paths.db_path())
     store = open_store(args)
     if not store.is_empty():
         print(f"{store.path} already holds data; nothing imported")
         return EXIT_OK
-    for message in import_demo(store, load_scheme(args.scheme)):
+    if dataset == "4s":
+        from engine.demo_4s import import_demo_4s
+
+        messages = import_demo_4s(store)
+    else:
+        messages = import_demo(store, load_scheme(args.scheme))
+    for message in messages:
         print(message)
     return EXIT_OK

@@ -11,17 +11,33 @@ SAMPLE_DIR = DATA_DIR / "sample"
 DEFAULT_DB = DATA_DIR / "assessments.duckdb"
 DEFAULT_SCHEME = SCHEMES_DIR / "aftersales.toml"
 
+SAMPLE_4S_DIR = DATA_DIR / "sample_4s"
+DEALER_SCHEME = SCHEMES_DIR / "dealer_4s.toml"
+DEALER_DB = DATA_DIR / "assessments_4s.duckdb"
+
 DB_ENV = "ASSESS_DB"
 SCHEME_ENV = "ASSESS_SCHEME"
+DEMO_ENV = "ASSESS_DEMO"
+
+
+def demo_dataset() -> str:
+    """Which bundled dataset the defaults point at: "4s" (ASSESS_DEMO=4s) or "aftersales"."""
+    return (
+        "4s" if os.environ.get(DEMO_ENV, "").strip().lower() in ("4s", "dealer") else "aftersales"
+    )
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The store file: the explicit path, else $ASSESS_DB, else data/assessments.duckdb."""
-    chosen = explicit or os.environ.get(DB_ENV) or DEFAULT_DB
+    """The store file: the explicit path, else $ASSESS_DB, else data/assessments.duckdb (or
+    data/assessments_4s.duckdb for the 4S demo)."""
+    fallback = DEALER_DB if demo_dataset() == "4s" else DEFAULT_DB
+    chosen = explicit or os.environ.get(DB_ENV) or fallback
     return Path(chosen).expanduser().resolve()
 
 
 def scheme_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The scheme file: the explicit path, else $ASSESS_SCHEME, else the after-sales scheme."""
-    chosen = explicit or os.environ.get(SCHEME_ENV) or DEFAULT_SCHEME
+    """The scheme file: the explicit path, else $ASSESS_SCHEME, else the after-sales scheme (or
+    the 4S dealer scheme for the 4S demo)."""
+    fallback = DEALER_SCHEME if demo_dataset() == "4s" else DEFAULT_SCHEME
+    chosen = explicit or os.environ.get(SCHEME_ENV) or fallback
     return Path(chosen).expanduser().resolve()

@@ -25,7 +25,7 @@ PAGES = {
     "kpis": 3,
     "employee": 3,
     "whatif": 1,
-    "rules": 0,
+    "rules": 1,
     "scheme": 0,
     "imports": 0,
     "audit": 0,

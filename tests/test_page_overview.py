@@ -78,3 +78,15 @@ def test_empty_store_without_demo_files_says_so(tmp_path, monkeypatch):
     at = open_page()
     assert not at.exception
     assert "No data yet" in at.info[0].value or "还没有数据" in at.info[0].value
+
+
+def test_the_4s_demo_is_chosen_with_assess_demo(tmp_path, monkeypatch):
+    db = tmp_path / "dealer.duckdb"
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    monkeypatch.setenv(paths.DEMO_ENV, "4s")
+    at = open_page()
+    assert not at.exception
+    assert len(Store(db).periods()) == 18
+    assert "4S" in at.caption[0].value
+    at.switch_page("pages/rules.py").run()
+    assert not at.exception

@@ -84,7 +84,12 @@ def ensure_demo_data() -> list[str]:
     target = current_store()
     if not target.is_empty():
         return []
-    messages = import_demo(target, scheme_at(default_scheme_file()))
+    if paths.demo_dataset() == "4s":
+        from engine.demo_4s import import_demo_4s
+
+        messages = import_demo_4s(target)
+    else:
+        messages = import_demo(target, scheme(default_scheme_file()))
     st.cache_data.clear()
     return messages
 

@@ -54,7 +54,11 @@ def draw() -> View | None:
     default = data.default_scheme_file()
     files = list(schemes) if default in schemes else [default, *schemes]
     scheme_file = bar.selectbox(
-        tr("考核方案", "Scheme"), files, key="scheme_file", format_func=lambda f: schemes.get(f, f)
+        tr("考核方案", "Scheme"),
+        files,
+        index=files.index(default),
+        key="scheme_file",
+        format_func=lambda f: schemes.get(f, f),
     )
     found = data.periods()
     if not found["month"]:
