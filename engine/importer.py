@@ -124,26 +124,27 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
 
 
-def read_cells(text: str) -> pd.DataFrame:
-    """Every cell as text (blank = ""), header included as row 0, blank lines kept in place."""
+def read_cells(text: str, utf8: bytes | None = None) -> pd.DataFrame:
+    """Every cell as text (blank = ""), header included as row 0, blank lines kept in place.
+    `utf8`, the same text as UTF-8 bytes when the file already is, saves encoding it again."""
     if not text.strip():
         return pd.DataFrame()
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        return _read_cells_arrow(text, delimiter)
+        return _read_cells_arrow(text, delimiter, utf8)
     except (pa.ArrowInvalid, csv.Error, StopIteration):
         return _read_cells_pandas(text, delimiter)
 
 
-def _read_cells_arrow(text: str, delimiter: str) -> pd.DataFrame:
+def _read_cells_arrow(text: str, delimiter: str, utf8: bytes | None = None) -> pd.DataFrame:
     """The fast reader (pyarrow); refuses ragged rows and blank lines, which pandas then reads."""
     width = len(
         next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None]), delimiter=delimiter))
     )
     names = [str(i) for i in range(width)]
     table = pa_csv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(
             delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
@@ -292,7 +293,8 @@ def parse_file(
         problems.add("the file is neither UTF-8 nor GBK/GB18030 text (is it an Excel .xls file?)")
         return _failed(name, data, "unknown", problems)
     try:
-        cells = read_cells(text)
+        utf8 = data[len(codecs.BOM_UTF8) :] if encoding == "utf-8-sig" else data
+        cells = read_cells(text, utf8 if encoding.startswith("utf-8") else None)
     except (pd.errors.ParserError, ValueError) as exc:
         problems.add(f"the file cannot be read as CSV: {exc}")
         return _failed(name, data, encoding, problems)
@@ -323,8 +325,15 @@ def parse_cells(
     if cells.empty or cells.shape[0] == 0:
         problems.add("the file is empty")
         return _failed(file_name, data, encoding, problems)
-    cells = cells.apply(lambda col: col.str.strip()) if not cells.empty else cells
-    headers = cells.iloc[0].tolist()
+    # KPI columns are cleaned by _numbers (spaces included); strip only the other columns.
+    headers = [str(h).strip() for h in cells.iloc[0]]
+    kpi_columns = {
+        i
+        for i, f in enumerate(match_columns(headers, scheme, overrides).values())
+        if f in scheme.kpi_ids
+    }
+    cells = cells.apply(lambda col: col if col.name in kpi_columns else col.str.strip())
+    cells.iloc[0] = headers
     body = cells.iloc[1:]
     body = body.set_axis(np.arange(len(body)) + HEADER_ROW + 1, axis=0)
     body = body[body.ne("").any(axis=1)]
@@ -443,11 +452,17 @@ def _dates(
 ) -> pd.Series:
     if header is None:
         return pd.Series(pd.NaT, index=body.index, dtype="datetime64[s]")
-    text = body[header].str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
-    dates = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-    retry = dates.isna() & text.ne("")
+    codes, distinct = pd.factorize(body[header])
+    text = pd.Series(distinct, dtype=str).str.replace(r"[年月/.]", "-", regex=True)
+    text = text.str.replace("日", "")
+    parsed = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+    retry = parsed.isna() & text.ne("")
     if retry.any():
-        dates[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+    dates = pd.Series(
+        parsed.to_numpy()[codes] if len(distinct) else [], index=body.index, dtype="datetime64[ns]"
+    )
+    text = body[header]
     problems.add_rows(
         dates.isna() & text.ne(""), rows, header, body[header], "not a date (use 2024-03-15)"
     )
@@ -559,7 +574,7 @@ def _numbers(
 def _plain_numbers(raw: pd.Series) -> pd.Series | None:
     """The fast path for a column of plain numbers and blanks (most files): None when any cell
     needs cleaning ('1,234', '92%', text), which the careful path then handles."""
-    cells = pa.array(raw, type=pa.string(), from_pandas=True)
+    cells = pc.fill_null(pa.array(raw, type=pa.string(), from_pandas=True), "")
     try:
         values = pc.cast(pc.if_else(pc.equal(cells, ""), None, cells), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
