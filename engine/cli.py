@@ -299,16 +299,9 @@ def run_delete(args: argparse.Namespace) -> int:
 
 def import_demo(store: Store, scheme: Scheme) -> list[str]:
     """Import the bundled demo months into an empty store; returns one message per file."""
-    from engine.demo import generate_demo
+    from engine.demo import generate_demo, import_files
 
-    files = sorted(paths.SAMPLE_DIR.glob("*.csv")) or generate_demo()
-    messages = []
-    for file in files:
-        parsed = parse_file(file, scheme)
-        if not parsed.ok:
-            raise StoreError(f"demo file {file.name} does not pass the checks:\n{parsed.problems}")
-        messages.append(store.import_file(parsed).message)
-    return messages
+    return import_files(store, scheme, sorted(paths.SAMPLE_DIR.glob("*.csv")) or generate_demo())
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -324,6 +324,21 @@ def generate_demo(folder: Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[P
     return written
 
 
+def import_files(store, scheme: Scheme, files: list[Path]) -> list[str]:
+    """Import checked demo files into a store; one message per file. A demo file with a problem
+    is a bug in the generator, so it stops with the problem list."""
+    from engine.importer import parse_file
+    from engine.store import StoreError
+
+    messages = []
+    for file in files:
+        parsed = parse_file(file, scheme)
+        if not parsed.ok:
+            raise StoreError(f"demo file {file.name} does not pass the checks:\n{parsed.problems}")
+        messages.append(store.import_file(parsed).message)
+    return messages
+
+
 if __name__ == "__main__":
     for written_path in generate_demo():
         print(written_path)

@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 
 from engine import paths
-from engine.demo import GIVEN_CHARS, PERSON_HEADERS_ZH, SURNAMES, KpiModel
-from engine.importer import parse_file
+from engine.demo import GIVEN_CHARS, PERSON_HEADERS_ZH, SURNAMES, KpiModel, import_files
 from engine.scheme import Scheme, load_scheme
-from engine.store import Store, StoreError
+from engine.store import Store
 
 SAMPLE_4S_DIR = paths.DATA_DIR / "sample_4s"
 SCHEME_4S = paths.SCHEMES_DIR / "dealer_4s.toml"
@@ -337,15 +336,8 @@ def generate_demo_4s(folder: Path = SAMPLE_4S_DIR, seed: int = DEFAULT_SEED) -> 
 
 def import_demo_4s(store: Store) -> list[str]:
     """Import the 4S demo months into a store; one message per file."""
-    scheme = load_scheme(SCHEME_4S)
     files = sorted(SAMPLE_4S_DIR.glob("*.csv")) or generate_demo_4s()
-    messages = []
-    for file in files:
-        parsed = parse_file(file, scheme)
-        if not parsed.ok:
-            raise StoreError(f"demo file {file.name} does not pass the checks:\n{parsed.problems}")
-        messages.append(store.import_file(parsed).message)
-    return messages
+    return import_files(store, load_scheme(SCHEME_4S), files)
 
 
 if __name__ == "__main__":
