@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import paths
@@ -29,12 +32,25 @@ def demo_store(tmp_path: Path) -> Path:
     return copy
 
 
-def open_page(page: str | None = None, **state) -> AppTest:
-    """Run the app, optionally switch to pages/<page>.py, with sidebar widget values preset."""
+@contextmanager
+def using_demo_store(folder: Path) -> Iterator[Store]:
+    """A demo store copy in `folder` that the app uses ($ASSESS_DB) until the block ends; for
+    module-scoped fixtures, where pytest's monkeypatch fixture is not available."""
+    db = demo_store(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(paths.DB_ENV, str(db))
+        yield Store(db)
+
+
+def open_page(page: str | None = None, query: dict | None = None, **state) -> AppTest:
+    """Run the app, optionally switch to pages/<page>.py (with `query` as the address's query
+    parameters), with sidebar widget values preset."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     if page:
         at.switch_page(f"pages/{page}.py").run()
     return at

@@ -6,20 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine import paths
 from engine.cli import scored
 from engine.scheme import load_scheme
 from engine.store import Store
-from tests.apptest import demo_store, open_page
+from tests.apptest import open_page, using_demo_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Iterator[Store]:
     """One demo store for the module, so later tests find its scores in the cache."""
-    db = demo_store(tmp_path_factory.mktemp("distribution"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.DB_ENV, str(db))
-        yield Store(db)
+    with using_demo_store(tmp_path_factory.mktemp("distribution")) as store:
+        yield store
 
 
 def metrics(at) -> dict[str, str]:

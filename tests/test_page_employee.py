@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import paths
-
-APP = str(paths.ROOT / "app.py")
-PAGE = "pages/employee.py"
+from tests.apptest import open_page, using_demo_store
 
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
-    """One store per module: the first run imports the demo months, later tests reuse it."""
-    before = os.environ.get(paths.DB_ENV)
-    os.environ[paths.DB_ENV] = str(tmp_path_factory.mktemp("employee") / "app.duckdb")
-    AppTest.from_file(APP, default_timeout=60).run()
-    yield
-    if before is None:
-        os.environ.pop(paths.DB_ENV, None)
-    else:
-        os.environ[paths.DB_ENV] = before
+    """One store per module: later tests find its scores in the cache."""
+    with using_demo_store(tmp_path_factory.mktemp("employee")) as store:
+        yield store
 
 
 def employee_page(employee: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if employee is not None:
-        at.query_params["employee"] = employee
-    return at.switch_page(PAGE).run()
+    query = {"employee": employee} if employee is not None else None
+    return open_page("employee", query=query, **state)
 
 
 def statement_adds_up(at: AppTest) -> None:

@@ -12,17 +12,15 @@ from engine.rules import evaluate, load_rules, with_inputs
 from engine.scheme import load_scheme
 from engine.scoring import score_table
 from engine.store import Store
-from tests.apptest import demo_store, open_page
+from tests.apptest import open_page, using_demo_store
 
 DEALER = str(SCHEME_4S)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[Store]:
-    db = demo_store(tmp_path_factory.mktemp("rules"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.DB_ENV, str(db))
-        yield Store(db)
+    with using_demo_store(tmp_path_factory.mktemp("rules")) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")
