@@ -191,6 +191,14 @@ def run_users_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def problem_lines(problems: pd.DataFrame) -> pd.Series:
+    """One line per problem: '  file: row 3, column 部门, value 'x': reason'."""
+    row = ("row " + problems["row"].astype("string") + ", ").fillna("")
+    column = ("column " + problems["column"] + ", ").where(problems["column"].ne(""), "")
+    value = ("value '" + problems["value"] + "': ").where(problems["value"].ne(""), "")
+    return "  " + problems["file"] + ": " + row + column + value + problems["problem"]
+
+
 def run_import(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     store = open_store(args)
@@ -205,11 +213,7 @@ def run_import(args: argparse.Namespace) -> int:
             print(
                 f"{file.name}: {len(parsed.problems)} problem(s), nothing stored", file=sys.stderr
             )
-            for p in parsed.problems.itertuples():
-                row = "" if pd.isna(p.row) else f"row {p.row}, "
-                column = f"column {p.column}, " if p.column else ""
-                value = f"value '{p.value}': " if p.value else ""
-                print(f"  {p.file}: {row}{column}{value}{p.problem}", file=sys.stderr)
+            print("\n".join(problem_lines(parsed.problems)), file=sys.stderr)
             code = EXIT_INVALID
             continue
         try:
@@ -279,11 +283,20 @@ def run_history(args: argparse.Namespace) -> int:
     if log.empty:
         print("no imports yet")
         return EXIT_OK
-    for r in log.itertuples():
-        print(
-            f"{r.import_id:>5}  {r.period}  {r.status:<8}  {r.row_count:>7} rows  "
-            f"{r.imported_at:%Y-%m-%d %H:%M}  {r.file_name}"
-        )
+    lines = (
+        log["import_id"].astype(str).str.rjust(5)
+        + "  "
+        + log["period"]
+        + "  "
+        + log["status"].str.ljust(8)
+        + "  "
+        + log["row_count"].astype(str).str.rjust(7)
+        + " rows  "
+        + log["imported_at"].dt.strftime("%Y-%m-%d %H:%M")
+        + "  "
+        + log["file_name"]
+    )
+    print("\n".join(lines))
     return EXIT_OK
 
 

@@ -345,15 +345,19 @@ class Store:
                 [action, detail, self.user],
             )
 
+    def _import_entry(self, con: duckdb.DuckDBPyConnection, import_id: int) -> tuple[str, str, str]:
+        """An import's month, status and file name; a clear error when there is no such import."""
+        found = con.execute(
+            "SELECT period, status, file_name FROM imports WHERE import_id = ?", [import_id]
+        ).fetchall()
+        if not found:
+            raise StoreError(f"There is no import {import_id}.")
+        return found[0]
+
     def restore(self, import_id: int) -> str:
         """Make a replaced or deleted import its month's data again; the current one stays kept."""
         with self._transaction() as con:
-            found = con.execute(
-                "SELECT period, status, file_name FROM imports WHERE import_id = ?", [import_id]
-            ).fetchall()
-            if not found:
-                raise StoreError(f"There is no import {import_id}.")
-            period, status, file_name = found[0]
+            period, status, file_name = self._import_entry(con, import_id)
             if status == "active":
                 raise StoreError(f"Import {import_id} ({file_name}) is already {period}'s data.")
             current = con.execute(
@@ -371,12 +375,7 @@ class Store:
     def delete(self, import_id: int) -> str:
         """Take an import's month out of every view; the rows stay kept and can be restored."""
         with self._transaction() as con:
-            found = con.execute(
-                "SELECT period, status, file_name FROM imports WHERE import_id = ?", [import_id]
-            ).fetchall()
-            if not found:
-                raise StoreError(f"There is no import {import_id}.")
-            period, status, file_name = found[0]
+            period, status, file_name = self._import_entry(con, import_id)
             if status != "active":
                 raise StoreError(f"Import {import_id} ({file_name}) is not in use ({status}).")
             con.execute("UPDATE imports SET status = 'deleted' WHERE import_id = ?", [import_id])

@@ -43,5 +43,5 @@ def test_only_the_store_speaks_sql():
 def test_no_row_wise_apply_or_iterrows_in_the_engine():
     for file in ENGINE.glob("*.py"):
         text = file.read_text(encoding="utf-8")
-        assert "iterrows" not in text, file.name
+        assert "iterrows" not in text and "itertuples" not in text, file.name
         assert "axis=1).apply" not in text and "apply(axis=1" not in text, file.name

@@ -65,7 +65,7 @@ def _sign_in_form(known: Accounts) -> None:
         )
         return
     access = verify(known, username, password)
-    store = data.store(str(data.current_store().path)).as_user(username or "?")
+    store = data.current_store().as_user(username or "?")
     if access is None:
         guard.failed(username)
         store.audit("sign_in_failed", "wrong user name or password")
