@@ -79,10 +79,21 @@ def valid_schemes() -> dict[str, str]:
     return _valid_schemes(str(paths.db_path()), store_version())
 
 
+@st.cache_resource(show_spinner=False)
+def _stores_with_data() -> set[str]:
+    """Store files this process has seen hold imports (that never goes back: deleted imports
+    stay logged), so each script run need not open the file to ask again."""
+    return set()
+
+
 def ensure_demo_data() -> list[str]:
     """On the first start with an empty store, import the bundled demo months."""
     target = current_store()
+    known = _stores_with_data()
+    if str(target.path) in known:
+        return []
     if not target.is_empty():
+        known.add(str(target.path))
         return []
     if paths.demo_dataset() == "4s":
         from engine.demo_4s import import_demo_4s
@@ -90,6 +101,7 @@ def ensure_demo_data() -> list[str]:
         messages = import_demo_4s(target)
     else:
         messages = import_demo(target, scheme(default_scheme_file()))
+    known.add(str(target.path))
     st.cache_data.clear()
     return messages
 
