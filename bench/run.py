@@ -714,35 +714,29 @@ def profile_scoring(facts: pd.DataFrame, scheme: Scheme) -> None:
         "roster reindex",
         lambda: facts.reindex(columns=["period", *scoring.ROSTER_COLUMNS]).reset_index(drop=True),
     )
-    plain = step("facts reset_index", lambda: facts.reset_index(drop=True))
-    values = step("kpi_values", lambda: scoring.kpi_values(plain, scheme))
-    scores = step("kpi_scores", lambda: scoring.kpi_scores(values, scheme))
+    values = step("kpi_values", lambda: scoring.kpi_values(facts.reset_index(drop=True), scheme))
+    group_columns = ["period", "department", "team"]
+    codes = step(
+        "value_codes ×3 (side by side)", lambda: scoring.column_codes(roster, group_columns)
+    )
     plans = step("plan_index", lambda: scoring.plan_index(roster["role"], scheme))
-    cats, missing = step("category_scores", lambda: scoring.category_scores(scores, plans, scheme))
-    table = step("concat", lambda: pd.concat([roster, values, scores, cats], axis=1))
-    table["total"] = step("total_score", lambda: scoring.total_score(cats, plans, scheme))
-    table = table.assign(missing_count=missing)
-    grades = step("grade (zh)", lambda: scoring.grade(table["total"], scheme))
-    table = step(
-        "assign grade, grade_en",
-        lambda: table.assign(grade=grades, grade_en=scoring.grade(table["total"], scheme, "en")),
+    scored = step(
+        "score_rows (blocks side by side)",
+        lambda: scoring.score_rows([values[k].to_numpy() for k in scheme.kpi_ids], plans, scheme),
     )
-    ranked = step("ranks (3 groupby ranks)", lambda: scoring.ranks(table, scheme))
-    table = step("concat ranks", lambda: pd.concat([table, ranked], axis=1))
-    table["bonus"] = step("money", lambda: scoring.money(table["total"].to_numpy(), grades, scheme))
-    step(
-        "sort_values",
-        lambda: table.sort_values(["period", "rank", "employee_id"], ignore_index=True),
-    )
+    table = roster.assign(total=scored.total)
+    grades = step("grade_codes", lambda: scoring.grade_codes(table["total"], scheme))
+    step("ranks ×3 (side by side)", lambda: scoring.ranks(table, scheme, codes=codes))
+    step("money", lambda: scoring.money(scored.total, grades, scheme))
     total = sum(steps.values())
     print(f"\nscore_table steps ({len(facts):,} rows, {total:.3f} s in all):")
     for name, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:<26} {seconds:7.3f} s  {seconds / total:5.1%}")
+        print(f"  {name:<34} {seconds:7.3f} s  {seconds / total:5.1%}")
     profiler = cProfile.Profile()
     profiler.enable()
     scoring.score_table(facts, scheme)
     profiler.disable()
-    print_profile(profiler, "score_table")
+    print_profile(profiler, "score_table (threads' work shows as waiting)")
 
 
 def print_profile(profiler: cProfile.Profile, title: str, limit: int = 14) -> None:
