@@ -725,7 +725,9 @@ def profile_scoring(facts: pd.DataFrame, scheme: Scheme) -> None:
         lambda: scoring.score_rows([values[k].to_numpy() for k in scheme.kpi_ids], plans, scheme),
     )
     table = roster.assign(total=scored.total)
-    grades = step("grade_codes", lambda: scoring.grade_codes(table["total"], scheme))
+    grades = step(
+        "grade_codes", lambda: scoring.grade_codes(scored.total, scoring.scheme_cutoffs(scheme))
+    )
     step("ranks ×3 (side by side)", lambda: scoring.ranks(table, scheme, codes=codes))
     step("money", lambda: scoring.money(scored.total, grades, scheme))
     total = sum(steps.values())

@@ -247,20 +247,25 @@ def side_by_side(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
 # ------------------------------------------------------------------ grades, ranks, money
 
 
-def grade_codes(totals: np.ndarray | pd.Series, scheme: Scheme) -> np.ndarray:
-    """Each total's grade as a position in scheme.grades (−1 for no total), by lower-inclusive
-    cutoffs: exactly 90.00 is 优秀."""
+def scheme_cutoffs(scheme: Scheme) -> np.ndarray:
+    """The scheme's grade minimums, best grade first (the last grade has none)."""
+    return np.array([g.min for g in scheme.grades[:-1]], dtype=float)
+
+
+def grade_codes(totals: np.ndarray | pd.Series, cutoffs: np.ndarray) -> np.ndarray:
+    """Grade positions (0 = best, −1 where there is no total) by lower-inclusive minimums, so
+    exactly 90.00 is 优秀: one row of cutoffs for everyone, or one row per total."""
     totals = np.asarray(totals, dtype=float)
-    codes = np.zeros(totals.shape, dtype=np.int64)
-    for cutoff in (g.min for g in scheme.grades[:-1]):
-        codes += totals < cutoff
+    codes = np.zeros(len(totals), dtype=np.int8)
+    for j in range(cutoffs.shape[-1]):  # a handful of grades: count the minimums not reached
+        codes += totals < (cutoffs[j] if cutoffs.ndim == 1 else cutoffs[:, j])
     codes[np.isnan(totals)] = -1
     return codes
 
 
 def grade(totals: np.ndarray | pd.Series, scheme: Scheme, language: str = "zh") -> pd.Categorical:
     """The grade of each total, in Chinese or English (see grade_codes)."""
-    return grade_labels(grade_codes(totals, scheme), scheme, language)
+    return grade_labels(grade_codes(totals, scheme_cutoffs(scheme)), scheme, language)
 
 
 def grade_labels(codes: np.ndarray, scheme: Scheme, language: str = "zh") -> pd.Categorical:
@@ -324,24 +329,43 @@ def descending_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
 
 def competition_rank(
     key: np.ndarray, groups: np.ndarray, codes: tuple[np.ndarray, int] | None = None
-) -> tuple[pd.arrays.IntegerArray, np.ndarray]:
-    """Rank within each group, highest key first, ties sharing the best rank (1, 2, 2, 4); a
-    missing key gets no rank. Also returns the row order by group and rank. `codes` (the key's
-    descending_codes) may be passed when several groupings rank the same key."""
+) -> pd.arrays.IntegerArray:
+    """Rank within each group (non-negative integers), highest key first, ties sharing the best
+    rank (1, 2, 2, 4); a missing key gets no rank. `codes` (the key's descending_codes) may be
+    passed when several groupings rank the same key.
+
+    A row's rank is one more than the rows of its group with a better key. When groups × keys
+    are few (a period of a million rows has at most 10,001 totals), those are counted in one
+    pass; otherwise the rows are sorted by group and key."""
     count = len(key)
     order_codes, span = descending_codes(key) if codes is None else codes
-    if count and groups.max() > np.iinfo(np.int64).max // span:
+    cells = (int(groups.max()) + 1) * span if count else 0
+    if cells <= 2 * count:
+        cell = groups * span + order_codes
+        per_cell = np.bincount(cell, minlength=cells).reshape(-1, span)
+        better = (np.cumsum(per_cell, axis=1) - per_cell).ravel()
+        ranked = better[cell] + 1
+    else:
+        ranked = _sorted_rank(groups, order_codes, span)
+    return pd.arrays.IntegerArray(ranked, np.isnan(key))
+
+
+def _sorted_rank(groups: np.ndarray, order_codes: np.ndarray, span: int) -> np.ndarray:
+    """competition_rank by sorting: in order of group and key, a row's rank is its distance
+    from the start of its group to the first row with its key, plus one."""
+    count = len(groups)
+    if groups.max() > np.iinfo(np.int64).max // span:
         groups = np.unique(groups, return_inverse=True)[1].ravel()
     in_order, order = sorted_with_order(groups * span + order_codes)
+    position = np.arange(count)
     starts_value = np.r_[True, in_order[1:] != in_order[:-1]]
     sorted_groups = in_order // span
     starts_group = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
-    position = np.arange(count)
     group_start = np.maximum.accumulate(np.where(starts_group, position, 0))
     value_start = np.maximum.accumulate(np.where(starts_value, position, 0))
     ranked = np.empty(count, dtype=np.int64)
     ranked[order] = value_start - group_start + 1
-    return pd.arrays.IntegerArray(ranked, np.isnan(key)), order
+    return ranked
 
 
 def sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +393,7 @@ def ranks(
     ordering = descending_codes(key)
 
     def scope_ranks(scope: list[str]) -> pd.arrays.IntegerArray:
-        return competition_rank(key, group_ids(codes, [period_column, *scope]), ordering)[0]
+        return competition_rank(key, group_ids(codes, [period_column, *scope]), ordering)
 
     ranked = side_by_side(scope_ranks, RANK_SCOPES.values())
     return pd.DataFrame(dict(zip(RANK_SCOPES, ranked, strict=True)), index=frame.index)
@@ -379,13 +403,12 @@ def money(totals: np.ndarray, grade_codes: np.ndarray, scheme: Scheme) -> np.nda
     """The money each row earns under the scheme's money mode, rounded to the cent."""
     rule = scheme.money
     if rule.mode == "performance_pay":
-        amount = rule.base * np.asarray(totals, dtype=float) / 100.0
-    else:
-        table = rule.amounts if rule.mode == "grade_amount" else rule.coefficients
-        per_grade = np.array([table.get(g, np.nan) for g in scheme.grade_names] + [np.nan])
-        factor = rule.base if rule.mode == "grade_coefficient" else 1.0
-        amount = per_grade[np.asarray(grade_codes)] * factor
-    return round_half_away(amount)
+        return round_half_away(rule.base * np.asarray(totals, dtype=float) / 100.0)
+    table = rule.amounts if rule.mode == "grade_amount" else rule.coefficients
+    factor = rule.base if rule.mode == "grade_coefficient" else 1.0
+    per_grade = np.array([table.get(g, np.nan) for g in scheme.grade_names] + [np.nan])
+    # Rounding the few amounts per grade equals rounding every row's copy of them.
+    return round_half_away(per_grade * factor).take(grade_codes)
 
 
 # ------------------------------------------------------------------ the whole table
@@ -418,7 +441,7 @@ def finish(
 ) -> pd.DataFrame:
     """Add grade, ranks and money to a table that has period, roster columns and total.
     `codes` may give the period, department and team columns' codes (see column_codes)."""
-    grades = grade_codes(table["total"], scheme)
+    grades = grade_codes(table["total"], scheme_cutoffs(scheme))
     table = table.assign(
         grade=grade_labels(grades, scheme), grade_en=grade_labels(grades, scheme, "en")
     )

@@ -15,7 +15,16 @@ import pandas as pd
 
 from engine.periods import Period, parse_period
 from engine.scheme import Kpi, Scheme
-from engine.scoring import ROSTER_COLUMNS, SCORERS, kpi_values, plan_index, round_half_away
+from engine.scoring import (
+    ROSTER_COLUMNS,
+    SCORERS,
+    grade_codes,
+    kpi_values,
+    money,
+    plan_index,
+    round_half_away,
+    scheme_cutoffs,
+)
 
 PERSON_COLUMNS = ["employee_id", "name", "department", "team", "role"]
 PAIR_COLUMNS = [
@@ -273,32 +282,6 @@ def person_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
         return round_half_away(np.where(counts > 0, sums / counts, np.nan))
 
 
-def grade_codes(totals: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
-    """Grade positions (0 = best) by lower-inclusive minimums: one row of cutoffs for everyone,
-    or one row per total; NO_GRADE where there is no total."""
-    codes = np.zeros(len(totals), dtype=np.int64)
-    for j in range(cutoffs.shape[-1]):  # a handful of grades: count the minimums not reached
-        codes += totals < (cutoffs[j] if cutoffs.ndim == 1 else cutoffs[:, j])
-    codes[np.isnan(totals)] = NO_GRADE
-    return codes
-
-
-def row_money(scheme: Scheme, totals: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """The money of each row under the scheme's money rule, rounded to the cent."""
-    rule = scheme.money
-    if rule.mode == "performance_pay":
-        return round_half_away(rule.base * totals / 100.0)
-    table = rule.amounts if rule.mode == "grade_amount" else rule.coefficients
-    factor = rule.base if rule.mode == "grade_coefficient" else 1.0
-    per_grade = np.array([table.get(g, np.nan) for g in scheme.grade_names] + [np.nan])
-    # Rounding the few amounts per grade equals rounding every row's copy of them.
-    return round_half_away(per_grade * factor)[codes]
-
-
-def scheme_cutoffs(scheme: Scheme) -> np.ndarray:
-    return np.array([g.min for g in scheme.grades[:-1]], dtype=float)
-
-
 def _per_person(basis: Basis, row_values: np.ndarray) -> np.ndarray:
     """The sum over each person's months, NaN for a person without any value."""
     if basis.single_month:
@@ -323,20 +306,20 @@ def regrade(
         row_grade = grade[basis.person]
     else:
         row_grade = grade_codes(row_total, cutoffs if cutoffs.ndim == 1 else cutoffs[basis.person])
-    money_rows = row_money(scheme, row_total, row_grade)
-    money = _per_person(basis, money_rows)
+    money_rows = money(row_total, row_grade, scheme)
+    person_money = _per_person(basis, money_rows)
     size = len(scheme.grade_names)
     return Outcome(
         grade_names=tuple(scheme.grade_names),
         total=total,
         grade=grade,
-        money=money,
+        money=person_money,
         row_total=row_total,
         row_grade=row_grade,
         row_money=money_rows,
         cutoffs=cutoffs,
         grade_counts=np.bincount(np.where(grade < 0, size, grade), minlength=size + 1),
-        department_sums=_department_sums(basis, total, money),
+        department_sums=_department_sums(basis, total, person_money),
     )
 
 
@@ -718,7 +701,7 @@ def fit_base(
 
     def total_at(base: float) -> float:
         trial = replace(scheme, money=replace(scheme.money, base=float(base)))
-        return float(np.nansum(row_money(trial, row_total, row_grade)))
+        return float(np.nansum(money(row_total, row_grade, trial)))
 
     per_yuan = total_at(1.0)
     if per_yuan <= 0:
