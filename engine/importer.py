@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from engine.parallel import side_by_side
 from engine.scheme import Kpi, Scheme, normalize_header
 
 ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -47,6 +48,7 @@ PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
 PERIOD_PATTERN = re.compile(r"(20\d{2})\s*(?:[-/._年]\s*)?(0?[1-9]|1[0-2])(?!\d)")
 HEADER_ROW = 1  # the spreadsheet row number of the header; data starts on row 2
 XLSX_MAGIC = b"PK\x03\x04"
+SAMPLE_BYTES = 65536  # read to find the delimiter and the width of the header row
 
 
 @dataclass
@@ -124,30 +126,52 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
 
 
-def read_cells(text: str, utf8: bytes | None = None) -> pd.DataFrame:
-    """Every cell as text (blank = ""), header included as row 0, blank lines kept in place.
-    `utf8`, the same text as UTF-8 bytes when the file already is, saves encoding it again."""
+def read_csv_cells(data: bytes) -> tuple[pd.DataFrame, str]:
+    """Every cell of a CSV file as text (see read_cells) and the file's encoding. UTF-8, with or
+    without BOM, goes straight to the fast reader, which checks the encoding as it reads; any
+    other file, or one the fast reader refuses, is decoded in Python first."""
+    utf8 = data.removeprefix(codecs.BOM_UTF8)
+    head = utf8[:SAMPLE_BYTES]
+    if head.strip() and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            cells = _read_cells_arrow(utf8, head.decode("utf-8", errors="ignore"))
+            return cells, "utf-8-sig" if len(utf8) < len(data) else "utf-8"
+        except (pa.ArrowInvalid, csv.Error, StopIteration):
+            pass  # not UTF-8 (GBK, say), or rows the fast reader refuses
+    text, encoding = decode(data)
+    return read_cells(text), encoding
+
+
+def read_cells(text: str) -> pd.DataFrame:
+    """Every cell as text (blank = ""), header included as row 0, blank lines kept in place."""
     if not text.strip():
         return pd.DataFrame()
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        return _read_cells_arrow(text, delimiter, utf8)
+        return _read_cells_arrow(text.encode("utf-8"), text[:SAMPLE_BYTES])
     except (pa.ArrowInvalid, csv.Error, StopIteration):
-        return _read_cells_pandas(text, delimiter)
+        return _read_cells_pandas(text, _delimiter(text[:SAMPLE_BYTES]))
 
 
-def _read_cells_arrow(text: str, delimiter: str, utf8: bytes | None = None) -> pd.DataFrame:
-    """The fast reader (pyarrow); refuses ragged rows and blank lines, which pandas then reads."""
-    width = len(
-        next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None]), delimiter=delimiter))
-    )
+def _delimiter(sample: str) -> str:
+    sample = sample[:4096]
+    return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
+def _read_cells_arrow(utf8: bytes, head: str) -> pd.DataFrame:
+    """The fast reader (pyarrow, on every core); refuses text that is not UTF-8, ragged rows and
+    blank lines, which the careful path then reads."""
+    delimiter = _delimiter(head)
+    first_line = io.StringIO(head[: head.find("\n") + 1 or None])
+    width = len(next(csv.reader(first_line, delimiter=delimiter)))
     names = [str(i) for i in range(width)]
     table = pa_csv.read_csv(
-        io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
+        io.BytesIO(utf8),
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            delimiter=delimiter,
+            # Only a quoted cell can hold a line break; parsing is faster when none can.
+            newlines_in_values=b'"' in utf8,
+            ignore_empty_lines=False,
         ),
         convert_options=pa_csv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=False
@@ -288,16 +312,13 @@ def parse_file(
         encoding = f"xlsx, sheet {sheet_name}"
         return parse_cells(cells, scheme, name, data, encoding, period, overrides)
     try:
-        text, encoding = decode(data)
+        cells, encoding = read_csv_cells(data)
     except UnicodeDecodeError:
         problems.add("the file is neither UTF-8 nor GBK/GB18030 text (is it an Excel .xls file?)")
         return _failed(name, data, "unknown", problems)
-    try:
-        utf8 = data[len(codecs.BOM_UTF8) :] if encoding == "utf-8-sig" else data
-        cells = read_cells(text, utf8 if encoding.startswith("utf-8") else None)
     except (pd.errors.ParserError, ValueError) as exc:
         problems.add(f"the file cannot be read as CSV: {exc}")
-        return _failed(name, data, encoding, problems)
+        return _failed(name, data, decode(data)[1], problems)
     return parse_cells(cells, scheme, name, data, encoding, period, overrides)
 
 
@@ -332,9 +353,11 @@ def parse_cells(
         for i, f in enumerate(match_columns(headers, scheme, overrides).values())
         if f in scheme.kpi_ids
     }
-    cells = cells.apply(lambda col: col if col.name in kpi_columns else col.str.strip())
-    cells.iloc[0] = headers
     body = cells.iloc[1:]
+    body = pd.concat(
+        side_by_side(lambda c: body[c] if c in kpi_columns else body[c].str.strip(), body.columns),
+        axis=1,
+    )
     body = body.set_axis(np.arange(len(body)) + HEADER_ROW + 1, axis=0)
     body = body[body.ne("").any(axis=1)]
     keep = [i for i, h in enumerate(headers) if h != "" or body.iloc[:, i].ne("").any()]
@@ -367,10 +390,16 @@ def parse_cells(
         body, rows, by_field.get("period"), file_name, period, problems
     )
     facts.insert(0, "period", resolved)
-    for kpi in scheme.kpis:
-        if kpi.id in by_field:
-            header = by_field[kpi.id]
-            facts[kpi.id] = _numbers(body[header], rows, header, kpi, problems, warnings)
+    kpis = [kpi for kpi in scheme.kpis if kpi.id in by_field]
+
+    def numbers(kpi: Kpi) -> tuple[pd.Series, ProblemList, ProblemList]:
+        found, notes, header = ProblemList(file_name), ProblemList(file_name), by_field[kpi.id]
+        return _numbers(body[header], rows, header, kpi, found, notes), found, notes
+
+    for kpi, (column, found, notes) in zip(kpis, side_by_side(numbers, kpis), strict=True):
+        facts[kpi.id] = column
+        problems.parts += found.parts
+        warnings.parts += notes.parts
     extras = _extras(body, facts["employee_id"], [h for h, f in column_map.items() if not f])
     for fld in ("team", "role", "region"):
         facts[fld] = facts[fld].mask(facts[fld].eq(""))

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
+from engine.parallel import side_by_side
 from engine.scheme import Kpi, RolePlan, Scheme, normalize_header
 
 ROSTER_COLUMNS = ["employee_id", "name", "department", "team", "role", "region", "hire_date"]
 RANK_SCOPES = {"rank": [], "dept_rank": ["department"], "team_rank": ["department", "team"]}
 BLOCK_ROWS = 1 << 16  # rows scored together (score_rows); see there
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def round_half_away(values: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
@@ -233,15 +227,6 @@ def score_block(
     total[total_weight <= 0] = np.nan
     out.total[part] = round_half_away(total)
     out.missing_count[part] = missing_count
-
-
-def side_by_side(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """work(item) for every item, on as many threads as the machine has cores."""
-    items = list(items)
-    if len(items) <= 1:
-        return [work(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(len(items), CORES)) as pool:
-        return list(pool.map(work, items))
 
 
 # ------------------------------------------------------------------ grades, ranks, money
