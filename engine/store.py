@@ -288,9 +288,12 @@ class Store:
         ]
         for column in value_columns:
             con.execute(f'ALTER TABLE facts ADD COLUMN IF NOT EXISTS "{column}" DOUBLE')
-        # An Arrow table is scanned about a quarter faster than the DataFrame itself.
+        # An Arrow table is scanned about a quarter faster than the DataFrame itself, and rows
+        # written in any order (every read sorts) go in on every core: about twice as fast.
         con.register("staging_facts", pa.Table.from_pandas(facts, preserve_index=False))
+        con.execute("SET preserve_insertion_order = false")
         con.execute("INSERT INTO facts BY NAME SELECT * FROM staging_facts")
+        con.execute("RESET preserve_insertion_order")
         con.unregister("staging_facts")
         if not parsed.extras.empty:
             extras = parsed.extras.assign(import_id=import_id)
