@@ -366,7 +366,9 @@ def parse_cells(
     }
     body = cells.iloc[1:]
     body = pd.concat(
-        side_by_side(lambda c: body[c] if c in kpi_columns else body[c].str.strip(), body.columns),
+        side_by_side(
+            lambda c: body[c] if c in kpi_columns else body[c].str.strip(), body.columns, len(body)
+        ),
         axis=1,
     )
     body = body.set_axis(np.arange(len(body)) + HEADER_ROW + 1, axis=0)
@@ -414,7 +416,8 @@ def parse_cells(
         *map(kpi_check, kpis),
     ]
     results = []
-    for result, found, notes in side_by_side(partial(_checked, file_name=file_name), checks):
+    outcomes = side_by_side(partial(_checked, file_name=file_name), checks, len(body))
+    for result, found, notes in outcomes:
         results.append(result)
         problems.parts += found.parts
         warnings.parts += notes.parts

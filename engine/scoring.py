@@ -185,7 +185,7 @@ def score_rows(values: list[np.ndarray], plans: np.ndarray, scheme: Scheme) -> S
         part = slice(start, start + BLOCK_ROWS)
         score_block([column[part] for column in values], plans[part], scheme, weights, out, part)
 
-    side_by_side(block, range(0, rows, BLOCK_ROWS))
+    side_by_side(block, range(0, rows, BLOCK_ROWS), min(rows, BLOCK_ROWS))
     return out
 
 
@@ -272,7 +272,8 @@ def rank_key(frame: pd.DataFrame, scheme: Scheme) -> np.ndarray:
 
 def column_codes(frame: pd.DataFrame, columns: list[str]) -> dict[str, tuple[np.ndarray, int]]:
     """Each column's codes (see value_codes), the columns side by side."""
-    return dict(zip(columns, side_by_side(value_codes, [frame[c] for c in columns]), strict=True))
+    parts = side_by_side(value_codes, [frame[c] for c in columns], len(frame))
+    return dict(zip(columns, parts, strict=True))
 
 
 def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -380,7 +381,7 @@ def ranks(
     def scope_ranks(scope: list[str]) -> pd.arrays.IntegerArray:
         return competition_rank(key, group_ids(codes, [period_column, *scope]), ordering)
 
-    ranked = side_by_side(scope_ranks, RANK_SCOPES.values())
+    ranked = side_by_side(scope_ranks, RANK_SCOPES.values(), len(frame))
     return pd.DataFrame(dict(zip(RANK_SCOPES, ranked, strict=True)), index=frame.index)
 
 
@@ -409,6 +410,7 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         lambda work: work(),
         [partial(value_codes, roster[c]) for c in group_columns]
         + [partial(plan_index, roster["role"], scheme)],
+        len(roster),
     )
     scored = score_rows([values[k].to_numpy() for k in scheme.kpi_ids], plans, scheme)
     scores = pd.DataFrame(scored.scores, columns=[f"score_{k}" for k in scheme.kpi_ids], copy=False)
