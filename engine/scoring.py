@@ -46,13 +46,11 @@ def _first_reached(values: np.ndarray, conditions: list[np.ndarray], choices: li
     holds is where a condition holds and the one before does not. The choice is picked by
     arithmetic (true × choice, one true per row, so the sum is the choice exactly): in numpy
     that runs several times faster than searchsorted or np.where chains."""
-    chosen = ~conditions[-1] * float(choices[-1]) if conditions else np.full(values.shape, 0.0)
-    before = np.zeros(values.shape, dtype=bool)
-    for condition, choice in zip(conditions, choices, strict=False):
+    chosen, before = np.zeros(values.shape), np.zeros(values.shape, dtype=bool)
+    otherwise = np.ones(values.shape, dtype=bool)
+    for condition, choice in zip([*conditions, otherwise], choices, strict=True):
         chosen += (condition ^ before) * float(choice)
         before = condition
-    if not conditions:
-        chosen += float(choices[-1])
     return np.where(np.isnan(values), np.nan, chosen)
 
 
