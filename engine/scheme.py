@@ -527,6 +527,8 @@ def _validate_bands(kpi: Kpi) -> list[str]:
         return ["bands are empty"]
     problems = []
     uppers = [b.upto for b in kpi.bands]
+    if not all(map(math.isfinite, [*uppers[:-1], *(b.points for b in kpi.bands)])):
+        problems.append("band edges ('upto', but the last band's inf) and points must be numbers")
     if any(b <= a for a, b in pairwise(uppers)):
         problems.append(f"bands overlap or are not in ascending order of 'upto': {uppers}")
     if uppers[-1] != math.inf:
@@ -560,6 +562,8 @@ def _validate_tiers(kpi: Kpi) -> list[str]:
             "the last tier must have no threshold: it takes every value the others do not"
         )
     given = [t for t in thresholds if t is not None]
+    if not all(map(math.isfinite, [*given, *(t.score for t in kpi.tiers)])):
+        problems.append("tier thresholds and scores must be numbers (not nan or inf)")
     ordered = (
         all(b > a for a, b in pairwise(given))
         if kpi.direction == "lower"

@@ -44,8 +44,9 @@ def _first_reached(values: np.ndarray, conditions: list[np.ndarray], choices: li
 
     Each condition holds wherever the one before it holds (edges in order), so the first that
     holds is where a condition holds and the one before does not. The choice is picked by
-    arithmetic (true × choice, one true per row, so the sum is the choice exactly): in numpy
-    that runs several times faster than searchsorted or np.where chains."""
+    arithmetic (true × choice, one true per row, so the sum is the choice exactly; the choices
+    are finite, which scheme validation ensures): in numpy that runs several times faster than
+    searchsorted or np.where chains."""
     chosen, before = np.zeros(values.shape), np.zeros(values.shape, dtype=bool)
     otherwise = np.ones(values.shape, dtype=bool)
     for condition, choice in zip([*conditions, otherwise], choices, strict=True):
@@ -239,7 +240,7 @@ def grade_codes(totals: np.ndarray | pd.Series, cutoffs: np.ndarray) -> np.ndarr
     """Grade positions (0 = best, −1 where there is no total) by lower-inclusive minimums, so
     exactly 90.00 is 优秀: one row of cutoffs for everyone, or one row per total."""
     totals = np.asarray(totals, dtype=float)
-    codes = np.zeros(len(totals), dtype=np.int8)
+    codes = np.zeros(len(totals), dtype=np.int64)
     for j in range(cutoffs.shape[-1]):  # a handful of grades: count the minimums not reached
         codes += totals < (cutoffs[j] if cutoffs.ndim == 1 else cutoffs[:, j])
     codes[np.isnan(totals)] = -1
@@ -278,7 +279,7 @@ def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """The values as integer codes and how many distinct values there are; a blank (missing or
     empty text) counts as one value."""
     codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    blank = [i for i, v in enumerate(distinct) if not isinstance(v, str) or v == ""]
+    blank = [i for i, v in enumerate(distinct) if pd.isna(v) or v == ""]
     if len(blank) > 1:  # missing and "" both occur: one code for both
         merge = np.arange(len(distinct) + 1)
         merge[blank] = blank[0]
@@ -338,7 +339,7 @@ def _sorted_rank(groups: np.ndarray, order_codes: np.ndarray, span: int) -> np.n
     """competition_rank by sorting: in order of group and key, a row's rank is its distance
     from the start of its group to the first row with its key, plus one."""
     count = len(groups)
-    if groups.max() > np.iinfo(np.int64).max // span:
+    if int(groups.max()) * span + span - 1 > np.iinfo(np.int64).max:
         groups = np.unique(groups, return_inverse=True)[1].ravel()
     in_order, order = sorted_with_order(groups * span + order_codes)
     position = np.arange(count)

@@ -291,10 +291,12 @@ class Store:
         # An Arrow table is scanned about a quarter faster than the DataFrame itself, and rows
         # written in any order (every read sorts) go in on every core: about twice as fast.
         con.register("staging_facts", pa.Table.from_pandas(facts, preserve_index=False))
-        con.execute("SET preserve_insertion_order = false")
-        con.execute("INSERT INTO facts BY NAME SELECT * FROM staging_facts")
-        con.execute("RESET preserve_insertion_order")
-        con.unregister("staging_facts")
+        con.execute("SET SESSION preserve_insertion_order = false")
+        try:
+            con.execute("INSERT INTO facts BY NAME SELECT * FROM staging_facts")
+        finally:
+            con.execute("RESET SESSION preserve_insertion_order")
+            con.unregister("staging_facts")
         if not parsed.extras.empty:
             extras = parsed.extras.assign(import_id=import_id)
             con.register("staging_extras", extras)

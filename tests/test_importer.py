@@ -432,3 +432,9 @@ def test_every_demo_file_parses_cleanly_with_its_month(file_name: str) -> None:
 
 def test_the_demo_folder_holds_exactly_the_expected_months() -> None:
     assert sorted(p.name for p in paths.SAMPLE_DIR.glob("*.csv")) == sorted(DEMO_MONTHS)
+
+
+@pytest.mark.parametrize("blank", ["\u3000\u3000\r\n", "\u00a0 \n"], ids=["ideographic", "nbsp"])
+def test_a_file_of_unicode_spaces_is_empty(blank: str) -> None:
+    parsed = parse_file(blank.encode("utf-8"), SCHEME, file_name="2026-10.csv")
+    assert problem_rows(parsed) == [(None, "", "", "the file is empty")]

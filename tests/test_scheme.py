@@ -181,3 +181,12 @@ def test_unreadable_toml_names_the_file(tmp_path):
     bad.write_text("id = [", encoding="utf-8")
     with pytest.raises(SchemeError, match=r"broken\.toml"):
         load_scheme(bad)
+
+
+def test_band_edges_and_tier_thresholds_that_are_not_numbers_are_refused():
+    data = small()
+    data["kpis"][0]["bands"][1]["upto"] = float("nan")
+    data["kpis"][2]["tiers"][0]["threshold"] = float("nan")
+    found = problems_of(data)
+    assert any("band edges ('upto', but the last band's inf) and points" in p for p in found)
+    assert any("tier thresholds and scores must be numbers" in p for p in found)

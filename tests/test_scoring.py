@@ -11,7 +11,9 @@ import pytest
 from engine.scheme import load_grade_presets, parse_scheme
 from engine.scoring import (
     bands_score,
+    competition_rank,
     grade,
+    ranks,
     round_half_away,
     score_table,
     tiers_score,
@@ -336,3 +338,25 @@ def test_input_frame_is_not_modified(small_scheme):
     before = rows.copy()
     score_table(rows, small_scheme)
     pd.testing.assert_frame_equal(rows, before)
+
+
+def test_ranks_group_by_values_that_are_not_text(small_scheme):
+    """Teams or periods given as numbers (a frame not from the store) still group apart."""
+    table = pd.DataFrame(
+        {
+            "period": pd.PeriodIndex(["2026-10"] * 4, freq="M"),
+            "department": "D",
+            "team": [1, 1, 2, 2],
+            "total": [90.0, 80.0, 70.0, 60.0],
+        }
+    )
+    ranked = ranks(table, small_scheme)
+    assert ranked["team_rank"].tolist() == [1, 2, 1, 2]
+    assert ranked["rank"].tolist() == [1, 2, 3, 4]
+
+
+def test_competition_rank_with_group_ids_near_the_integer_limit():
+    key = np.array([1.0, 2.0, 3.0, 4.0, np.nan, 4.0])
+    big = np.iinfo(np.int64).max // 5
+    ranked = competition_rank(key, np.array([big] * 5 + [0]))
+    assert ranked.tolist() == [4, 3, 2, 1, pd.NA, 1]

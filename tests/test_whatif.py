@@ -422,3 +422,21 @@ def test_scenarios_are_saved_reopened_replaced_and_deleted(tmp_path, scheme):
     assert store.scenario("other", "优秀85") is None
     store.delete_scenario(scheme.id, "优秀85")
     assert store.scenarios(scheme.id).empty
+
+
+def test_transitions_with_twelve_grades():
+    """Grade positions stay wide enough for a from × to table of many grades."""
+    names = [f"G{i}" for i in range(12)]
+    levels = [{"name": n, "min": 100 - 5 * (i + 1)} for i, n in enumerate(names[:-1])]
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["grades"] = {"levels": [*levels, {"name": names[-1]}]}
+    data["money"] = {"mode": "grade_amount", "amounts": dict.fromkeys(names, 0)}
+    scheme = parse_scheme(data, source="twelve grades")
+    basis = whatif.prepare(facts(PEOPLE), scheme, "2026-10")
+    base = whatif.simulate(basis, scheme)
+    lower = [c - 3 for c in whatif.scheme_cutoffs(scheme)]
+    matrix = whatif.transitions(base, whatif.regrade(basis, scheme, base.row_total, lower))
+    assert matrix.shape == (12, 12)
+    assert matrix.to_numpy().sum() == len(PEOPLE)
+    assert matrix.loc["G1", "G0"] == 1  # G's 94: G1 (90–95), with cutoffs 3 lower G0 (≥ 92)
+    assert matrix.loc["G2", "G1"] == 2  # B's and C's 88: G2 (85–90), then G1 (≥ 87)
