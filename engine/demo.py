@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from engine.paths import DEFAULT_SCHEME, SAMPLE_DIR
+from engine.rules_spec import load_rules
 from engine.scheme import Scheme, load_scheme
 
 DEFAULT_SEED = 20261
@@ -67,6 +68,15 @@ KPI_KNACK_SD = 0.5  # each person is better at some KPIs than others
 OUTLIERS = 8
 OUTLIER_DROP = 3.0
 # Spring Festival (2026-02) and the summer air-conditioning peak (2026-07/08) are hard months.
+# Columns the rules across months read (data/schemes/rules/aftersales.toml), from a random
+# stream of their own so the KPI values stay as they were without them.
+RULE_INPUTS_STREAM = 1
+OPENING_POINTS = (330.0, 45.0, 30.0)  # points at the start: base + per ability + noise
+COMPLACENT_SHARE = 0.1  # staff who rarely earn plus points (不思进取, seed 000 §5.2.5)
+KNOWLEDGE_TEST_MONTHS = frozenset({"2026-01", "2026-04", "2026-07", "2026-10"})  # quarterly
+MAJOR_ERROR_SHARE = 0.004
+LADDER = ("普通", "星级", "钻级", "皇冠级")
+LADDER_MERIT = (1.0, 1.8, 2.7)  # ability + years of service / 4 needed for each higher step
 MONTH_LEVEL = np.array([0.05, 0.0, -0.05, -0.25, 0.0, 0.05, 0.05, -0.1, -0.1, 0.0, 0.05, 0.05])
 BLANK_SHARE = 0.01
 NON_REPAIR_ROLE = "客服专员"
@@ -255,6 +265,40 @@ def _kpis(
     return columns
 
 
+def _rule_inputs(rng: np.random.Generator, panel: pd.DataFrame, roster: pd.DataFrame) -> dict:
+    """Points (opening, or entry points for new staff), plus and minus points, the quarterly
+    knowledge test, major errors and each person's promotion step."""
+    person, month = panel["person"].to_numpy(), panel["month"].to_numpy()
+    p = panel["performance"].to_numpy()
+    new = (roster["hired"] >= YEAR_START).to_numpy()
+    base, per_ability, noise = OPENING_POINTS
+    opening = base + per_ability * roster["ability"] + rng.normal(0, noise, len(roster))
+    first_row = month == roster["first_month"].to_numpy()[person]
+    drive = np.where(rng.random(len(roster)) < COMPLACENT_SHARE, -0.6, 1.4)[person]
+    gains = rng.random(p.size) < 1 / (1 + np.exp(-(1.2 * p + drive)))
+    tested = np.isin(np.array(MONTHS)[month], list(KNOWLEDGE_TEST_MONTHS))
+    passed = rng.random(p.size) < 1 / (1 + np.exp(-(1.5 * p + 1.5)))
+    years = (YEAR_START - roster["hired"]).dt.days.clip(lower=0) / 365.25
+    merit = roster["ability"] + years / 4 + rng.normal(0, 0.3, len(roster))
+    step = np.where(new, 0, np.searchsorted(LADDER_MERIT, merit))
+
+    def whole(values: np.ndarray, keep: np.ndarray) -> pd.Series:
+        return pd.Series(np.where(keep, np.round(values), np.nan)).astype("Int64")
+
+    size = p.size
+    return {
+        "year_points": whole(np.clip(opening, 200, 600)[person], (month == 0) & ~new[person]),
+        "entry_exam": whole(rng.integers(80, 96, size), first_row & new[person]),
+        "experience_points": whole(rng.integers(8, 15, size) * 10, first_row & new[person]),
+        "education_points": whole(rng.integers(4, 9, size) * 10, first_row & new[person]),
+        "plus_points": whole(np.where(gains, rng.integers(1, 3, size) * 5, 0), True),
+        "minus_points": whole(rng.poisson(0.25, size) * 5, True),
+        "knowledge_test": pd.Series(np.where(passed, "通过", "未通过")).where(tested),
+        "major_error": pd.Series(np.where(rng.random(size) < MAJOR_ERROR_SHARE, "是", "否")),
+        "ladder_step": pd.Series(np.array(LADDER)[step][person]),
+    }
+
+
 def _all_rows(seed: int, scheme: Scheme) -> pd.DataFrame:
     """The whole year as one long frame with a month column."""
     rng = np.random.default_rng(seed)
@@ -262,8 +306,9 @@ def _all_rows(seed: int, scheme: Scheme) -> pd.DataFrame:
     panel = _panel(rng, roster)
     people = roster.loc[panel["person"], list(PERSON_COLUMNS)].reset_index(drop=True)
     kpis = _kpis(rng, panel, people["role"].to_numpy(), scheme)
+    inputs = _rule_inputs(np.random.default_rng([seed, RULE_INPUTS_STREAM]), panel, roster)
     months = pd.Series(np.array(MONTHS)[panel["month"]], name="month")
-    return pd.concat([months, people, pd.DataFrame(kpis)], axis=1)
+    return pd.concat([months, people, pd.DataFrame(kpis), pd.DataFrame(inputs)], axis=1)
 
 
 def _month_frames(seed: int, scheme: Scheme) -> dict[str, pd.DataFrame]:
@@ -306,7 +351,9 @@ def _as_saved(frame: pd.DataFrame, month: str, scheme: Scheme) -> pd.DataFrame:
     if month in CHINESE_HEADERS:
         kpi_headers = {k.id: k.name_zh for k in scheme.kpis}
         saved = saved.rename(columns={**PERSON_HEADERS_ZH, **kpi_headers})
-    return saved
+    # HR keeps the rule columns under their Chinese names in every month.
+    inputs = {i.id: i.name_zh for i in load_rules(scheme).inputs}
+    return saved.rename(columns=inputs).loc[:, saved.notna().any().to_numpy()]
 
 
 def generate_demo(folder: Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[Path]:

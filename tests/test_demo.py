@@ -77,7 +77,20 @@ def test_quirky_months(written: list[Path]) -> None:
     assert november["satisfaction"].dropna().str.fullmatch(r"\d+(\.\d)?").all()
     kpi_names = [k.name_zh for k in load_scheme().kpis]
     march = pd.read_csv(written[4])
-    assert list(march.columns[7:]) == kpi_names
+    assert list(march.columns[7 : 7 + len(kpi_names)]) == kpi_names
+
+
+def test_rule_columns_under_chinese_headers(written: list[Path]) -> None:
+    """The rules across months find their inputs: points, plus and minus points, a quarterly
+    knowledge test, major errors and promotion steps, under the same headers every month."""
+    november = pd.read_csv(written[0], dtype=str)
+    assert {"上年度积分", "工作业绩加分", "减分", "重大失误", "晋升级别"} <= set(november.columns)
+    assert november["上年度积分"].notna().mean() > 0.9  # staff present at the start
+    assert "知识考核" not in november  # tested in January, April, July and October only
+    january = pd.read_csv(written[2], dtype=str)
+    assert set(january["知识考核"]) == {"通过", "未通过"}
+    assert set(january["晋升级别"]) == {"普通", "星级", "钻级", "皇冠级"}
+    assert january["工作业绩加分"].isin(["0", "5", "10"]).all()
 
 
 def test_headcount_and_departments(frames: dict[str, pd.DataFrame]) -> None:

@@ -57,12 +57,22 @@ def test_the_after_sales_demo_shows_flags_promotion_and_stars(demo):
     assert {m.label: m.value for m in at.metric}["本期提醒"] == str(
         int((expected["action"] == "flag").sum())
     )
-    # the demo files carry no points or plus points: the page says which columns are missing
-    assert "上年度积分" in at.tabs[2].info[0].value
-    assert "不进则退" in at.tabs[1].info[0].value
+    report = engine_report(demo)
+    # 不进则退: the people whose pay is cut this month, pay = normal pay − cut
+    cuts = at.tabs[1].dataframe[0].value
+    cut_now = report.pay[(report.pay["period"] == "2026-10") & (report.pay["cut"] > 0)]
+    assert sorted(cuts["工号"]) == sorted(cut_now["employee_id"]) and len(cuts) > 0
+    assert (cuts["实发月薪"] == cuts["正常月薪"] - cuts["减薪"]).all()
+    assert set(cuts["减薪"] % 200) == {0}
+    # skill levels from points: monthly pay = opening points × 10 (seed 000 §5.2)
+    levels = at.tabs[2].dataframe[0].value
+    assert (levels["月薪"] == levels["年初积分"] * 10).all()
+    assert sum(int(m.value) for m in at.tabs[2].metric) == len(levels)
+    # promotion: the quarterly knowledge test is in the data, so it is judged, not missing
     promotion = at.tabs[3].dataframe[0].value
-    assert set(promotion["晋升判断"]) <= {"可晋升", "差一项", "待核实(缺数据)"}
-    assert "专业知识考核通过" in set(promotion["缺少数据的条件"])
+    assert set(promotion["晋升判断"]) <= {"可晋升", "差一项", "待核实(缺数据)", "未满足"}
+    assert "可晋升" in set(promotion["晋升判断"])
+    assert "专业知识考核通过" not in set(promotion["缺少数据的条件"])
     stars = at.tabs[4].dataframe[0].value
     assert set(stars["星级"]) <= {"★", "★★", "★★★", "★★★★", "★★★★★"}
 
