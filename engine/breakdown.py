@@ -107,7 +107,7 @@ def kpi_shares(rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Each KPI's share (0–1) of each row's total: the row's role weights after missing KPIs
     and categories drop out (renormalised) the way scoring drops them; columns are KPI ids."""
     kpi_w, cat_w, _ = weight_matrices(scheme)
-    plans = plans_of(rows["role"], scheme)
+    plans = plan_index(rows["role"], scheme)
     scores = rows[[f"score_{k}" for k in scheme.kpi_ids]].to_numpy(dtype=float)
     zero_policy = np.array([(k.missing or scheme.missing) == "zero" for k in scheme.kpis])
     effective = kpi_w[plans] * (~np.isnan(scores) | zero_policy)
@@ -119,12 +119,6 @@ def kpi_shares(rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         within = np.nan_to_num(effective / category_sums[:, category_of])
     shares = within * category_share[:, category_of]
     return pd.DataFrame(shares, columns=scheme.kpi_ids, index=rows.index)
-
-
-def plans_of(roles: pd.Series, scheme: Scheme) -> np.ndarray:
-    """scoring.plan_index, looked up once per distinct role rather than once per row."""
-    codes, distinct = pd.factorize(roles, use_na_sentinel=False)
-    return plan_index(pd.Series(distinct, dtype=object), scheme)[codes]
 
 
 def kpi_points(rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:

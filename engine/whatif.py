@@ -140,9 +140,7 @@ def prepare(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> Basis:
         if len(rows)
         else pd.DataFrame(columns=PERSON_COLUMNS)
     )
-    # Each distinct role is matched to its plan once, not once per row.
-    role_codes, roles = pd.factorize(roster["role"], use_na_sentinel=False)
-    plans = plan_index(pd.Series(roles, dtype=object), scheme)[role_codes]
+    plans = plan_index(roster["role"], scheme)
     values = kpi_values(rows, scheme).to_numpy(dtype=float)
     return _arranged(scheme, chosen.label, people, values, plans, person)
 
