@@ -270,12 +270,8 @@ def row_totals(basis: Basis, scheme: Scheme) -> np.ndarray:
 def person_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
     """Each person's total of the period: the mean of the monthly totals, 2 decimals."""
     if basis.single_month:
-        out = np.empty(len(basis.people))
-        out[basis.person] = row_total
-        return out
-    has = ~np.isnan(row_total)
-    sums = np.bincount(basis.person[has], row_total[has], minlength=len(basis.people))
-    counts = np.bincount(basis.person[has], minlength=len(basis.people))
+        return _person_rows(basis, row_total)
+    sums, counts = _person_sums(basis, row_total)
     with np.errstate(invalid="ignore", divide="ignore"):
         return round_half_away(np.where(counts > 0, sums / counts, np.nan))
 
@@ -283,13 +279,24 @@ def person_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
 def _per_person(basis: Basis, row_values: np.ndarray) -> np.ndarray:
     """The sum over each person's months, NaN for a person without any value."""
     if basis.single_month:
-        out = np.empty(len(basis.people))
-        out[basis.person] = row_values
-        return out
-    has = ~np.isnan(row_values)
-    sums = np.bincount(basis.person[has], row_values[has], minlength=len(basis.people))
-    counts = np.bincount(basis.person[has], minlength=len(basis.people))
+        return _person_rows(basis, row_values)
+    sums, counts = _person_sums(basis, row_values)
     return np.where(counts > 0, round_half_away(sums), np.nan)
+
+
+def _person_rows(basis: Basis, row_values: np.ndarray) -> np.ndarray:
+    """With one month, each person's one row."""
+    out = np.empty(len(basis.people))
+    out[basis.person] = row_values
+    return out
+
+
+def _person_sums(basis: Basis, row_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per person, the sum of the months with a value and how many months have one."""
+    has = ~np.isnan(row_values)
+    people = len(basis.people)
+    sums = np.bincount(basis.person[has], row_values[has], minlength=people)
+    return sums, np.bincount(basis.person[has], minlength=people)
 
 
 def regrade(
