@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.export import ROSTER_HEADERS_ZH
 from engine.paths import DEFAULT_SCHEME, SAMPLE_DIR
 from engine.rules_spec import load_rules
 from engine.scheme import Scheme, load_scheme
@@ -26,16 +27,7 @@ GIVEN_CHARS = tuple(
 )
 
 PERSON_COLUMNS = ("employee_id", "name", "department", "team", "role", "region", "hire_date")
-PERSON_HEADERS_ZH = {
-    "period": "月份",
-    "employee_id": "工号",
-    "name": "姓名",
-    "department": "部门",
-    "team": "班组",
-    "role": "岗位",
-    "region": "地区",
-    "hire_date": "入职日期",
-}
+PERSON_HEADERS_ZH = {"period": "月份", **ROSTER_HEADERS_ZH}
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,10 @@
 """Grade distribution: the totals against the grade cutoffs, the grade mix of each department,
 box plots per department and the mix against the scheme's target."""
 
-import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.colors import sample_colorscale
 
 from engine.ranking import (
     CHART_ENDS,
@@ -20,16 +18,8 @@ from engine.ranking import (
     quartiles,
 )
 from ui.i18n import labelled, language, tr
-from ui.page import downloads, require_view
+from ui.page import downloads, grade_colors, require_view
 
-# Best grade green, through amber (not pale yellow, which vanishes on white), to the worst in red.
-GRADE_SCALE = [
-    [0, "#d73027"],
-    [0.25, "#fb8c00"],
-    [0.5, "#f2c618"],
-    [0.75, "#91cf60"],
-    [1, "#1a9850"],
-]
 # A gap from the target mix this large (percentage points) is marked in red.
 NOTABLE_GAP = 5.0
 LABELS = {
@@ -76,9 +66,7 @@ def table_and_downloads(frame: pd.DataFrame, name: str) -> None:
 
 view, scheme, table = require_view()
 names = grade_labels(scheme, language())
-colors = dict(
-    zip(names.values(), sample_colorscale(GRADE_SCALE, np.linspace(1, 0, len(names))), strict=True)
-)
+colors = dict(zip(names.values(), grade_colors(len(names)), strict=True))
 words = {
     "grade": tr("等级", "Grade"),
     "department": tr("部门", "Department"),

@@ -5,14 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from plotly.colors import sample_colorscale
 
 from engine.export import csv_bytes, xlsx_bytes
 from engine.scheme import Scheme
 from ui import data, sidebar
 from ui.i18n import labelled, language, tr
 from ui.sidebar import View
+
+# Best grade green, through amber (not pale yellow, which vanishes on white), to the worst in red.
+GRADE_SCALE = [
+    [0, "#d73027"],
+    [0.25, "#fb8c00"],
+    [0.5, "#f2c618"],
+    [0.75, "#91cf60"],
+    [1, "#1a9850"],
+]
+
+
+def grade_colors(count: int) -> list[str]:
+    """One colour per grade, best first, on the same scale in every chart."""
+    return sample_colorscale(GRADE_SCALE, np.linspace(1, 0, count))
 
 
 def require_view() -> tuple[View, Scheme, pd.DataFrame]:

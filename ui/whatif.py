@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.colors import sample_colorscale
 
 from engine import paths, scheme_edit, whatif
 from engine.analysis import select
@@ -20,7 +19,7 @@ from engine.ranking import grade_labels
 from engine.scheme import Scheme, SchemeError, load_scheme, parse_scheme
 from ui import data
 from ui.i18n import labelled, language, tr
-from ui.page import downloads
+from ui.page import downloads, grade_colors
 from ui.sidebar import View
 
 PREFIX = "wi"
@@ -28,14 +27,6 @@ START_KEY = "wi_start"
 GENERATION_KEY = "wi_generation"
 FLASH_KEY = "wi_flash"
 SHOWN_ROWS = 500
-# Best grade green, through amber, to the worst in red (as on the grade distribution page).
-GRADE_SCALE = [
-    [0, "#d73027"],
-    [0.25, "#fb8c00"],
-    [0.5, "#f2c618"],
-    [0.75, "#91cf60"],
-    [1, "#1a9850"],
-]
 BASELINE_COLOR = "#9aa5b1"
 SCENARIO_COLOR = "#1f77b4"
 SOLVERS = {
@@ -726,7 +717,7 @@ def sweep_chart(
 ) -> go.Figure:
     """One line per grade: its share as the chosen minimum moves; marks as vertical lines."""
     names = grade_labels(scheme, language())
-    colors = sample_colorscale(GRADE_SCALE, np.linspace(1, 0, len(scheme.grade_names)))
+    colors = grade_colors(len(scheme.grade_names))
     chart = go.Figure()
     for grade, color in zip(scheme.grade_names, colors, strict=True):
         rows = sweep[sweep["grade"] == grade]
