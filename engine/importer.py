@@ -143,24 +143,28 @@ def read_csv_cells(data: bytes) -> tuple[pd.DataFrame, str]:
     other file, or one the fast reader refuses, is decoded in Python first."""
     utf8 = data.removeprefix(codecs.BOM_UTF8)
     head = utf8[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
-    if head.strip() and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    tried = bool(head.strip()) and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if tried:
         try:
             cells = _read_cells_arrow(utf8, head)
             return cells, "utf-8-sig" if len(utf8) < len(data) else "utf-8"
         except (pa.ArrowInvalid, csv.Error, StopIteration):
             pass  # not UTF-8 (GBK, say), or rows the fast reader refuses
     text, encoding = decode(data)
-    return read_cells(text), encoding
+    # UTF-8 text the fast reader has already refused goes straight to the careful reader.
+    return read_cells(text, fast=not (tried and encoding.startswith("utf-8"))), encoding
 
 
-def read_cells(text: str) -> pd.DataFrame:
+def read_cells(text: str, fast: bool = True) -> pd.DataFrame:
     """Every cell as text (blank = ""), header included as row 0, blank lines kept in place."""
     if not text.strip():
         return pd.DataFrame()
-    try:
-        return _read_cells_arrow(text.encode("utf-8"), text[:SAMPLE_BYTES])
-    except (pa.ArrowInvalid, csv.Error, StopIteration):
-        return _read_cells_pandas(text, _delimiter(text[:SAMPLE_BYTES]))
+    if fast:
+        try:
+            return _read_cells_arrow(text.encode("utf-8"), text[:SAMPLE_BYTES])
+        except (pa.ArrowInvalid, csv.Error, StopIteration):
+            pass
+    return _read_cells_pandas(text, _delimiter(text[:SAMPLE_BYTES]))
 
 
 def _delimiter(sample: str) -> str:
