@@ -25,9 +25,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import paths
-from engine.demo import demo_frames
-from engine.importer import parse_cells
-from engine.scheme import load_scheme
+from engine.demo.aftersales import demo_frames
+from engine.intake.parse import parse_cells
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 
 PAGES = [

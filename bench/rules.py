@@ -28,15 +28,15 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import paths
-from engine.rules import evaluate
-from engine.rules_ladder import ladder_at
-from engine.rules_money import commission_table, nps_table, star_table, team_table
-from engine.rules_pay import level_table, pay_table
-from engine.rules_spec import parse_rules
-from engine.rules_streaks import all_events
-from engine.rules_timeline import Timeline
-from engine.scheme import load_scheme
-from engine.scoring import grade, ranks
+from engine.rules.evaluate import evaluate
+from engine.rules.ladder import ladder_at
+from engine.rules.money import commission_table, nps_table, star_table, team_table
+from engine.rules.pay import level_table, pay_table
+from engine.rules.streaks import all_events
+from engine.rules.timeline import Timeline
+from engine.schemes.rules_spec import parse_rules
+from engine.schemes.scheme import load_scheme
+from engine.scoring.score import grade, ranks
 
 DEFAULT_ROWS = 1_000_000
 MONTHS = 12

@@ -38,9 +38,10 @@ import pyarrow.csv as pa_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import parallel, scoring
-from engine.importer import parse_cells, parse_file, read_csv_cells
-from engine.scheme import Kpi, Scheme, load_scheme, normalize_header
+from engine.intake.parse import parse_cells, parse_file, read_csv_cells
+from engine.schemes.scheme import Kpi, Scheme, load_scheme, normalize_header
+from engine.scoring import parallel
+from engine.scoring import score as scoring
 from engine.store import Store
 
 DEFAULT_ROWS = 1_000_000
@@ -703,7 +704,7 @@ def profile_parse(csv_path: Path, scheme: Scheme, period: str | None) -> None:
 
 @contextmanager
 def one_thread() -> Iterator[None]:
-    """engine.parallel on one thread for a while."""
+    """engine.scoring.parallel on one thread for a while."""
     cores = parallel.CORES
     parallel.CORES = 1
     try:

@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import run as data_bench  # noqa: E402  (the bench's realistic data generator)
-from engine import scheme_edit, whatif  # noqa: E402
-from engine.periods import score_period  # noqa: E402
-from engine.scheme import Scheme, load_scheme, parse_scheme  # noqa: E402
+from engine.analysis import whatif  # noqa: E402
+from engine.schemes import edit as scheme_edit  # noqa: E402
+from engine.schemes.scheme import Scheme, load_scheme, parse_scheme  # noqa: E402
+from engine.scoring.periods import score_period  # noqa: E402
 
 SIZES = (10_000, 1_000_000)
 TARGET_MS = {10_000: 50.0, 1_000_000: 300.0}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine import paths, scheme_edit
+from engine import paths
 from engine.accounts import (
     ROLES,
     AccountError,
@@ -19,11 +19,12 @@ from engine.accounts import (
     load_accounts,
     remove_user,
 )
-from engine.export import csv_bytes, write_table
-from engine.importer import parse_file
-from engine.periods import parse_period, score_period
-from engine.rules import check_rules
-from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.intake.parse import parse_file
+from engine.output.export import csv_bytes, write_table
+from engine.rules.evaluate import check_rules
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.scoring.periods import parse_period, score_period
 from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -243,9 +244,9 @@ def run_score(args: argparse.Namespace) -> int:
     store = open_store(args)
     file_scheme = load_scheme(args.scheme)
     if args.scheme_version is None:
-        used = scheme_edit.active_scheme(store, file_scheme)
+        used = scheme_versions.active_scheme(store, file_scheme)
     else:
-        used = scheme_edit.scheme_version(store, file_scheme, args.scheme_version)
+        used = scheme_versions.scheme_version(store, file_scheme, args.scheme_version)
     table = scored(store, used, args.period).assign(scheme_version=f"{used.id} v{used.version}")
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
@@ -312,7 +313,7 @@ def run_delete(args: argparse.Namespace) -> int:
 
 def import_demo(store: Store, scheme: Scheme) -> list[str]:
     """Import the bundled demo months into an empty store; returns one message per file."""
-    from engine.demo import generate_demo, import_files
+    from engine.demo.aftersales import generate_demo, import_files
 
     return import_files(store, scheme, sorted(paths.SAMPLE_DIR.glob("*.csv")) or generate_demo())
 
@@ -326,7 +327,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"{store.path} already holds data; nothing imported")
         return EXIT_OK
     if dataset == "4s":
-        from engine.demo_4s import import_demo_4s
+        from engine.demo.dealer_4s import import_demo_4s
 
         messages = import_demo_4s(store)
     else:

@@ -6,7 +6,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.ranking import (
+from engine.analysis.ranking import (
     CHART_ENDS,
     against_target_mix,
     ends,

@@ -6,8 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.analysis import department_trend
-from engine.breakdown import (
+from engine.analysis.breakdown import (
     category_statement,
     kpi_profile,
     people_by_rank,
@@ -15,7 +14,8 @@ from engine.breakdown import (
     score_statement,
     unit_name,
 )
-from engine.periods import parse_period
+from engine.analysis.figures import department_trend
+from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import labelled, language, tr
 from ui.page import downloads, require_view

@@ -6,7 +6,7 @@ import zipfile
 import streamlit as st
 
 from engine import paths
-from engine.export import csv_bytes, template_table
+from engine.output.export import csv_bytes, template_table
 from engine.store import StoreError
 from ui import data, importing
 from ui.i18n import tr

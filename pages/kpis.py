@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.breakdown import (
+from engine.analysis.breakdown import (
     department_contributions,
     department_kpi_means,
     kpi_columns,
@@ -16,7 +16,7 @@ from engine.breakdown import (
     unit_name,
     value_histogram,
 )
-from engine.periods import parse_period
+from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import language, tr
 from ui.page import downloads, require_view

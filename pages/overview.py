@@ -3,8 +3,8 @@
 import plotly.express as px
 import streamlit as st
 
-from engine.analysis import department_trend, headline_changes, movers, service_targets
-from engine.periods import parse_period
+from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
+from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import labelled, language, tr
 from ui.page import downloads, require_view

@@ -5,8 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.periods import parse_period, previous
-from engine.ranking import (
+from engine.analysis.ranking import (
     CHART_ENDS,
     PAGE_SIZE,
     arrowed,
@@ -20,7 +19,8 @@ from engine.ranking import (
     person_ranking,
     top,
 )
-from engine.scheme import Scheme
+from engine.schemes.scheme import Scheme
+from engine.scoring.periods import parse_period, previous
 from ui import data
 from ui.i18n import column_label, labelled, language, tr
 from ui.page import downloads, require_view

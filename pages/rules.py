@@ -6,8 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from engine.periods import parse_period
-from engine.rules import (
+from engine.rules.evaluate import (
     RulesError,
     RulesReport,
     evaluate,
@@ -16,7 +15,8 @@ from engine.rules import (
     rules_key,
     with_inputs,
 )
-from engine.rules_spec import Rules, describe_rules
+from engine.schemes.rules_spec import Rules, describe_rules
+from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import language, tr
 from ui.page import downloads, require_view

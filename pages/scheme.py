@@ -5,10 +5,11 @@ re-score any period."""
 import pandas as pd
 import streamlit as st
 
-from engine import scheme_edit
 from engine.accounts import scoped
-from engine.ranking import grade_labels
-from engine.scheme import SchemeError
+from engine.analysis.ranking import grade_labels
+from engine.schemes import describe
+from engine.schemes import edit as scheme_edit
+from engine.schemes.scheme import SchemeError
 from ui import data
 from ui import whatif as ui
 from ui.i18n import language, tr
@@ -35,7 +36,7 @@ st.caption(
 )
 
 st.subheader(tr("一、考核类别与权重", "1. Categories and weights"))
-weights = scheme_edit.weights_table(scheme, language())
+weights = describe.weights_table(scheme, language())
 plans = [c for c in weights.columns if c not in ("item", "level")]
 categories = weights[weights["level"] == "category"].drop(columns="level")
 st.dataframe(
@@ -54,7 +55,7 @@ if len(plans) > 1:
     )
 
 st.subheader(tr("二、考核指标与计分标准", "2. KPIs and how they are scored"))
-kpis = scheme_edit.kpi_table(scheme, language())
+kpis = describe.kpi_table(scheme, language())
 for category in scheme.categories:
     label = category.label(language())
     weight = scheme.default_plan.category_weights.get(category.id, 0)
@@ -102,8 +103,8 @@ st.caption(
 )
 
 st.subheader(tr("三、考核等级与奖金", "3. Grades and money"))
-grades = scheme_edit.grade_table(scheme, language())
-st.markdown(tr(*scheme_edit.MONEY_NAMES[scheme.money.mode]))
+grades = describe.grade_table(scheme, language())
+st.markdown(tr(*describe.MONEY_NAMES[scheme.money.mode]))
 shown_grades = pd.DataFrame(
     {
         tr("等级", "Grade"): grades["grade"],

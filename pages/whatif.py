@@ -5,9 +5,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine import scheme_edit, whatif
-from engine.ranking import grade_labels
-from engine.scheme import SchemeError
+from engine.analysis import whatif
+from engine.analysis.ranking import grade_labels
+from engine.schemes import edit as scheme_edit
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import SchemeError
 from engine.store import StoreError
 from ui import data
 from ui import whatif as ui
@@ -270,7 +272,7 @@ def keep(scenario: ui.Scenario) -> None:
             "application/toml",
             key="wi_download",
         )
-        number = int(scheme_edit.versions(store, source)["version"].iloc[0]) + 1
+        number = int(scheme_versions.versions(store, source)["version"].iloc[0]) + 1
         if not scenario.adoptable:
             st.caption(
                 tr(
@@ -295,7 +297,7 @@ def keep(scenario: ui.Scenario) -> None:
             type="primary",
         ):
             try:
-                adopted = scheme_edit.adopt(
+                adopted = scheme_versions.adopt(
                     store, source, scenario.scheme, label.strip() or tr("模拟方案", "scenario")
                 )
             except (StoreError, SchemeError) as exc:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine import paths
 from engine.cli import import_demo
-from engine.scheme import load_scheme
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 
 APP = str(paths.ROOT / "app.py")

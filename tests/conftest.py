@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from engine import paths
-from engine.scheme import Scheme, load_scheme, parse_scheme
+from engine.schemes.scheme import Scheme, load_scheme, parse_scheme
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,9 @@ import pytest
 
 import ui.auth
 import ui.page
-from engine import export, paths
+from engine import paths
 from engine.accounts import Access, add_user
+from engine.output import export
 from engine.store import Store
 from tests.apptest import demo_store, open_page
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.breakdown import (
+from engine.analysis.breakdown import (
     apportioned,
     category_statement,
     department_contributions,
@@ -23,8 +23,8 @@ from engine.breakdown import (
     separating_kpis,
     value_histogram,
 )
-from engine.periods import aggregate, parse_period
-from engine.scoring import score_table
+from engine.scoring.periods import aggregate, parse_period
+from engine.scoring.score import score_table
 from tests.conftest import facts
 
 # Small scheme: quality 60% (days bands 50, complaints −20 each 50), attitude 40% (CSAT tiers).

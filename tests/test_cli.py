@@ -15,7 +15,7 @@ import pytest
 
 from engine import paths
 from engine.cli import scored
-from engine.scheme import load_scheme
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.demo import DEPARTMENTS, MONTHS, demo_frames, generate_demo
-from engine.scheme import load_scheme
+from engine.demo.aftersales import DEPARTMENTS, MONTHS, demo_frames, generate_demo
+from engine.schemes.scheme import load_scheme
 
 EXPECTED_NAMES = [
     "2025-11.csv",

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import paths
-from engine.importer import ParsedFile, parse_file
-from engine.scheme import Scheme, load_scheme
+from engine.intake.parse import ParsedFile, parse_file
+from engine.schemes.scheme import Scheme, load_scheme
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from engine.cli import scored
-from engine.scheme import load_scheme
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import open_page, using_demo_store
 

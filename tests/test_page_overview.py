@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from engine import paths
-from engine.analysis import headline, movers, select
+from engine.analysis.figures import headline, movers, select
 from engine.cli import scored
-from engine.scheme import load_scheme
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
 
@@ -74,7 +74,7 @@ def test_empty_store_without_demo_files_says_so(tmp_path, monkeypatch):
     empty = tmp_path / "no_samples"
     empty.mkdir()
     monkeypatch.setattr(paths, "SAMPLE_DIR", empty)
-    monkeypatch.setattr("engine.demo.generate_demo", lambda *a, **k: [])
+    monkeypatch.setattr("engine.demo.aftersales.generate_demo", lambda *a, **k: [])
     at = open_page()
     assert not at.exception
     assert "No data yet" in at.info[0].value or "还没有数据" in at.info[0].value

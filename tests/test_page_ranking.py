@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine.analysis.ranking import group_ranking
 from engine.cli import scored
-from engine.ranking import group_ranking
-from engine.scheme import load_scheme
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import open_page, using_demo_store
 

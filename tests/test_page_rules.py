@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from engine import paths
-from engine.demo_4s import SCHEME_4S, import_demo_4s
-from engine.rules import evaluate, load_rules, with_inputs
-from engine.scheme import load_scheme
-from engine.scoring import score_table
+from engine.demo.dealer_4s import SCHEME_4S, import_demo_4s
+from engine.rules.evaluate import evaluate, load_rules, with_inputs
+from engine.schemes.scheme import load_scheme
+from engine.scoring.score import score_table
 from engine.store import Store
 from tests.apptest import open_page, using_demo_store
 
@@ -128,7 +128,7 @@ def test_a_scheme_without_rules_says_so(demo, tmp_path, monkeypatch):
 
 def test_a_broken_rules_file_is_shown_as_an_error(demo, tmp_path, monkeypatch):
     (tmp_path / "aftersales.toml").write_text("[stars]\nachievement = 'nothing'\n", "utf-8")
-    monkeypatch.setattr("engine.rules_spec.RULES_DIR", tmp_path)
+    monkeypatch.setattr("engine.schemes.rules_spec.RULES_DIR", tmp_path)
     at = open_page("rules")
     assert not at.exception
     assert "无法使用" in at.error[0].value

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import paths, scheme_edit
+from engine import paths
 from engine.cli import scored
-from engine.scheme import load_scheme, parse_scheme
+from engine.schemes import edit as scheme_edit
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import load_scheme, parse_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
 
@@ -39,7 +41,7 @@ def test_the_standard_reads_as_published(store):
 def test_an_adopted_version_is_in_use_and_the_old_one_rescores(store):
     scheme = load_scheme()
     stricter = parse_scheme(scheme_edit.with_cutoffs(scheme.raw, scheme, [95, 85, 75, 60]))
-    scheme_edit.adopt(store, scheme, stricter, "stricter")
+    scheme_versions.adopt(store, scheme, stricter, "stricter")
     at = open_page("scheme", language="en")
     assert not at.exception
     assert "Version v2 in use" in at.caption[0].value

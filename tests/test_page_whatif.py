@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import paths, scheme_edit
+from engine import paths
 from engine.cli import scored
-from engine.scheme import load_scheme
+from engine.schemes import edit as scheme_edit
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
 
@@ -115,7 +117,7 @@ def test_saving_and_adopting_a_scenario(store):
     at.checkbox(key="wi_1_adopt_sure").check().run()
     at.button(key="wi_adopt").click().run()
     assert not at.exception
-    active = scheme_edit.active_scheme(store, load_scheme())
+    active = scheme_versions.active_scheme(store, load_scheme())
     assert (active.version, active.grades[0].min) == (2, 85)
     assert "基线:售后服务人员月度考核方案 v2" in at.caption[0].value
     assert metrics(at)["等级变化人数"] == "0"  # the new baseline on both sides

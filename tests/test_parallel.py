@@ -1,7 +1,7 @@
 """Work split over threads and blocks gives exactly the answers of one pass, one step at a time.
 
-Small inputs never use threads (engine.parallel.SMALL), so these tests lower the threshold and
-the block size to make a modest table take the parallel paths."""
+Small inputs never use threads (engine.scoring.parallel.SMALL), so these tests lower the threshold
+and the block size to make a modest table take the parallel paths."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import parallel, scoring
-from engine.importer import parse_file
-from engine.scheme import load_scheme
+from engine.intake.parse import parse_file
+from engine.schemes.scheme import load_scheme
+from engine.scoring import parallel
+from engine.scoring import score as scoring
 
 ROWS = 6_000
 

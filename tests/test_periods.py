@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.periods import aggregate, available, parse_period, previous, score_period
-from engine.scoring import score_table
+from engine.scoring.periods import aggregate, available, parse_period, previous, score_period
+from engine.scoring.score import score_table
 from tests.conftest import facts
 
 

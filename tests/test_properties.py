@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.scheme import load_scheme
-from engine.scoring import competition_rank, grade, round_half_away, score_table
+from engine.schemes.scheme import load_scheme
+from engine.scoring.score import competition_rank, grade, round_half_away, score_table
 from tests.conftest import facts
 
 SCHEME = load_scheme()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.ranking import (
+from engine.analysis.ranking import (
     against_target_mix,
     arrowed,
     bin_width,
@@ -27,8 +27,8 @@ from engine.ranking import (
     quartiles,
     top,
 )
-from engine.scheme import GradeLevel, Scheme
-from engine.scoring import finish
+from engine.schemes.scheme import GradeLevel, Scheme
+from engine.scoring.score import finish
 
 
 def scored(rows: list[tuple], period: str = "2026-10", scheme: Scheme | None = None):

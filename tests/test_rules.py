@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from engine import paths
-from engine.rules import check_rules, evaluate, load_rules, with_inputs
-from engine.rules_spec import RulesError, describe_rules, parse_rules
-from engine.rules_timeline import parse_input
-from engine.scheme import list_schemes, load_scheme
-from engine.scoring import ranks
+from engine.rules.evaluate import check_rules, evaluate, load_rules, with_inputs
+from engine.rules.timeline import parse_input
+from engine.schemes.rules_spec import RulesError, describe_rules, parse_rules
+from engine.schemes.scheme import list_schemes, load_scheme
+from engine.scoring.score import ranks
 
 ROSTER = {"name": "n", "department": "售后服务部", "team": "售后一组", "role": "服务工程师"}
 
@@ -56,7 +56,7 @@ def test_a_scheme_without_rules_has_empty_rules(scheme):
 def test_inline_rules_in_the_scheme_are_read(scheme, scheme_data):
     data = copy.deepcopy(scheme_data)
     data["rules"] = {"streaks": [{"id": "s", "when": {"column": "rank", "equals": 1}, "months": 2}]}
-    from engine.scheme import parse_scheme
+    from engine.schemes.scheme import parse_scheme
 
     rules = load_rules(parse_scheme(data, source="inline.toml"))
     assert [s.id for s in rules.streaks] == ["s"]
@@ -573,7 +573,7 @@ def test_rules_are_described_in_both_languages(scheme):
 
 def test_a_broken_rules_file_is_reported_not_raised(scheme, tmp_path, monkeypatch):
     (tmp_path / "aftersales.toml").write_text("[[streaks]]\nid = 'x'\nmonths = 2\n", "utf-8")
-    monkeypatch.setattr("engine.rules_spec.RULES_DIR", tmp_path)
+    monkeypatch.setattr("engine.schemes.rules_spec.RULES_DIR", tmp_path)
     assert check_rules(scheme) == [
         'streak rule x: the condition is missing, e.g. { column = "total", below = 60 }'
     ]

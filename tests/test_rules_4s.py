@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.demo_4s import (
+from engine.demo.dealer_4s import (
     DEALERS,
     MONTHS,
     SAMPLE_4S_DIR,
@@ -14,9 +14,9 @@ from engine.demo_4s import (
     generate_demo_4s,
     import_demo_4s,
 )
-from engine.rules import evaluate, load_rules, with_inputs
-from engine.scheme import load_scheme
-from engine.scoring import score_table
+from engine.rules.evaluate import evaluate, load_rules, with_inputs
+from engine.schemes.scheme import load_scheme
+from engine.scoring.score import score_table
 from engine.store import Store
 from tests.conftest import facts
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.rules import evaluate, pay_reasons
-from engine.rules_spec import parse_rules
-from engine.scheme import load_scheme
+from engine.rules.evaluate import evaluate, pay_reasons
+from engine.schemes.rules_spec import parse_rules
+from engine.schemes.scheme import load_scheme
 
 LEVELS = {
     "opening": "year_points",

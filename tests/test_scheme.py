@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from engine import paths
-from engine.scheme import (
+from engine.schemes.scheme import (
     METHODS,
     SchemeError,
     list_schemes,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.scheme import load_grade_presets, parse_scheme
-from engine.scoring import (
+from engine.schemes.scheme import load_grade_presets, parse_scheme
+from engine.scoring.score import (
     bands_score,
     competition_rank,
     grade,

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from engine import paths
-from engine.importer import ParsedFile, parse_file
-from engine.scheme import Scheme, load_scheme
+from engine.intake.parse import ParsedFile, parse_file
+from engine.schemes.scheme import Scheme, load_scheme
 from engine.store import ImportRefused, Store, StoreBusy, StoreError
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)

@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import scheme_edit, whatif
-from engine.periods import parse_period, score_period
-from engine.scheme import SchemeError, load_scheme, parse_scheme
+from engine.analysis import whatif
+from engine.schemes import describe
+from engine.schemes import edit as scheme_edit
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import SchemeError, load_scheme, parse_scheme
+from engine.scoring.periods import parse_period, score_period
 from engine.store import Store, StoreError
 from tests.apptest import demo_store
 from tests.conftest import SMALL_SCHEME, facts
@@ -358,17 +361,15 @@ def test_role_weights_keep_only_what_the_role_changes(scheme):
 
 
 def test_rules_read_as_the_published_standard(scheme):
-    assert scheme_edit.rule_text(scheme.kpi("fault_days"), "en").startswith(
+    assert describe.rule_text(scheme.kpi("fault_days"), "en").startswith(
         "0–2 days → 5 points; 2–4 days → 4 points;"
     )
-    assert scheme_edit.rule_text(scheme.kpi("fault_days"), "zh").startswith("0–2天 → 5 分;")
-    assert scheme_edit.rule_text(scheme.kpi("satisfaction"), "zh").endswith(
-        "低于 70% → 0 分(不合格)"
-    )
-    assert scheme_edit.rule_text(scheme.kpi("upheld_complaints"), "zh") == (
+    assert describe.rule_text(scheme.kpi("fault_days"), "zh").startswith("0–2天 → 5 分;")
+    assert describe.rule_text(scheme.kpi("satisfaction"), "zh").endswith("低于 70% → 0 分(不合格)")
+    assert describe.rule_text(scheme.kpi("upheld_complaints"), "zh") == (
         "从 100 分起,每次扣 20 分,最低 0 分"
     )
-    table = scheme_edit.kpi_table(scheme)
+    table = describe.kpi_table(scheme)
     assert table["share"].sum() == pytest.approx(100)
 
 
@@ -387,24 +388,26 @@ def test_adopting_a_scenario_makes_a_new_version_and_keeps_results_reproducible(
     store = Store(demo_store(tmp_path))
     facts_q3 = store.facts(list(parse_period("2026-Q3").months))
     before = score_period(facts_q3, scheme, "2026-Q3")
-    assert scheme_edit.active_scheme(store, scheme) is scheme
+    assert scheme_versions.active_scheme(store, scheme) is scheme
     scenario = parse_scheme(scheme_edit.with_cutoffs(scheme.raw, scheme, [85, 80, 70, 60]))
     version_before = store.version()
 
-    adopted = scheme_edit.adopt(store, scheme, scenario, "优秀 85")
+    adopted = scheme_versions.adopt(store, scheme, scenario, "优秀 85")
     assert adopted.version == 2 and store.version() > version_before
-    kept = scheme_edit.versions(store, scheme)
+    kept = scheme_versions.versions(store, scheme)
     assert kept["version"].tolist() == [2, 1]
     assert kept["active"].tolist() == [True, False]
-    active = scheme_edit.active_scheme(store, scheme)
+    active = scheme_versions.active_scheme(store, scheme)
     assert (active.version, active.grades[0].min) == (2, 85)
     # The earlier version is kept and scores the period exactly as before.
-    first = scheme_edit.scheme_version(store, scheme, 1)
+    first = scheme_versions.scheme_version(store, scheme, 1)
     pd.testing.assert_frame_equal(score_period(facts_q3, first, "2026-Q3"), before)
     after = score_period(facts_q3, active, "2026-Q3")
     assert (after["grade"] == "优秀").sum() > (before["grade"] == "优秀").sum()
 
-    third = scheme_edit.adopt(store, scheme, scheme_edit.scheme_version(store, scheme, 1), "back")
+    third = scheme_versions.adopt(
+        store, scheme, scheme_versions.scheme_version(store, scheme, 1), "back"
+    )
     assert third.version == 3 and third.grades[0].min == 90
     with pytest.raises(StoreError, match="already has version 3"):
         store.add_scheme_version(scheme.id, 3, "x", "late")

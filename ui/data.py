@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import paths, scheme_edit
+from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
-from engine.periods import available, parse_period, previous, score_period
-from engine.scheme import Scheme, SchemeError, list_schemes, load_scheme
-from engine.scoring import score_table
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.scoring.periods import available, parse_period, previous, score_period
+from engine.scoring.score import score_table
 from engine.store import Store
 
 
@@ -51,7 +52,7 @@ def scheme(scheme_file: str, digest_hint: float = 0.0) -> Scheme:
 
 @st.cache_data(show_spinner=False)
 def _active_scheme(db_file: str, version: int, scheme_file: str, modified: float) -> Scheme:
-    return scheme_edit.active_scheme(store(db_file), scheme(scheme_file, modified))
+    return scheme_versions.active_scheme(store(db_file), scheme(scheme_file, modified))
 
 
 def scheme_at(scheme_file: str) -> Scheme:
@@ -96,7 +97,7 @@ def ensure_demo_data() -> list[str]:
         known.add(str(target.path))
         return []
     if paths.demo_dataset() == "4s":
-        from engine.demo_4s import import_demo_4s
+        from engine.demo.dealer_4s import import_demo_4s
 
         messages = import_demo_4s(target)
     else:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from engine.compare import MonthDiff, month_diff, warnings_against_previous
-from engine.export import csv_bytes
-from engine.importer import (
+from engine.intake.compare import MonthDiff, month_diff, warnings_against_previous
+from engine.intake.parse import (
     ROSTER_ALIASES,
     ParsedFile,
     header_signature,
@@ -18,8 +17,9 @@ from engine.importer import (
     sha256,
     xlsx_sheets,
 )
-from engine.periods import parse_period, previous
-from engine.scheme import Scheme
+from engine.output.export import csv_bytes
+from engine.schemes.scheme import Scheme
+from engine.scoring.periods import parse_period, previous
 from engine.store import ImportRefused, StoreBusy, StoreError
 from ui import data
 from ui.i18n import language, tr

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 from plotly.colors import sample_colorscale
 
-from engine.export import csv_bytes, xlsx_bytes
-from engine.scheme import Scheme
+from engine.output.export import csv_bytes, xlsx_bytes
+from engine.schemes.scheme import Scheme
 from ui import data, sidebar
 from ui.i18n import labelled, language, tr
 from ui.sidebar import View

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from engine.analysis import select
+from engine.analysis.figures import select
 from ui import data
 from ui.i18n import LANGUAGE_KEY, LANGUAGES, tr
 

@@ -12,11 +12,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import paths, scheme_edit, whatif
-from engine.analysis import select
-from engine.periods import parse_period, score_period
-from engine.ranking import grade_labels
-from engine.scheme import Scheme, SchemeError, load_scheme, parse_scheme
+from engine import paths
+from engine.analysis import whatif
+from engine.analysis.figures import select
+from engine.analysis.ranking import grade_labels
+from engine.schemes import describe
+from engine.schemes import edit as scheme_edit
+from engine.schemes import versions as scheme_versions
+from engine.schemes.scheme import Scheme, SchemeError, load_scheme, parse_scheme
+from engine.scoring.periods import parse_period, score_period
 from ui import data
 from ui.i18n import labelled, language, tr
 from ui.page import downloads, grade_colors
@@ -95,7 +99,7 @@ def active_scheme(scheme_file: str) -> Scheme:
 def _scored_under(
     db_file: str, version: int, scheme_file: str, digest: str, number: int, period: str
 ) -> pd.DataFrame:
-    scheme = scheme_edit.scheme_version(data.store(db_file), file_scheme(scheme_file), number)
+    scheme = scheme_versions.scheme_version(data.store(db_file), file_scheme(scheme_file), number)
     chosen = parse_period(period)
     table = score_period(data.store(db_file).facts(list(chosen.months)), scheme, chosen)
     return table.assign(scheme_version=f"{scheme.id} v{scheme.version}")
@@ -112,11 +116,11 @@ def scored_under(scheme_file: str, number: int, period: str) -> pd.DataFrame:
 
 def version_list(scheme_file: str) -> pd.DataFrame:
     """Every kept version of the scheme, newest first, the one in use marked."""
-    return scheme_edit.versions(data.current_store(), file_scheme(scheme_file))
+    return scheme_versions.versions(data.current_store(), file_scheme(scheme_file))
 
 
 def version_scheme(scheme_file: str, number: int) -> Scheme:
-    return scheme_edit.scheme_version(data.current_store(), file_scheme(scheme_file), number)
+    return scheme_versions.scheme_version(data.current_store(), file_scheme(scheme_file), number)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -227,7 +231,7 @@ def grade_money_controls(start: Scheme) -> tuple[dict, list[str]]:
     names = grade_labels(start, language())
     money = start.money
     problems: list[str] = []
-    mode_text = tr(*scheme_edit.MONEY_NAMES[money.mode])
+    mode_text = tr(*describe.MONEY_NAMES[money.mode])
     st.caption(tr(f"奖金规则:{mode_text}", f"Money rule: {mode_text}"))
     head = st.columns(3)
     head[0].markdown(tr("**等级**", "**Grade**"))
@@ -382,9 +386,9 @@ def rule_controls(start: Scheme, scenario_data: dict) -> dict:
     """Each KPI's scoring parameters, one expander per KPI."""
     result = scenario_data
     for kpi in start.kpis:
-        method = tr(*scheme_edit.METHOD_NAMES[kpi.method])
+        method = tr(*describe.METHOD_NAMES[kpi.method])
         with st.expander(f"{kpi.label(language())} · {method}"):
-            st.caption(scheme_edit.rule_text(kpi, language()))
+            st.caption(describe.rule_text(kpi, language()))
             params = _rule_inputs(kpi)
         result = scheme_edit.with_rule(result, kpi.id, **params)
     return result
@@ -397,7 +401,7 @@ def _number(label_pair: tuple[str, str], value: float, name: str, step: float = 
 
 
 def _rule_inputs(kpi) -> dict:
-    unit = scheme_edit.unit_text(kpi, language()).strip()
+    unit = describe.unit_text(kpi, language()).strip()
     unit = f"({unit})" if unit else ""
     params: dict = {}
     if kpi.method == "bands":

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from engine.scheme import Scheme
-from engine.scoring import finish, round_half_away, score_table
+from engine.schemes.scheme import Scheme
+from engine.scoring.score import finish, round_half_away, score_table
 
 PERIOD_PATTERNS = {
     "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.export import ROSTER_HEADERS_ZH
+from engine.output.export import ROSTER_HEADERS_ZH
 from engine.paths import DEFAULT_SCHEME, SAMPLE_DIR
-from engine.rules_spec import load_rules
-from engine.scheme import Scheme, load_scheme
+from engine.schemes.rules_spec import load_rules
+from engine.schemes.scheme import Scheme, load_scheme
 
 DEFAULT_SEED = 20261
 MONTHS = tuple(str(p) for p in pd.period_range("2025-11", "2026-10", freq="M"))
@@ -366,7 +366,7 @@ def generate_demo(folder: Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[P
 def import_files(store, scheme: Scheme, files: list[Path]) -> list[str]:
     """Import checked demo files into a store; one message per file. A demo file with a problem
     is a bug in the generator, so it stops with the problem list."""
-    from engine.importer import parse_file
+    from engine.intake.parse import parse_file
     from engine.store import StoreError
 
     messages = []
@@ -376,8 +376,3 @@ def import_files(store, scheme: Scheme, files: list[Path]) -> list[str]:
             raise StoreError(f"demo file {file.name} does not pass the checks:\n{parsed.problems}")
         messages.append(store.import_file(parsed).message)
     return messages
-
-
-if __name__ == "__main__":
-    for written_path in generate_demo():
-        print(written_path)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from engine import paths
-from engine.importer import ParsedFile
+from engine.intake.parse import ParsedFile
 
 LOCK_WAIT_SECONDS = 10.0
 # Two threads of one process opening the same file at the same moment: in duckdb 2.0 one of

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.importer import PROBLEM_COLUMNS
-from engine.scheme import Scheme
+from engine.intake.parse import PROBLEM_COLUMNS
+from engine.schemes.scheme import Scheme
 
 ROSTER_COMPARED = ["name", "department", "team", "role", "region"]
 JUMP_FACTOR = 3.0

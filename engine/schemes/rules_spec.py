@@ -11,7 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from engine import paths
-from engine.scheme import Scheme
+from engine.schemes.scheme import Scheme
 
 RULES_DIR = paths.SCHEMES_DIR / "rules"
 OPERATORS = {

@@ -13,9 +13,9 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from engine.periods import Period, parse_period
-from engine.scheme import Kpi, Scheme
-from engine.scoring import (
+from engine.schemes.scheme import Kpi, Scheme
+from engine.scoring.periods import Period, parse_period
+from engine.scoring.score import (
     ROSTER_COLUMNS,
     SCORERS,
     grade_codes,

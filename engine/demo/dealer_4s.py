@@ -1,6 +1,6 @@
 """Deterministic demo data for one 4S dealer group's after-sales departments (seed 004): three
 dealerships, four roles, eighteen monthly CSVs with the extra columns the rules across months
-read (points, plus points, repair jobs, NPS). Run `python -m engine.demo_4s` to rewrite them."""
+read (points, plus points, repair jobs, NPS). `python -m engine.demo --dataset 4s` rewrites them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from engine import paths
-from engine.demo import GIVEN_CHARS, PERSON_HEADERS_ZH, SURNAMES, KpiModel, import_files
-from engine.scheme import Scheme, load_scheme
+from engine.demo.aftersales import GIVEN_CHARS, PERSON_HEADERS_ZH, SURNAMES, KpiModel, import_files
+from engine.schemes.scheme import Scheme, load_scheme
 from engine.store import Store
 
 SAMPLE_4S_DIR = paths.DATA_DIR / "sample_4s"
@@ -338,8 +338,3 @@ def import_demo_4s(store: Store) -> list[str]:
     """Import the 4S demo months into a store; one message per file."""
     files = sorted(SAMPLE_4S_DIR.glob("*.csv")) or generate_demo_4s()
     return import_files(store, load_scheme(SCHEME_4S), files)
-
-
-if __name__ == "__main__":
-    for written_path in generate_demo_4s():
-        print(written_path)

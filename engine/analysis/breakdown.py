@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from engine.scheme import Kpi, Scheme
-from engine.scoring import plan_index, round_half_away, weight_matrices
+from engine.schemes.scheme import Kpi, Scheme
+from engine.scoring.score import plan_index, round_half_away, weight_matrices
 
 # Unit names for labels and hover text: (Chinese, English).
 UNIT_NAMES = {

@@ -8,8 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from engine.rules_spec import FROM_LEVELS, LevelRule, PayCutRule
-from engine.rules_timeline import (
+from engine.rules.timeline import (
     ROSTER,
     Timeline,
     beside,
@@ -17,6 +16,7 @@ from engine.rules_timeline import (
     segment_cumsum,
     segment_starts,
 )
+from engine.schemes.rules_spec import FROM_LEVELS, LevelRule, PayCutRule
 
 LEVEL_COLUMNS = [
     *ROSTER,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.rules_spec import NpsReturn, StarRule, TeamMultiplier
-from engine.rules_timeline import ROSTER, Timeline, beside, holds, numeric
-from engine.scheme import normalize_header
+from engine.rules.timeline import ROSTER, Timeline, beside, holds, numeric
+from engine.schemes.rules_spec import NpsReturn, StarRule, TeamMultiplier
+from engine.schemes.scheme import normalize_header
 
 STAR_COLUMNS = [
     *ROSTER,

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.rules_spec import NO_WORDS, YES_WORDS, Condition, Input, Rules
-from engine.scheme import normalize_header
+from engine.schemes.rules_spec import NO_WORDS, YES_WORDS, Condition, Input, Rules
+from engine.schemes.scheme import normalize_header
 
 ROSTER = ["period", "employee_id", "name", "department", "team", "role"]
 NUMBER_NOISE = r"[,，\s%分元]"

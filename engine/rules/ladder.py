@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.rules_spec import Ladder, Measure
-from engine.rules_timeline import Timeline, beside, compare, numeric
-from engine.scheme import normalize_header
+from engine.rules.timeline import Timeline, beside, compare, numeric
+from engine.schemes.rules_spec import Ladder, Measure
+from engine.schemes.scheme import normalize_header
 
 PERSON = ["employee_id", "name", "department", "team", "role"]
 PEOPLE_COLUMNS = [

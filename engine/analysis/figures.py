@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from engine.scheme import Scheme
+from engine.schemes.scheme import Scheme
 
 
 def select(

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from engine.rules_ladder import CHECK_COLUMNS, PEOPLE_COLUMNS, ladder_at
-from engine.rules_money import (
+from engine.rules.ladder import CHECK_COLUMNS, PEOPLE_COLUMNS, ladder_at
+from engine.rules.money import (
     COMMISSION_COLUMNS,
     NPS_COLUMNS,
     STAR_COLUMNS,
@@ -19,8 +19,10 @@ from engine.rules_money import (
     star_table,
     team_table,
 )
-from engine.rules_pay import LEVEL_COLUMNS, PAY_COLUMNS, level_table, pay_reasons, pay_table
-from engine.rules_spec import (
+from engine.rules.pay import LEVEL_COLUMNS, PAY_COLUMNS, level_table, pay_reasons, pay_table
+from engine.rules.streaks import EVENT_COLUMNS, all_events
+from engine.rules.timeline import Timeline, missing_columns, month_label, month_number, with_inputs
+from engine.schemes.rules_spec import (
     FROM_LEVELS,
     Rules,
     RulesError,
@@ -29,8 +31,6 @@ from engine.rules_spec import (
     rules_key,
     rules_location,
 )
-from engine.rules_streaks import EVENT_COLUMNS, all_events
-from engine.rules_timeline import Timeline, missing_columns, month_label, month_number, with_inputs
 
 __all__ = [
     "Rules",

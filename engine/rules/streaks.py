@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.rules_spec import StreakRule
-from engine.rules_timeline import ROSTER, Timeline, beside, month_label, run_length
+from engine.rules.timeline import ROSTER, Timeline, beside, month_label, run_length
+from engine.schemes.rules_spec import StreakRule
 
 EVENT_COLUMNS = [
     *ROSTER,

@@ -8,8 +8,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from engine.parallel import side_by_side
-from engine.scheme import Kpi, RolePlan, Scheme, normalize_header
+from engine.schemes.scheme import Kpi, RolePlan, Scheme, normalize_header
+from engine.scoring.parallel import side_by_side
 
 ROSTER_COLUMNS = ["employee_id", "name", "department", "team", "role", "region", "hire_date"]
 RANK_SCOPES = {"rank": [], "dept_rank": ["department"], "team_rank": ["department", "team"]}

@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from engine.parallel import side_by_side
-from engine.scheme import Kpi, Scheme, normalize_header
+from engine.schemes.scheme import Kpi, Scheme, normalize_header
+from engine.scoring.parallel import side_by_side
 
 ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("period", "month", "月份", "考核月份", "期间", "考核期间"),

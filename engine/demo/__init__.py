@@ -1,0 +1,1 @@
+"""Deterministic demo data: the after-sales months and the 4S dealer group's months."""

@@ -1,0 +1,1 @@
+"""Monthly files coming in: reading and checking them, and what an import changes."""

@@ -1,0 +1,1 @@
+"""What leaves the product: exported tables (and the reports to come)."""

@@ -1,0 +1,1 @@
+"""Rules across months (跨月规则): streaks, pay, levels, the promotion ladder, money rules."""

@@ -1,0 +1,1 @@
+"""Assessment schemes and rules files: loading, checking, editing, versions, plain words."""

@@ -1,0 +1,11 @@
+"""The store: the one place that speaks SQL. Callers import from here, never from a backend."""
+
+from engine.store.duckdb_store import (
+    LOCK_WAIT_SECONDS,
+    ImportRefused,
+    Store,
+    StoreBusy,
+    StoreError,
+)
+
+__all__ = ["LOCK_WAIT_SECONDS", "ImportRefused", "Store", "StoreBusy", "StoreError"]
