@@ -73,7 +73,7 @@ employee_id = st.selectbox(
     on_change=remember_choice,
 )
 person = table.loc[table["employee_id"] == employee_id].iloc[0]
-every_month = data.monthly(view.scheme_file)
+every_month = data.monthly(view.scheme)
 history = every_month[every_month["employee_id"] == employee_id].sort_values("period")
 months = parse_period(view.period).months
 statement = score_statement(person, history[history["period"].isin(months)], scheme)

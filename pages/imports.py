@@ -8,7 +8,7 @@ import streamlit as st
 from engine import paths
 from engine.output.export import csv_bytes, template_table
 from engine.store import StoreError
-from ui import data, importing
+from ui import data, importing, sidebar
 from ui.i18n import tr
 
 STATUS_NAMES = {
@@ -35,8 +35,7 @@ if not data.access().may_change_data:
     st.error(tr("只有管理员和人力资源可以导入数据。", "Only admin and HR may import data."))
     st.stop()
 
-scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
-scheme = data.scheme_at(scheme_file)
+scheme = sidebar.scheme()
 store = data.current_store()
 
 st.title(tr("导入数据", "Import data"))
@@ -70,7 +69,7 @@ with upload_tab:
         with st.container(border=True):
             st.subheader(upload.name)
             with st.spinner(tr("正在检查…", "Checking…")):
-                item = importing.review(upload, scheme_file)
+                item = importing.review(upload, scheme)
             reviews.append(item)
             if st.button(
                 tr("导入此文件", "Import this file"),

@@ -10,7 +10,7 @@ from ui.i18n import labelled, language, tr
 from ui.page import downloads, require_view
 
 view, scheme, table = require_view()
-before = view.rows(data.scored_previous(view.period, view.scheme_file))
+before = view.rows(data.scored_previous(view.period, view.scheme))
 
 st.title(tr("总览", "Overview") + f" · {view.period}")
 st.caption(f"{scheme.name_zh if language() == 'zh' else scheme.name_en} (v{scheme.version})")
@@ -48,7 +48,7 @@ else:
     )
 
 st.subheader(tr("各部门月度平均分", "Mean total by department over the months"))
-history = view.rows(data.monthly(view.scheme_file))
+history = view.rows(data.monthly(view.scheme))
 trend = department_trend(history)
 chart = px.line(
     trend,

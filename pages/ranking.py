@@ -87,7 +87,7 @@ def table_and_downloads(table: pd.DataFrame, name: str, key: str) -> None:
 
 
 view, scheme, table = require_view()
-previous_scores = data.scored_previous(view.period, view.scheme_file)
+previous_scores = data.scored_previous(view.period, view.scheme)
 before = view.rows(previous_scores)
 before_label = previous(parse_period(view.period)).label
 

@@ -16,6 +16,7 @@ from engine.rules.evaluate import (
     with_inputs,
 )
 from engine.schemes.rules_spec import Rules, describe_rules
+from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import language, tr
@@ -116,11 +117,11 @@ TABS = {
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _report(
-    db_file: str, version: int, scheme_file: str, digest: str, rules_version: str, as_of: str
+    db_file: str, version: int, under: tuple, rules_version: str, as_of: str, _scheme: Scheme
 ) -> tuple[RulesReport, pd.DataFrame]:
     """The rules over every stored month, judged at as_of (keyed on small values only)."""
-    rules = load_rules(data.scheme_at(scheme_file))
-    table, unreadable = with_inputs(data.monthly(scheme_file), data.store(db_file).facts(), rules)
+    rules = load_rules(_scheme)
+    table, unreadable = with_inputs(data.monthly(_scheme), data.store(db_file).facts(), rules)
     return evaluate(table, rules, as_of), unreadable
 
 
@@ -220,10 +221,10 @@ store = data.current_store()
 report, unreadable = _report(
     str(store.path),
     store.version(),
-    view.scheme_file,
-    scheme.digest,
+    data.scheme_key(scheme),
     rules_key(scheme),
     months[-1],
+    scheme,
 )
 text = describe_rules(rules, language())
 judged = tr(f" · 晋升判断截至 {report.as_of}", f" · promotion judged at {report.as_of}")

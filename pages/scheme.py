@@ -5,21 +5,19 @@ re-score any period."""
 import pandas as pd
 import streamlit as st
 
-from engine.accounts import scoped
 from engine.analysis.ranking import grade_labels
 from engine.schemes import describe
 from engine.schemes import edit as scheme_edit
 from engine.schemes.scheme import SchemeError
-from ui import data
-from ui import whatif as ui
+from ui import data, sidebar
 from ui.i18n import language, tr
 from ui.page import downloads
 from ui.sidebar import KIND_LABELS
 
 scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
-scheme = ui.active_scheme(scheme_file)
+scheme = sidebar.scheme()
 zh = language() == "zh"
-kept = ui.version_list(scheme_file)
+kept = data.version_list(scheme_file)
 active = kept[kept["active"]].iloc[0]
 
 st.title(tr("考核标准", "Assessment standard") + f" · {scheme.name_zh if zh else scheme.name_en}")
@@ -148,7 +146,7 @@ chosen = st.selectbox(
     key="scheme_version_choice",
 )
 try:
-    picked = ui.version_scheme(scheme_file, chosen)
+    picked = data.version_scheme(scheme_file, chosen)
 except SchemeError as exc:
     st.error(str(exc))
     st.stop()
@@ -185,7 +183,7 @@ kind = kind_column.selectbox(
     key="scheme_rescore_kind",
 )
 period = period_column.selectbox(tr("期间", "Period"), found[kind], key="scheme_rescore_period")
-table = scoped(ui.scored_under(scheme_file, chosen, period), data.access())
+table = data.scored(period, picked)
 names = grade_labels(picked, language())
 counts = table["grade"].astype(str).value_counts().reindex(picked.grade_names, fill_value=0)
 figures = st.columns(3)

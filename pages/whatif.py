@@ -12,18 +12,18 @@ from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import SchemeError
 from engine.store import StoreError
 from ui import data
-from ui import whatif as ui
 from ui.i18n import language, tr
 from ui.page import require_view
+from ui.whatif import basis, controls, results, session, solvers
 
 if not data.access().may_change_data:
     st.error(tr("只有管理员和人力资源可以做模拟测算。", "Only admin and HR may run what-ifs."))
     st.stop()
 view, _, _ = require_view()
-source = ui.file_scheme(view.scheme_file)
-base_scheme = ui.active_scheme(view.scheme_file)
-prepared = ui.basis_for(view, base_scheme)
-base = ui.baseline(prepared)
+source = data.file_scheme(view.scheme_file)
+base_scheme = view.scheme
+prepared = basis.basis_for(view, base_scheme)
+base = basis.baseline(prepared)
 store = data.current_store()
 name = base_scheme.name_zh if language() == "zh" else base_scheme.name_en
 BASE_SIDE, SCENARIO_SIDE = tr("基线", "Baseline"), tr("模拟", "Scenario")
@@ -38,21 +38,21 @@ st.caption(
         "is kept until you save or adopt it.",
     )
 )
-ui.show_flash()
-start = ui.start_for(base_scheme)
+session.show_flash()
+start = session.start_for(base_scheme)
 if start.name:
     opened, reset = st.columns([4, 1])
     opened.info(tr(f"已打开保存的方案「{start.name}」。", f"Opened saved scenario “{start.name}”."))
     if reset.button(tr("回到基线", "Back to the baseline"), key="wi_reset", width="stretch"):
-        ui.open_start(base_scheme)
+        session.open_start(base_scheme)
         st.rerun()
 
 
 @st.fragment
 def simulation() -> None:
     """The controls and the results: a change reruns only this part of the page."""
-    controls, results = st.columns([2, 3], gap="large")
-    with controls:
+    control_column, result_column = st.columns([2, 3], gap="large")
+    with control_column:
         st.subheader(tr("调整方案", "Change the scheme"))
         grades_tab, weights_tab, rules_tab, solve_tab = st.tabs(
             [
@@ -63,20 +63,24 @@ def simulation() -> None:
             ]
         )
         with grades_tab:
-            scenario_data, problems = ui.grade_money_controls(start.scheme)
+            scenario_data, problems = controls.grade_money_controls(start.scheme)
         with weights_tab:
-            scenario_data, weight_problems = ui.weight_controls(start.scheme, scenario_data)
+            scenario_data, weight_problems = controls.weight_controls(start.scheme, scenario_data)
         with rules_tab:
-            scenario_data = ui.rule_controls(start.scheme, scenario_data)
+            scenario_data = controls.rule_controls(start.scheme, scenario_data)
         with solve_tab:
             defaults = {
                 "pool": round(whatif.money_totals(base, base)["baseline"]),
                 **start.settings,
             }
-            settings, solver_problems = ui.solver_controls(start.scheme, defaults)
-        scheme, problems = ui.checked(scenario_data, problems + weight_problems + solver_problems)
+            settings, solver_problems = solvers.solver_controls(start.scheme, defaults)
+        scheme, problems = session.checked(
+            scenario_data, problems + weight_problems + solver_problems
+        )
         scenario = (
-            ui.run(prepared, scheme, settings) if scheme else ui.Scenario(None, settings, problems)
+            solvers.run(prepared, scheme, settings)
+            if scheme
+            else session.Scenario(None, settings, problems)
         )
         if scenario.scheme is not None:
             changes = scheme_edit.differences(base_scheme, scenario.scheme)
@@ -91,7 +95,7 @@ def simulation() -> None:
                 if not changes:
                     st.caption(tr("没有改动。", "No changes."))
             keep(scenario)
-    with results:
+    with result_column:
         st.subheader(tr("结果:基线与模拟", "Results: baseline and scenario"))
         if scenario.problems:
             st.error(
@@ -105,8 +109,8 @@ def simulation() -> None:
             return
         solved(scenario)
         after = scenario.outcome
-        ui.headline(base, after, base_scheme, (BASE_SIDE, SCENARIO_SIDE))
-        (sensitivity_tab,) = ui.comparison(
+        results.headline(base, after, base_scheme, (BASE_SIDE, SCENARIO_SIDE))
+        (sensitivity_tab,) = results.comparison(
             prepared,
             base,
             after,
@@ -119,7 +123,7 @@ def simulation() -> None:
             sensitivity(scenario)
 
 
-def solved(scenario: ui.Scenario) -> None:
+def solved(scenario: session.Scenario) -> None:
     """What a solver found: cutoffs against the targets, or what fits the pool."""
     names = grade_labels(base_scheme, language())
     settings = scenario.settings
@@ -153,7 +157,7 @@ def solved(scenario: ui.Scenario) -> None:
         if scenario.department_cutoffs is None:
             shown.loc[1, "group"] = tr("达成", "Achieved")
         st.dataframe(
-            ui.result_labels(shown, base_scheme),
+            results.result_labels(shown, base_scheme),
             hide_index=True,
             width="stretch",
             placeholder="",
@@ -186,7 +190,7 @@ def solved(scenario: ui.Scenario) -> None:
         st.info(tr("请输入奖金池金额。", "Enter the bonus pool."))
 
 
-def sensitivity(scenario: ui.Scenario) -> None:
+def sensitivity(scenario: session.Scenario) -> None:
     """Grade shares as one minimum sweeps its range; the people close below a minimum."""
     names = grade_labels(base_scheme, language())
     levels = base_scheme.grades[:-1]
@@ -202,12 +206,12 @@ def sensitivity(scenario: ui.Scenario) -> None:
         scenario.outcome.total, cutoffs, chosen, base_scheme.grade_names, marks=[before]
     )
     marks = [
-        (BASE_SIDE, before, ui.BASELINE_COLOR),
-        (SCENARIO_SIDE, cutoffs[chosen], ui.SCENARIO_COLOR),
+        (BASE_SIDE, before, results.BASELINE_COLOR),
+        (SCENARIO_SIDE, cutoffs[chosen], results.SCENARIO_COLOR),
     ]
     if before == cutoffs[chosen]:
-        marks = [(f"{BASE_SIDE} = {SCENARIO_SIDE}", before, ui.SCENARIO_COLOR)]
-    st.plotly_chart(ui.sweep_chart(sweep, base_scheme, marks), width="stretch")
+        marks = [(f"{BASE_SIDE} = {SCENARIO_SIDE}", before, results.SCENARIO_COLOR)]
+    st.plotly_chart(results.sweep_chart(sweep, base_scheme, marks), width="stretch")
     if scenario.department_cutoffs is not None:
         st.caption(
             tr(
@@ -224,7 +228,7 @@ def sensitivity(scenario: ui.Scenario) -> None:
         key="wi_within",
     )
     near = whatif.near_boundary(prepared.basis, scenario.outcome, within)
-    near = ui.grade_names_shown(near, base_scheme, ("grade", "next_grade"))
+    near = results.grade_names_shown(near, base_scheme, ("grade", "next_grade"))
     st.markdown(
         tr(
             f"**{len(near)} 人离上一等级不超过 {within:g} 分(模拟方案)**",
@@ -232,11 +236,13 @@ def sensitivity(scenario: ui.Scenario) -> None:
         )
     )
     st.dataframe(
-        ui.result_labels(near, base_scheme).head(ui.SHOWN_ROWS), hide_index=True, width="stretch"
+        results.result_labels(near, base_scheme).head(results.SHOWN_ROWS),
+        hide_index=True,
+        width="stretch",
     )
 
 
-def keep(scenario: ui.Scenario) -> None:
+def keep(scenario: session.Scenario) -> None:
     """Save under a name, download as a scheme file, or adopt as the next version."""
     with st.expander(tr("保存 · 下载 · 采用", "Save · download · adopt")):
         text = scheme_edit.to_toml(
@@ -246,7 +252,9 @@ def keep(scenario: ui.Scenario) -> None:
                 f"Scenario based on {base_scheme.id} v{base_scheme.version}",
             ),
         )
-        label = st.text_input(tr("方案名称", "Scenario name"), value=start.name, key=ui.key("name"))
+        label = st.text_input(
+            tr("方案名称", "Scenario name"), value=start.name, key=session.key("name")
+        )
         if st.button(tr("保存方案", "Save scenario"), key="wi_save", disabled=not label.strip()):
             try:
                 new = store.save_scenario(
@@ -255,8 +263,8 @@ def keep(scenario: ui.Scenario) -> None:
             except StoreError as exc:
                 st.error(str(exc))
             else:
-                ui.open_start(base_scheme, label.strip(), text, scenario.settings)
-                ui.flash(
+                session.open_start(base_scheme, label.strip(), text, scenario.settings)
+                session.flash(
                     "success",
                     tr(
                         f"已保存方案「{label.strip()}」" + ("" if new else "(覆盖同名方案)"),
@@ -288,7 +296,7 @@ def keep(scenario: ui.Scenario) -> None:
                 f"Yes, adopt as version v{number} (earlier versions are kept and can "
                 "re-score any period)",
             ),
-            key=ui.key("adopt_sure"),
+            key=session.key("adopt_sure"),
         )
         if st.button(
             tr("采用为新版本", "Adopt as the new version"),
@@ -303,9 +311,9 @@ def keep(scenario: ui.Scenario) -> None:
             except (StoreError, SchemeError) as exc:
                 st.error(str(exc))
             else:
-                ui.open_start(base_scheme)
+                session.open_start(base_scheme)
                 st.cache_data.clear()
-                ui.flash(
+                session.flash(
                     "success",
                     tr(
                         f"已采用为 v{adopted.version},即现行版本;之前的版本保留在版本记录中。",
@@ -343,7 +351,7 @@ else:
     chosen = pick.selectbox(tr("方案", "Scenario"), names, key="wi_saved_choice")
     found = store.scenario(base_scheme.id, chosen)
     if open_button.button(tr("打开", "Open"), key="wi_open", width="stretch"):
-        ui.open_start(base_scheme, chosen, found["toml"], found["settings"])
+        session.open_start(base_scheme, chosen, found["toml"], found["settings"])
         st.rerun()
     get_button.download_button(
         tr("下载 TOML", "Download TOML"),
@@ -355,7 +363,7 @@ else:
     )
     if delete_button.button(tr("删除", "Delete"), key="wi_delete", width="stretch"):
         store.delete_scenario(base_scheme.id, chosen)
-        ui.flash("success", tr(f"已删除方案「{chosen}」", f"Deleted “{chosen}”"))
+        session.flash("success", tr(f"已删除方案「{chosen}」", f"Deleted “{chosen}”"))
         st.rerun()
 
     if len(names) >= 2:
@@ -368,14 +376,14 @@ else:
             found = store.scenario(base_scheme.id, chosen_name)
             try:
                 loaded = scheme_edit.from_toml(found["toml"], chosen_name)
-                outcomes.append(ui.run(prepared, loaded, ui.replayed(found["settings"])))
+                outcomes.append(solvers.run(prepared, loaded, solvers.replayed(found["settings"])))
             except (SchemeError, ValueError) as exc:
                 st.error(f"{chosen_name}: {exc}")
                 outcomes = []
                 break
         if len(outcomes) == 2 and all(o.outcome is not None for o in outcomes):
-            ui.headline(outcomes[0].outcome, outcomes[1].outcome, base_scheme, (first, second))
-            ui.comparison(
+            results.headline(outcomes[0].outcome, outcomes[1].outcome, base_scheme, (first, second))
+            results.comparison(
                 prepared,
                 outcomes[0].outcome,
                 outcomes[1].outcome,

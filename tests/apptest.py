@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from engine import paths
@@ -16,6 +17,18 @@ from engine.schemes.scheme import load_scheme
 from engine.store import Store
 
 APP = str(paths.ROOT / "app.py")
+_pages_manager_init = PagesManager.__init__
+
+
+def _navigation_only(self, *args, **kwargs) -> None:
+    """As `python -m ui.serve` does for the server: st.navigation routes, so every run (a page
+    switch included) goes through the entry script and its sidebar. AppTest resets the flag
+    before each run and Streamlit would then run pages/<page>.py alone (the old folder mode)."""
+    _pages_manager_init(self, *args, **kwargs)
+    PagesManager.uses_pages_directory = False
+
+
+PagesManager.__init__ = _navigation_only
 _DEMO_STORE: Path | None = None
 
 

@@ -26,7 +26,7 @@ def statement_adds_up(at: AppTest) -> None:
     statement = at.dataframe[0].value
     points = statement["贡献分" if "贡献分" in statement else "Points"]
     assert points.sum() == pytest.approx(total, abs=1e-9)
-    assert at.caption[-1].value.count(f"{total:.2f}") >= 2  # "… 79.08 points = total 79.08"
+    assert at.main.caption[-1].value.count(f"{total:.2f}") >= 2  # "… 79.08 points = total 79.08"
 
 
 def test_top_ranked_person_by_default_and_the_statement_adds_up(demo_store):
@@ -50,7 +50,7 @@ def test_the_address_chooses_the_person_and_a_new_choice_updates_it(demo_store):
 def test_an_unknown_person_in_the_address_gets_a_message(demo_store):
     at = employee_page("E9999")
     assert not at.exception
-    assert "E9999" in at.warning[0].value
+    assert "E9999" in at.main.warning[0].value
     statement_adds_up(at)
 
 
@@ -58,11 +58,11 @@ def test_english_over_a_quarter_adds_up_too(demo_store):
     at = employee_page("E0003", language="en", period_kind="quarter", period_quarter="2026-Q3")
     assert not at.exception
     assert at.metric[0].label == "Total"
-    assert "2026-Q3 (3 months)" in at.caption[0].value
+    assert "2026-Q3 (3 months)" in at.main.caption[0].value
     statement_adds_up(at)
 
 
 def test_a_filter_that_leaves_no_one_shows_a_message(demo_store):
     at = employee_page("E0005", departments=["客服部"], roles=["备件专员"])
     assert not at.exception
-    assert "没有人员" in at.warning[0].value
+    assert "没有人员" in at.main.warning[0].value

@@ -44,7 +44,7 @@ def test_an_adopted_version_is_in_use_and_the_old_one_rescores(store):
     scheme_versions.adopt(store, scheme, stricter, "stricter")
     at = open_page("scheme", language="en")
     assert not at.exception
-    assert "Version v2 in use" in at.caption[0].value
+    assert "Version v2 in use" in at.main.caption[0].value
     assert at.dataframe[-1].value["version"].tolist() == [2, 1]
     at.selectbox(key="scheme_version_choice").set_value(1).run()
     assert not at.exception
@@ -53,4 +53,4 @@ def test_an_adopted_version_is_in_use_and_the_old_one_rescores(store):
     assert shown["Headcount"] == str(len(before))
     assert shown["Mean total"] == f"{before['total'].mean():.2f}"
     assert shown["Money in total"] == f"{before['bonus'].sum():,.0f}"
-    assert f"Excellent {(before['grade'] == '优秀').sum()} " in at.caption[-1].value
+    assert f"Excellent {(before['grade'] == '优秀').sum()} " in at.main.caption[-1].value

@@ -45,21 +45,38 @@ def access() -> Access:
     return Access("?", "manager", ()) if accounts().sign_in_required else LOCAL_ACCESS
 
 
-@st.cache_data(show_spinner=False)
-def scheme(scheme_file: str, digest_hint: float = 0.0) -> Scheme:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _file_scheme(scheme_file: str, modified: float) -> Scheme:
     return load_scheme(scheme_file)
 
 
-@st.cache_data(show_spinner=False)
+def file_scheme(scheme_file: str) -> Scheme:
+    """The scheme as its file has it (the version the store's versions start from), reloaded
+    when the file changes on disk."""
+    return _file_scheme(scheme_file, paths.scheme_path(scheme_file).stat().st_mtime)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _active_scheme(db_file: str, version: int, scheme_file: str, modified: float) -> Scheme:
-    return scheme_versions.active_scheme(store(db_file), scheme(scheme_file, modified))
+    return scheme_versions.active_scheme(store(db_file), file_scheme(scheme_file))
 
 
-def scheme_at(scheme_file: str) -> Scheme:
+def active_scheme(scheme_file: str) -> Scheme:
     """The scheme in use for a scheme file: the newest version adopted in the store (what-if
-    page), else the file itself, reloaded when the file changes on disk."""
+    page), else the file itself. The sidebar resolves it once per script run; pages take it
+    from the view (`sidebar.scheme()`), never from the file path."""
     modified = paths.scheme_path(scheme_file).stat().st_mtime
     return _active_scheme(str(paths.db_path()), store_version(), scheme_file, modified)
+
+
+def version_list(scheme_file: str) -> pd.DataFrame:
+    """Every kept version of the scheme, newest first, the one in use marked."""
+    return scheme_versions.versions(current_store(), file_scheme(scheme_file))
+
+
+def version_scheme(scheme_file: str, number: int) -> Scheme:
+    """One kept version of the scheme (raises SchemeError when it is not kept)."""
+    return scheme_versions.scheme_version(current_store(), file_scheme(scheme_file), number)
 
 
 def default_scheme_file() -> str:
@@ -69,7 +86,7 @@ def default_scheme_file() -> str:
 @st.cache_data(show_spinner=False, ttl=60)
 def _valid_schemes(db_file: str, version: int) -> dict[str, str]:
     return {
-        str(file): f"{found.name_zh} · {found.name_en} (v{scheme_at(str(file)).version})"
+        str(file): f"{found.name_zh} · {found.name_en} (v{active_scheme(str(file)).version})"
         for file, found in list_schemes()
         if not isinstance(found, SchemeError)
     }
@@ -101,7 +118,7 @@ def ensure_demo_data() -> list[str]:
 
         messages = import_demo_4s(target)
     else:
-        messages = import_demo(target, scheme(default_scheme_file()))
+        messages = import_demo(target, file_scheme(default_scheme_file()))
     known.add(str(target.path))
     st.cache_data.clear()
     return messages
@@ -129,26 +146,30 @@ def periods() -> dict[str, list[str]]:
     return _periods(str(target.path), store_version())
 
 
+def scheme_key(scheme: Scheme) -> tuple[str, int, str]:
+    """The small values a cached result under a scheme is keyed on."""
+    return scheme.id, scheme.version, scheme.digest
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _scored(db_file: str, version: int, scheme_file: str, digest: str, period: str):
+def _scored(db_file: str, version: int, under: tuple, period: str, _scheme: Scheme):
     chosen = parse_period(period)
     facts = store(db_file).facts(list(chosen.months))
-    used = scheme_at(scheme_file)
-    return score_period(facts, used, chosen).assign(scheme_version=f"{used.id} v{used.version}")
+    table = score_period(facts, _scheme, chosen)
+    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}")
 
 
-def scored(period: str, scheme_file: str | None = None) -> pd.DataFrame:
-    """The scored table of a period as this user may see it (ranks are over everyone),
-    recomputed when the store or the scheme changes."""
+def scored(period: str, scheme: Scheme) -> pd.DataFrame:
+    """The scored table of a period under a scheme (any version) as this user may see it
+    (ranks are over everyone), recomputed when the store or the scheme changes."""
     target = current_store()
-    file = scheme_file or default_scheme_file()
-    table = _scored(str(target.path), store_version(), file, scheme_at(file).digest, period)
+    table = _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)
     return scoped(table, access())
 
 
-def scored_previous(period: str, scheme_file: str | None = None) -> pd.DataFrame:
+def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:
     """The scored table of the period before (empty when it has no data)."""
-    return scored(previous(parse_period(period)).label, scheme_file)
+    return scored(previous(parse_period(period)).label, scheme)
 
 
 def clear_after_import() -> None:
@@ -157,16 +178,14 @@ def clear_after_import() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _monthly(db_file: str, version: int, scheme_file: str, digest: str) -> pd.DataFrame:
-    used = scheme_at(scheme_file)
-    table = score_table(store(db_file).facts(), used)
-    return table.assign(scheme_version=f"{used.id} v{used.version}")
+def _monthly(db_file: str, version: int, under: tuple, _scheme: Scheme) -> pd.DataFrame:
+    table = score_table(store(db_file).facts(), _scheme)
+    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}")
 
 
-def monthly(scheme_file: str | None = None) -> pd.DataFrame:
+def monthly(scheme: Scheme) -> pd.DataFrame:
     """Every stored month scored, one row per employee and month (for trends), as this user
     may see it."""
     target = current_store()
-    file = scheme_file or default_scheme_file()
-    table = _monthly(str(target.path), store_version(), file, scheme_at(file).digest)
+    table = _monthly(str(target.path), store_version(), scheme_key(scheme), scheme)
     return scoped(table, access())

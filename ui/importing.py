@@ -69,12 +69,13 @@ def _parse(
     period: str | None,
     overrides: tuple,
     sheet: str | None,
-    scheme_file: str,
+    under: tuple,
     _content: bytes,
+    _scheme: Scheme,
 ) -> ParsedFile:
     return parse_file(
         _content,
-        data.scheme_at(scheme_file),
+        _scheme,
         file_name=name,
         period=period,
         overrides=dict(overrides) or None,
@@ -82,12 +83,12 @@ def _parse(
     )
 
 
-def review(upload, scheme_file: str) -> Review:
+def review(upload, scheme: Scheme) -> Review:
     """Draw one file's check: encoding, month, column matching, preview, problems, the effect."""
     content = upload.getvalue()
     digest = sha256(content)
     key = digest[:16]
-    scheme = data.scheme_at(scheme_file)
+    under = data.scheme_key(scheme)
     store = data.current_store()
     sheet = None
     if is_xlsx(content, upload.name):
@@ -96,7 +97,7 @@ def review(upload, scheme_file: str) -> Review:
             sheet = st.selectbox(tr("工作表", "Sheet"), sheets, key=f"sheet_{key}")
     chosen_month = st.session_state.get(f"month_{key}")
     overrides = st.session_state.get(f"overrides_{key}")
-    first = _parse(digest, upload.name, chosen_month, (), sheet, scheme_file, content)
+    first = _parse(digest, upload.name, chosen_month, (), sheet, under, content, scheme)
     signature = header_signature(list(first.column_map))
     if overrides is None:
         overrides = store.header_mapping(signature)
@@ -108,8 +109,9 @@ def review(upload, scheme_file: str) -> Review:
             chosen_month,
             tuple(sorted(overrides.items())),
             sheet,
-            scheme_file,
+            under,
             content,
+            scheme,
         )
     _describe(parsed)
     if parsed.period is None or chosen_month:

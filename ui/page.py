@@ -37,8 +37,8 @@ def require_view() -> tuple[View, Scheme, pd.DataFrame]:
     if view is None:
         st.info(tr("还没有数据:请先导入月度考核表。", "No data yet: import a monthly file first."))
         st.stop()
-    scheme = data.scheme_at(view.scheme_file)
-    table = view.rows(data.scored(view.period, view.scheme_file))
+    scheme = view.scheme
+    table = view.rows(data.scored(view.period, scheme))
     if table.empty:
         st.warning(tr("所选筛选条件下没有人员。", "No one matches the chosen filters."))
         st.stop()

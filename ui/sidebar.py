@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.analysis.figures import select
+from engine.schemes.scheme import Scheme
 from ui import data
 from ui.i18n import LANGUAGE_KEY, LANGUAGES, tr
 
@@ -18,13 +19,16 @@ KIND_LABELS = {
     "year": ("年度", "Year"),
 }
 VIEW_KEY = "view"
+SCHEME_KEY = "scheme_in_use"
 
 
 @dataclass(frozen=True)
 class View:
-    """What the user chose in the sidebar; every page reads it."""
+    """What the user chose in the sidebar; every page reads it. `scheme` is the version in use
+    of the chosen scheme file, resolved once per script run."""
 
     scheme_file: str
+    scheme: Scheme
     kind: str
     period: str
     departments: tuple[str, ...] = ()
@@ -60,6 +64,8 @@ def draw() -> View | None:
         key="scheme_file",
         format_func=lambda f: schemes.get(f, f),
     )
+    scheme = data.active_scheme(scheme_file)
+    st.session_state[SCHEME_KEY] = scheme
     found = data.periods()
     if not found["month"]:
         st.session_state[VIEW_KEY] = None
@@ -73,7 +79,7 @@ def draw() -> View | None:
     )
     kind = kind or "month"
     period = bar.selectbox(tr("考核期间", "Assessment period"), found[kind], key=f"period_{kind}")
-    roster = data.scored(period, scheme_file)
+    roster = data.scored(period, scheme)
     departments = bar.multiselect(
         tr("部门", "Department"),
         _options(roster, "department"),
@@ -90,7 +96,7 @@ def draw() -> View | None:
     roles = bar.multiselect(
         tr("岗位", "Role"), _options(roster, "role"), key="roles", placeholder=tr("全部", "All")
     )
-    view = View(scheme_file, kind, period, tuple(departments), tuple(teams), tuple(roles))
+    view = View(scheme_file, scheme, kind, period, tuple(departments), tuple(teams), tuple(roles))
     st.session_state[VIEW_KEY] = view
     return view
 
@@ -102,3 +108,9 @@ def _options(table: pd.DataFrame, column: str) -> list[str]:
 def current() -> View | None:
     """The view the entry script drew for this run."""
     return st.session_state.get(VIEW_KEY)
+
+
+def scheme() -> Scheme:
+    """The scheme in use that the entry script resolved for this run (also without data)."""
+    found = st.session_state.get(SCHEME_KEY)
+    return found if found is not None else data.active_scheme(data.default_scheme_file())
