@@ -232,7 +232,8 @@ def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
     table = table.sort_values(["period", "rank", "employee_id"], ignore_index=True)
     rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
     values = [c for c in scheme.kpi_ids if c in table]
-    return table[[*LEADING_COLUMNS, *rest, *values]]
+    inputs = [i.id for i in scheme.money.inputs if i.id in table]
+    return table[[*LEADING_COLUMNS, *rest, *values, *inputs]]
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -251,6 +252,8 @@ def run_score(args: argparse.Namespace) -> int:
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED
+    for problem in table.attrs.get("money_problems", []):
+        print(f"money: {problem}", file=sys.stderr)
     if args.out:
         write_table(table, args.out)
         print(f"{args.out}: {len(table)} rows for {args.period}")

@@ -15,6 +15,7 @@ from engine.analysis.breakdown import (
     unit_name,
 )
 from engine.analysis.figures import department_trend
+from engine.schemes import describe
 from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import labelled, language, tr
@@ -170,6 +171,11 @@ if person["months"] > 1:
             "Several months: raw values and scores are monthly means, points the mean of the "
             "monthly points, money the sum of the monthly amounts.",
         )
+    )
+elif (formula := describe.money_formula_of(scheme, person["role"])) is not None:
+    shown_formula = formula.replace("*", "\\*").replace("_", "\\_")  # not markdown emphasis
+    notes.append(
+        tr(f"奖金 = {shown_formula} = {bonus:,.2f}", f"Money = {shown_formula} = {bonus:,.2f}")
     )
 elif scheme.money.mode == "performance_pay":
     notes.append(

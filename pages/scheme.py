@@ -113,6 +113,14 @@ shown_grades = pd.DataFrame(
 if scheme.target_mix:
     shown_grades[tr("目标占比", "Target share")] = grades["target_share"].map("{:g}%".format)
 st.table(shown_grades, hide_index=True, border="horizontal")
+formulas = describe.formula_table(scheme, language())
+if not formulas.empty:
+    st.markdown(tr("按公式计奖的岗位:", "Posts paid by a formula:"))
+    st.table(
+        formulas.rename(columns={"role": tr("岗位", "Post"), "formula": tr("公式", "Formula")}),
+        hide_index=True,
+        border="horizontal",
+    )
 if scheme.targets:
     targets = " · ".join(f"{scheme.kpi(t.kpi).label(language())} {t.text}" for t in scheme.targets)
     st.caption(tr(f"服务目标:{targets}", f"Service targets: {targets}"))

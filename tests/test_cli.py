@@ -266,3 +266,32 @@ def test_a_busy_store_is_a_one_line_message(db: Path) -> None:
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert done.stderr.startswith(f"busy: The store {db.resolve()} is in use by another program")
+
+
+def test_score_names_the_rows_a_money_formula_could_not_pay(tmp_path: Path) -> None:
+    scheme = paths.SCHEMES_DIR / "dealer_4s.toml"
+    month = write(
+        tmp_path,
+        "2026-07.csv",
+        "工号,姓名,部门,岗位,售后5S评价,日常管理,备件毛利额,附件及养护品毛利额\r\n"
+        "P1,甲,售后部,备件经理,90,80,400000,100000\r\n"
+        "P2,乙,售后部,备件库管,90,80,400000,\r\n",
+    )
+    store = tmp_path / "s.duckdb"
+    assert cli(store, "import", month, "--scheme", scheme).returncode == 0
+    done = cli(store, "score", "--period", "2026-07", "--scheme", scheme)
+    assert done.returncode == 0, done.stderr
+    # total 85 (only the qualitative KPIs have values) → 良好 → 500,000 × 0.5% × 1.0
+    table = pd.read_csv(io.StringIO(done.stdout), dtype={"employee_id": str})
+    bonus = table.set_index("employee_id")["bonus"]
+    assert bonus["P1"] == 2500.0 and pd.isna(bonus["P2"])
+    assert done.stderr == (
+        "money: 备件库管: no number in 附件及养护品毛利额, so no money: P2 2026-07\n"
+    )
+    assert table.columns[-6:-1].tolist() == [
+        "parts_gross_profit",
+        "care_gross_profit",
+        "cars_inspected",
+        "claims_total",
+        "net_profit_completion",
+    ]

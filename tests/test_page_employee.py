@@ -66,3 +66,19 @@ def test_a_filter_that_leaves_no_one_shows_a_message(demo_store):
     at = employee_page("E0005", departments=["客服部"], roles=["备件专员"])
     assert not at.exception
     assert "没有人员" in at.main.warning[0].value
+
+
+def test_a_post_paid_by_a_formula_shows_its_formula(tmp_path, monkeypatch):
+    from engine import paths
+    from engine.demo.dealer_4s import SCHEME_4S, import_demo_4s
+    from engine.store import Store
+
+    db = tmp_path / "s4.duckdb"
+    import_demo_4s(Store(db))
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    monkeypatch.setenv(paths.SCHEME_ENV, str(SCHEME_4S))
+    at = employee_page("HZ101")  # 杭州宝诚's 备件经理
+    assert not at.exception
+    caption = at.main.caption[-1].value
+    assert "奖金 = (备件毛利额 + 附件及养护品毛利额) × 0.5% × 考核系数 = " in caption
+    assert float(caption.split("= ")[-1].replace(",", "")) > 0

@@ -54,3 +54,13 @@ def test_an_adopted_version_is_in_use_and_the_old_one_rescores(store):
     assert shown["Mean total"] == f"{before['total'].mean():.2f}"
     assert shown["Money in total"] == f"{before['bonus'].sum():,.0f}"
     assert f"Excellent {(before['grade'] == '优秀').sum()} " in at.main.caption[-1].value
+
+
+def test_the_posts_paid_by_a_formula_are_listed(store, monkeypatch):
+    monkeypatch.setenv(paths.SCHEME_ENV, str(paths.SCHEMES_DIR / "dealer_4s.toml"))
+    at = open_page("scheme")
+    assert not at.exception
+    formulas = next(t for t in tables(at) if "公式" in t.columns).set_index("岗位")["公式"]
+    assert formulas["备件经理"] == "(备件毛利额 + 附件及养护品毛利额) × 0.5% × 考核系数"
+    assert formulas["质检员"] == "(接车台数 × 2 − 返修台次 × 100) × 月度考核成绩 ÷ 100"
+    assert "服务顾问" not in formulas.index

@@ -180,3 +180,20 @@ def test_the_page_in_a_browser(tmp_path):
         assert error_boxes(page) == []
         page.screenshot(path=str(SCREENSHOTS / "scheme.png"), full_page=True)
         browser.close()
+
+
+def test_formula_money_on_the_4s_scheme_and_no_bonus_pool_for_it(tmp_path, monkeypatch):
+    from engine.demo.dealer_4s import SCHEME_4S, import_demo_4s
+
+    db = tmp_path / "s4.duckdb"
+    import_demo_4s(Store(db))
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    monkeypatch.setenv(paths.SCHEME_ENV, str(SCHEME_4S))
+    scheme = load_scheme(SCHEME_4S)
+    paid = scored(Store(db), scheme, "2026-06")["bonus"].sum()
+    at = whatif_page()
+    money = metrics(at)["奖金总额(模拟)"].replace(",", "")
+    assert float(money) == pytest.approx(paid, abs=1)
+    at.radio(key="wi_0_solver").set_value("budget").run()
+    assert not at.exception
+    assert any("奖金池求解不适用" in e.value for e in [*at.error, *at.warning, *at.info])

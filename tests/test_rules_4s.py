@@ -79,6 +79,92 @@ def test_a_technician_scored_by_hand(scheme):
     assert scored["grade"] == "良好"
 
 
+# ------------------------------------------------------------------ money by post (seed 004)
+
+PAID_BY_FORMULA = {"备件经理", "备件计划", "备件库管", "索赔专员"}
+# parts table: 出库毛利 75% → 50, 周转 6 → 100, 超长期 5% → 100, 供货 100% → 100:
+# 定量 = (25·50 + 15·100 + 20·100 + 20·100) / 80 = 84.375; 定性 (90 + 80) / 2 = 85;
+# total = 0.8 · 84.375 + 0.2 · 85 = 84.50 → 良好, 考核系数 1.0
+PARTS_ROW = {
+    "parts_margin_achievement": 75,
+    "inventory_turnover": 6,
+    "long_stock_share": 5,
+    "supply_on_time_rate": 100,
+    "five_s": 90,
+    "daily_management": 80,
+    "备件毛利额": 400_000,
+    "附件及养护品毛利额": 100_000,
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    # (备件毛利额 + 附件及养护品毛利额) × 0.5% / 0.30% / 0.20% × 考核系数: 500,000 × … × 1.0
+    [("备件经理", 2500.0), ("备件计划", 1500.0), ("备件计划员", 1500.0), ("备件库管", 1000.0)],
+)
+def test_parts_posts_paid_from_gross_profit_by_hand(scheme, role, expected):
+    scored = score_table(facts([{**PARTS_ROW, "role": role}]), scheme).iloc[0]
+    assert scored["total"] == 84.5 and scored["grade"] == "良好"
+    assert scored["bonus"] == expected
+
+
+def test_the_parts_managers_coefficient_follows_the_grade(scheme):
+    # 出库毛利 100% → 100: 定量 100, total 80 + 17 = 97 → 优秀 → × 1.2: 500,000 × 0.5% × 1.2
+    row = {**PARTS_ROW, "role": "备件经理", "parts_margin_achievement": 100}
+    scored = score_table(facts([row]), scheme).iloc[0]
+    assert scored["total"] == 97 and scored["bonus"] == 3000.0
+
+
+def test_a_quality_inspector_paid_per_car_by_hand(scheme):
+    # 完检 100% → 100, 返修台次 2 → 60, 一次修复 100% → 100, 返修率 1% → 100, 成本 20% → 100,
+    # 0 parts damaged → 100: 定量 = (2000 + 600 + 1500 + 1500 + 1000 + 1000) / 80 = 95;
+    # total = 76 + 17 = 93.00; money = (接车台数 400 × 2 − 返修台数 2 × 100) × 93 ÷ 100 = 558.
+    row = {
+        "role": "质检员",
+        "inspection_achievement": 100,
+        "rework_jobs": 2,
+        "first_time_fix_rate": 100,
+        "rework_rate": 1,
+        "cost_control_rate": 20,
+        "damaged_parts": 0,
+        "five_s": 90,
+        "daily_management": 80,
+        "接车台数": 400,
+    }
+    scored = score_table(facts([row]), scheme).iloc[0]
+    assert scored["total"] == 93 and scored["bonus"] == 558.0
+
+
+def test_a_claims_specialist_paid_from_claims_by_hand(scheme):
+    # 申报及时 95% → 75, 拒赔 2% → 80: 定量 77.5; total = 62 + 17 = 79.00 → 合格;
+    # money = 索赔总额 300,000 × 1% × 部门净利润完成率 95% × 79 ÷ 100 = 2251.50.
+    # The two money columns come as Excel writes them (kept as text by the import).
+    row = {
+        "role": "索赔专员",
+        "claims_on_time_rate": 95,
+        "claims_rejected_rate": 2,
+        "five_s": 90,
+        "daily_management": 80,
+        "索赔总额": "300,000",
+        "部门净利润完成率": "95%",
+    }
+    scored = score_table(facts([row]), scheme).iloc[0]
+    assert scored["total"] == 79 and scored["grade"] == "合格"
+    assert scored["bonus"] == 2251.5
+
+
+def test_a_post_without_its_money_column_gets_no_money_and_a_message(scheme):
+    rows = [
+        {**PARTS_ROW, "role": "备件经理", "employee_id": "P1"},
+        {**PARTS_ROW, "role": "备件库管", "employee_id": "P2", "附件及养护品毛利额": None},
+    ]
+    table = score_table(facts(rows), scheme)
+    assert table["bonus"].iloc[0] == 2500.0 and pd.isna(table["bonus"].iloc[1])
+    assert table.attrs["money_problems"] == [
+        "备件库管: no number in 附件及养护品毛利额, so no money: P2 2026-10"
+    ]
+
+
 # ------------------------------------------------------------------ the demo dataset
 
 
@@ -104,7 +190,7 @@ def test_the_demo_is_deterministic_and_has_every_role():
     first, again = demo_frames(), demo_frames()
     assert all(first[m].equals(again[m]) for m in MONTHS)
     roles = set(pd.concat(first.values())["role"])
-    assert {"服务顾问", "维修技师", "维修组长", "配件专员", "质检员"} == roles
+    assert {"服务顾问", "维修技师", "维修组长", "配件专员", "质检员"} | PAID_BY_FORMULA == roles
 
 
 def test_the_demo_holds_the_seeds_worked_example(report):
@@ -125,5 +211,7 @@ def test_the_demo_rules_give_something_to_show(report):
     }
     assert ratios.to_dict() == expected
     assert not found.events.empty and (found.pay["cut"] > 0).any()
+    paid = table[table["role"].isin(PAID_BY_FORMULA | {"质检员"})]
+    assert paid["bonus"].notna().all()
     assert found.levels["level"].notna().all()
     assert found.notices == ()

@@ -190,3 +190,82 @@ def test_band_edges_and_tier_thresholds_that_are_not_numbers_are_refused():
     found = problems_of(data)
     assert any("band edges ('upto', but the last band's inf) and points" in p for p in found)
     assert any("tier thresholds and scores must be numbers" in p for p in found)
+
+
+# ------------------------------------------------------------------ money formulas
+
+
+def with_formula(money: dict, roles: list | None = None) -> dict:
+    data = small(money=money)
+    if roles is not None:
+        data["roles"] = roles
+    return data
+
+
+PAY_INPUT = {"pay": {"name_zh": "绩效工资", "aliases": ["月度绩效工资"], "unit": "yuan"}}
+
+
+def test_seed_001_performance_pay_from_each_persons_own_column_loads():
+    loaded = parse_scheme(
+        with_formula({"mode": "formula", "formula": "绩效工资 * total / 100", "inputs": PAY_INPUT})
+    )
+    assert loaded.money.formula.keys == ("pay", "total")
+    assert loaded.money.inputs[0].name_zh == "绩效工资"
+
+
+@pytest.mark.parametrize(
+    ("formula", "reason"),
+    [
+        ("奖金基数 * total", "'奖金基数' at position 1 is not a column the scheme declares"),
+        ("部门 * 2", "'部门' at position 1 is not a number column"),
+        ("绩效工资 / complaints", "complaints can be 0"),
+        ("绩效工资 / total", "total can be 0"),
+        ("绩效工资 / (1 - 1)", "a division by a number that is 0"),
+        ("绩效工资.real", "'.' at position 5 is not allowed"),
+        ("abs(绩效工资)", "only min, max and round may be called"),
+    ],
+)
+def test_a_formula_that_cannot_be_computed_is_refused_on_load(formula, reason):
+    found = problems_of(with_formula({"mode": "formula", "formula": formula, "inputs": PAY_INPUT}))
+    assert len(found) == 1 and reason in found[0] and formula in found[0]
+
+
+def test_division_by_a_column_declared_above_zero_is_accepted():
+    inputs = {**PAY_INPUT, "days_worked": {"name_zh": "出勤天数", "valid_min": 1}}
+    loaded = parse_scheme(
+        with_formula({"mode": "formula", "formula": "绩效工资 / 出勤天数 * 22", "inputs": inputs})
+    )
+    assert loaded.money.formula.keys == ("pay", "days_worked")
+
+
+def test_a_roles_formula_is_checked_and_the_role_is_named():
+    roles = [{"name": "备件经理", "money_formula": "毛利 * 0.5% * 考核系数"}]
+    found = problems_of(with_formula(SMALL_SCHEME["money"], roles))
+    assert found == [
+        "role 备件经理: money formula '毛利 * 0.5% * 考核系数': '毛利' at position 1 is not a "
+        "column the scheme declares"
+    ]
+
+
+def test_the_coefficient_needs_a_coefficient_for_every_grade():
+    roles = [{"name": "经理", "money_formula": "1000 * 考核系数"}]
+    found = problems_of(with_formula(SMALL_SCHEME["money"], roles))
+    assert "uses 考核系数 (coefficient)" in found[0] and "优秀" in found[0]
+
+
+def test_mode_and_formula_must_go_together():
+    assert problems_of(with_formula({"mode": "formula"})) == [
+        'money mode formula needs a formula (formula = "…")'
+    ]
+    found = problems_of(with_formula({**SMALL_SCHEME["money"], "formula": "total * 10"}))
+    assert found == [
+        '[money] gives a formula but its mode is grade_amount; set mode = "formula" to use it'
+    ]
+
+
+def test_a_money_input_may_not_take_a_kpis_name():
+    inputs = {"csat_copy": {"name_zh": "csat"}}
+    found = problems_of(with_formula({**SMALL_SCHEME["money"], "inputs": inputs}))
+    assert found == [
+        "money input csat (csat_copy): the name 'csat' is already a KPI's or a roster column's"
+    ]

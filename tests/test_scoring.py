@@ -360,3 +360,87 @@ def test_competition_rank_with_group_ids_near_the_integer_limit():
     big = np.iinfo(np.int64).max // 5
     ranked = competition_rank(key, np.array([big] * 5 + [0]))
     assert ranked.tolist() == [4, 3, 2, 1, pd.NA, 1]
+
+
+# ------------------------------------------------------------------ money formulas
+
+
+def formula_scheme(money: dict, roles: list | None = None):
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["money"] = money
+    if roles is not None:
+        data["roles"] = roles
+    return parse_scheme(data)
+
+
+SEED_001_PAY = {
+    "mode": "formula",
+    "formula": "绩效工资 * total / 100",
+    "inputs": {"pay": {"name_zh": "绩效工资", "unit": "yuan"}},
+}
+
+
+def test_seed_001_performance_pay_from_each_persons_own_pay():
+    # seed 001: 绩效工资 × 考核分数 %; total 82 (see test_performance_pay_is_base_times_…):
+    # 3333 × 0.82 = 2733.06 and 5000 × 0.82 = 4100; the same total, each person's own pay
+    rows = [{"days": 3, "complaints": 1, "csat": 85, "绩效工资": pay} for pay in (3333, 5000)]
+    out = score_table(facts(rows), formula_scheme(SEED_001_PAY))
+    assert out["total"].tolist() == [82, 82]
+    assert out["bonus"].tolist() == [2733.06, 4100.0]
+
+
+def test_money_is_rounded_half_away_from_zero_to_the_cent():
+    # total 82: 12.25 × 0.82 = 10.045 exactly on paper (10.044999… in binary) → 10.05
+    out = score_table(
+        facts([{"days": 3, "complaints": 1, "csat": 85, "绩效工资": 12.25}]),
+        formula_scheme(SEED_001_PAY),
+    ).iloc[0]
+    assert out["bonus"] == 10.05
+
+
+def test_a_roles_formula_overrides_the_schemes_money_for_that_role_only():
+    roles = [{"name": "经理", "money_formula": "bonus_base * 考核系数"}]
+    money = {
+        "mode": "grade_coefficient",
+        "base": 2000,
+        "coefficients": {"优秀": 1.5, "良好": 1.2, "合格": 1.0, "及格": 0.8, "不合格": 0},
+        "inputs": {"bonus_base": {"name_zh": "奖金提成基数"}},
+    }
+    row = {"days": 3, "complaints": 1, "csat": 85, "奖金提成基数": 3000}  # total 82 → 良好
+    out = score_table(
+        facts([{**row, "role": "经理"}, {**row, "role": "服务工程师"}]),
+        formula_scheme(money, roles),
+    )
+    # management post (seed 004): 奖金提成基数 × 考核系数 = 3000 × 1.2; others 2000 × 1.2
+    assert out["bonus"].tolist() == [3600.0, 2400.0]
+
+
+def test_a_zero_divisor_at_run_time_gives_no_money_and_says_so():
+    money = {
+        "mode": "formula",
+        "formula": "绩效工资 / (出勤天数 - 请假天数) * 22",
+        "inputs": {
+            "pay": {"name_zh": "绩效工资"},
+            "attended": {"name_zh": "出勤天数"},
+            "leave": {"name_zh": "请假天数"},
+        },
+    }
+    rows = [
+        {"days": 3, "complaints": 1, "csat": 85, "绩效工资": 2200, "出勤天数": 22, "请假天数": 2},
+        {"days": 3, "complaints": 1, "csat": 85, "绩效工资": 2200, "出勤天数": 5, "请假天数": 5},
+    ]
+    out = score_table(facts(rows), formula_scheme(money))
+    assert out["bonus"].iloc[0] == 2420.0 and np.isnan(out["bonus"].iloc[1])
+    assert out.attrs["money_problems"] == [
+        "'绩效工资 / (出勤天数 - 请假天数) * 22' divides by 0 or overflows, so no money: "
+        "E001 2026-10"
+    ]
+
+
+def test_a_period_sums_the_formula_money_of_its_months():
+    from engine.scoring.periods import score_period
+
+    october = facts([{"days": 3, "complaints": 1, "csat": 85, "绩效工资": 3000}], "2026-10")
+    november = facts([{"days": 3, "complaints": 1, "csat": 85, "绩效工资": 1000}], "2026-11")
+    out = score_period(pd.concat([october, november]), formula_scheme(SEED_001_PAY), "2026-Q4")
+    assert out["bonus"].tolist() == [3280.0]  # (3000 + 1000) × 0.82

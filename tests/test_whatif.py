@@ -170,6 +170,28 @@ def test_the_fast_path_equals_score_period_on_the_demo_data(tmp_path, period, sc
     assert (fast["department"] == full["department"]).all()
 
 
+@pytest.mark.parametrize("period", ["2026-03", "2026-H1"])
+def test_the_fast_path_pays_the_4s_formula_posts_as_score_period_does(tmp_path, period):
+    from engine.demo.dealer_4s import SCHEME_4S, import_demo_4s
+
+    scheme = load_scheme(SCHEME_4S)
+    store = Store(tmp_path / "s4.duckdb")
+    import_demo_4s(store)
+    stored = store.facts(list(parse_period(period).months))
+    full = score_period(stored, scheme, period).set_index("employee_id")
+    basis = whatif.prepare(stored, scheme, period)
+    fast = by_person(basis, whatif.simulate(basis, scheme))
+    full = full.loc[fast.index]
+    assert full["role"].isin(["备件经理", "索赔专员", "质检员"]).any()
+    assert np.allclose(fast["money"], full["bonus"], rtol=0, atol=1e-6)
+    # and a department's subset keeps each row's formula columns
+    keep = basis.people["department"] == basis.people["department"].iloc[0]
+    part = by_person(
+        whatif.subset(basis, keep), whatif.simulate(whatif.subset(basis, keep), scheme)
+    )
+    assert np.allclose(part["money"], full.loc[part.index, "bonus"], rtol=0, atol=1e-6)
+
+
 def test_a_subset_equals_preparing_the_subset(tmp_path, scheme):
     stored = Store(demo_store(tmp_path)).facts(["2026-07", "2026-08", "2026-09"])
     basis = whatif.prepare(stored, scheme, "2026-Q3")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import pairwise
 
@@ -21,6 +21,7 @@ from engine.scoring.score import (
     grade_codes,
     kpi_values,
     money,
+    money_inputs,
     plan_index,
     round_half_away,
     scheme_cutoffs,
@@ -74,10 +75,17 @@ class Basis:
     block_counted: np.ndarray  # blocks × KPIs: True where the KPI counts in that block
     department: np.ndarray  # department code of each person
     departments: tuple[str, ...]
+    # the columns money formulas read (KPI and money-input ids → values), rows in basis order
+    money_columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def single_month(self) -> bool:
         return len(self.person) == len(self.people)
+
+    @property
+    def row_plans(self) -> np.ndarray:
+        """The plan (0 = default weights, i = i-th role) of each row."""
+        return np.repeat(self.block_plan, np.diff(self.block_starts))
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,8 +149,16 @@ def prepare(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> Basis:
         else pd.DataFrame(columns=PERSON_COLUMNS)
     )
     plans = plan_index(roster["role"], scheme)
-    values = kpi_values(rows, scheme).to_numpy(dtype=float)
-    return _arranged(scheme, chosen.label, people, values, plans, person)
+    values = kpi_values(rows, scheme)
+    columns = {}
+    if scheme.money_formulas:
+        inputs = money_inputs(rows, scheme)
+        columns = {k: values[k].to_numpy() for k in values} | {
+            k: inputs[k].to_numpy() for k in inputs
+        }
+    return _arranged(
+        scheme, chosen.label, people, values.to_numpy(dtype=float), plans, person, columns
+    )
 
 
 def _arranged(
@@ -152,6 +168,7 @@ def _arranged(
     values: np.ndarray,
     plans: np.ndarray,
     person: np.ndarray,
+    money_columns: dict[str, np.ndarray] | None = None,
 ) -> Basis:
     """The basis with rows sorted into blocks of one plan and one pattern of counted KPIs."""
     counted = ~np.isnan(values) | _counts_policy(scheme)
@@ -176,6 +193,7 @@ def _arranged(
         block_counted=counted[order][starts],
         department=codes,
         departments=tuple(departments),
+        money_columns={k: v[order] for k, v in (money_columns or {}).items()},
     )
 
 
@@ -191,6 +209,7 @@ def subset(basis: Basis, keep: np.ndarray | pd.Series) -> Basis:
         basis.values[rows],
         plans[rows],
         (np.cumsum(keep) - 1)[basis.person[rows]],
+        {k: v[rows] for k, v in basis.money_columns.items()},
     )
 
 
@@ -311,7 +330,7 @@ def regrade(
         row_grade = grade[basis.person]
     else:
         row_grade = grade_codes(row_total, cutoffs if cutoffs.ndim == 1 else cutoffs[basis.person])
-    money_rows = money(row_total, row_grade, scheme)
+    money_rows = money(row_total, row_grade, scheme, basis.money_columns, basis.row_plans)
     person_money = _per_person(basis, money_rows)
     size = len(scheme.grade_names)
     return Outcome(

@@ -1,6 +1,8 @@
 """Deterministic demo data for one 4S dealer group's after-sales departments (seed 004): three
 dealerships, four roles, eighteen monthly CSVs with the extra columns the rules across months
-read (points, plus points, repair jobs, NPS). `python -m engine.demo --dataset 4s` rewrites them."""
+read (points, plus points, repair jobs, NPS); the posts paid by a money formula (备件经理, 备件计划,
+备件库管, 索赔专员) and the columns those formulas read, drawn from a random stream of their own so
+that every other value stays as it was. `python -m engine.demo --dataset 4s` rewrites them."""
 
 from __future__ import annotations
 
@@ -127,6 +129,30 @@ ZHANG_SAN = {"name": "张三", "points": 350, "no_gain": ("2025-04", "2025-05", 
 
 ZHANG_SAN_ROW = 7  # a technician of 杭州宝诚 机电一组
 
+# Posts paid by a money formula, added later than the rest: drawn from their own random stream
+# (POSTS_STREAM) so the other people's values do not move. team, role, the KPI table it uses.
+FORMULA_POSTS = (
+    ("配件组", "备件经理", "配件专员"),
+    ("配件组", "备件计划", "配件专员"),
+    ("配件组", "备件库管", "配件专员"),
+    ("索赔组", "索赔专员", "索赔专员"),
+)
+POSTS_STREAM = 2
+POST_ID_START = 101  # HZ101, HZ102 …: after every id the other staff take
+ROLE_KPIS["索赔专员"] = ("claims_on_time_rate", "claims_rejected_rate")
+POST_KPIS = ROLE_KPIS["索赔专员"]
+KPI_MODELS |= {
+    "claims_on_time_rate": KpiModel("normal", 94.0, 3.0, 2.5, 60.0, 100.0, 1),
+    "claims_rejected_rate": KpiModel("lognormal", 3.0, -0.35, 0.3, 0.0, 30.0, 1),
+}
+MONEY_INPUT_HEADERS = {
+    "parts_gross_profit": "备件毛利额",
+    "care_gross_profit": "附件及养护品毛利额",
+    "cars_inspected": "接车台数",
+    "claims_total": "索赔总额",
+    "net_profit_completion": "部门净利润完成率",
+}
+
 
 # ------------------------------------------------------------------ roster
 
@@ -244,6 +270,8 @@ def _kpis(rng: np.random.Generator, panel: pd.DataFrame, roster: pd.DataFrame) -
     rework_shift = np.where(np.isin(role, ["维修技师"]), panel["team_shock"].to_numpy(), 0.0)
     columns = {}
     for kpi_id, model in KPI_MODELS.items():
+        if kpi_id in POST_KPIS:  # drawn with the formula posts (_formula_posts)
+            continue
         uses = np.isin(role, [r for r, kpis in ROLE_KPIS.items() if kpi_id in kpis])
         uses |= kpi_id in SHARED_KPIS
         shift = rework_shift if kpi_id == "rework_rate" else 0.0
@@ -303,10 +331,110 @@ def demo_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     ].reset_index(drop=True)
     rows = pd.concat([people, _kpis(rng, panel, roster), _rule_inputs(rng, panel, roster)], axis=1)
     rows["month"] = np.array(MONTHS)[panel["month"]]
+    rows = _with_formula_posts(rows, np.random.default_rng([seed, POSTS_STREAM]))
     return {
         month: group.drop(columns="month").sort_values("employee_id").reset_index(drop=True)
         for month, group in rows.groupby("month", sort=True)
     }
+
+
+# ------------------------------------------------------------------ posts paid by a formula
+
+
+def _post_roster(rng: np.random.Generator) -> pd.DataFrame:
+    """One person per formula post and dealership, employed all eighteen months."""
+    rows = [
+        {
+            "employee_id": f"{dealer.code}{POST_ID_START + i}",
+            "department": f"{dealer.name}售后部",
+            "team": team,
+            "role": role,
+            "kpi_role": kpi_role,
+            "region": dealer.region,
+            "dealer": d,
+        }
+        for d, dealer in enumerate(DEALERS)
+        for i, (team, role, kpi_role) in enumerate(FORMULA_POSTS)
+    ]
+    roster = pd.DataFrame(rows)
+    size = len(roster)
+    given = rng.choice(GIVEN_CHARS, size=size) + rng.choice(GIVEN_CHARS, size=size)
+    roster["name"] = rng.choice(SURNAMES, size=size) + given
+    back = np.minimum(rng.gamma(2.0, 700, size), 12 * 365).astype(int) + 400
+    roster["hire_date"] = (pd.Timestamp("2025-01-01") - pd.to_timedelta(back, unit="D")).strftime(
+        "%Y-%m-%d"
+    )
+    level = np.array([d.level for d in DEALERS])[roster["dealer"]]
+    roster["ability"] = rng.normal(0.0, ABILITY_SD, size) + level
+    roster["year_points"] = np.clip(
+        np.round(330 + 55 * roster["ability"] + rng.normal(0, 25, size)), 210, 520
+    )
+    return roster
+
+
+def _with_formula_posts(rows: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The other staff's rows with the formula posts' rows added, and the columns the money
+    formulas read: the parts department's gross profits and net-profit completion per
+    dealership and month, cars inspected per 质检员, claims per 索赔专员."""
+    roster = _post_roster(rng)
+    month, person = np.divmod(np.arange(len(MONTHS) * len(roster)), len(roster))
+    people = roster.iloc[person].reset_index(drop=True)
+    p = people["ability"].to_numpy() + rng.normal(0.0, MONTHLY_NOISE, person.size)
+    kpis = {}
+    for kpi_id, model in KPI_MODELS.items():
+        uses = np.isin(people["kpi_role"], [r for r, ids in ROLE_KPIS.items() if kpi_id in ids])
+        uses |= kpi_id in SHARED_KPIS
+        values = pd.Series(_values(rng, model, p, 0.0)).where(uses)
+        kpis[kpi_id] = values.astype("Int64") if model.decimals == 0 else values
+    label = np.array(MONTHS)[month]
+    shared = _dealer_inputs(rows, people["department"], label)
+    drive = rng.random(p.size) < 1 / (1 + np.exp(-(1.2 * p + 1.4)))
+    roster_columns = ["employee_id", "name", "department", "team", "role", "region", "hire_date"]
+    added = pd.concat(
+        [people[roster_columns], pd.DataFrame(kpis), shared],
+        axis=1,
+    ).assign(
+        year_points=np.where(month == 0, people["year_points"], np.nan),
+        plus_points=pd.array(np.where(drive, rng.integers(1, 3, p.size) * 5, 0), "Int64"),
+        minus_points=pd.array(rng.poisson(0.25, p.size) * 5, "Int64"),
+        month=label,
+    )
+    profit = _department_money(rng, np.unique(added["department"]))
+    added = added.join(profit, on=["department", "month"], how="left", validate="many_to_one")
+    parts = np.isin(added["role"], [r for _, r, k in FORMULA_POSTS if k == "配件专员"])
+    added.loc[~parts, ["parts_gross_profit", "care_gross_profit"]] = np.nan
+    claims = (added["role"] == "索赔专员").to_numpy()
+    added["claims_total"] = np.where(
+        claims, np.round(rng.normal(260_000, 60_000, len(added)).clip(60_000), -2), np.nan
+    )
+    added.loc[~claims, "net_profit_completion"] = np.nan
+    inspector = (rows["role"] == "质检员").to_numpy()
+    cars = np.where(inspector, rng.poisson(420, len(rows)), np.nan)
+    rows = rows.assign(cars_inspected=pd.array(cars, "Int64"))
+    return pd.concat([rows, added], ignore_index=True)
+
+
+def _dealer_inputs(rows: pd.DataFrame, department: pd.Series, label: np.ndarray) -> pd.DataFrame:
+    """The dealership's NPS figures of the month, as its other staff's rows give them."""
+    figures = ["nps", "nps_region_rank", "nps_national_rank"]
+    per_month = rows.groupby(["department", "month"])[figures].first()
+    keys = pd.MultiIndex.from_arrays([department, label])
+    return per_month.reindex(keys).reset_index(drop=True)
+
+
+def _department_money(rng: np.random.Generator, departments: np.ndarray) -> pd.DataFrame:
+    """Per dealership and month: parts and care-product gross profit (yuan), net profit
+    completion (%)."""
+    index = pd.MultiIndex.from_product([departments, MONTHS], names=["department", "month"])
+    size = len(index)
+    return pd.DataFrame(
+        {
+            "parts_gross_profit": np.round(rng.normal(420_000, 60_000, size), -2),
+            "care_gross_profit": np.round(rng.normal(85_000, 15_000, size), -2),
+            "net_profit_completion": np.round(rng.normal(98, 9, size).clip(60, 130), 1),
+        },
+        index=index,
+    )
 
 
 # ------------------------------------------------------------------ files
@@ -314,7 +442,12 @@ def demo_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
 
 def _as_saved(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Chinese headers throughout, as a dealership's HR exports them; empty columns dropped."""
-    headers = {**PERSON_HEADERS_ZH, **{k.id: k.name_zh for k in scheme.kpis}, **INPUT_HEADERS}
+    headers = {
+        **PERSON_HEADERS_ZH,
+        **{k.id: k.name_zh for k in scheme.kpis},
+        **INPUT_HEADERS,
+        **MONEY_INPUT_HEADERS,
+    }
     kept = frame.loc[:, frame.notna().any()]
     return kept.rename(columns=headers)
 

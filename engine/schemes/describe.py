@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from engine.schemes.scheme import Kpi, Scheme
+from engine.schemes.scheme import Kpi, Scheme, normalize_header
 
 UNIT_WORDS = {
     "days": ("天", " days"),
@@ -29,6 +29,7 @@ MONEY_NAMES = {
     "grade_amount": ("按等级定额奖金", "Fixed amount per grade"),
     "performance_pay": ("绩效工资 = 基数 × 总分 / 100", "Performance pay = base × total / 100"),
     "grade_coefficient": ("等级系数 × 奖金基数", "Grade coefficient × bonus base"),
+    "formula": ("按公式计算", "By formula"),
 }
 
 
@@ -156,6 +157,10 @@ def grade_table(scheme: Scheme, language: str = "zh") -> pd.DataFrame:
                 if zh
                 else (f"× {factor:g} (= {factor * money.base:,.0f} yuan)")
             )
+        elif money.mode == "formula":
+            factor = money.coefficients.get(level.name)
+            words = ("考核系数", "coefficient") if factor is not None else ("按公式", "by formula")
+            paid = (words[0] if zh else words[1]) + (f" {factor:g}" if factor is not None else "")
         else:
             paid = f"{money.base:,.0f} × 总分 / 100" if zh else f"{money.base:,.0f} × total / 100"
         rows.append(
@@ -169,6 +174,32 @@ def grade_table(scheme: Scheme, language: str = "zh") -> pd.DataFrame:
         )
         upper = level.min if level.min is not None else upper
     return pd.DataFrame(rows)
+
+
+def formula_table(scheme: Scheme, language: str = "zh") -> pd.DataFrame:
+    """The money formulas: who each applies to and the formula as the scheme writes it."""
+    rows = []
+    if scheme.money.mode == "formula" and scheme.money.formula is not None:
+        everyone = "其他岗位" if language == "zh" else "Other posts"
+        rows.append({"role": everyone, "formula": scheme.money.formula.text})
+    rows += [
+        {"role": r.name, "formula": r.money_formula.text}
+        for r in scheme.roles
+        if r.money_formula is not None
+    ]
+    return pd.DataFrame(rows, columns=["role", "formula"])
+
+
+def money_formula_of(scheme: Scheme, role: object) -> str | None:
+    """The money formula a row of this role is paid by, as written, or None."""
+    wanted = normalize_header(role) if isinstance(role, str) else None
+    for plan in scheme.roles:
+        if wanted in {normalize_header(n) for n in (plan.name, *plan.aliases)}:
+            if plan.money_formula is not None:
+                return plan.money_formula.text
+            break
+    formula = scheme.money.formula
+    return formula.text if scheme.money.mode == "formula" and formula is not None else None
 
 
 def weights_table(scheme: Scheme, language: str = "zh") -> pd.DataFrame:

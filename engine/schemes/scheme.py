@@ -6,16 +6,17 @@ import hashlib
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
 from engine import paths
+from engine.schemes.formula import Formula, FormulaError, Name, parse_formula
 
 METHODS = ("bands", "tiers", "linear", "deduction", "rating")
 DIRECTIONS = ("higher", "lower")
 MISSING_POLICIES = ("renormalize", "zero")
-MONEY_MODES = ("grade_amount", "performance_pay", "grade_coefficient")
+MONEY_MODES = ("grade_amount", "performance_pay", "grade_coefficient", "formula")
 UNITS = ("days", "%", "min", "hours", "count", "points", "rating", "yuan")
 WEIGHT_TOLERANCE = 1e-6
 KPI_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -35,6 +36,23 @@ RESERVED_IDS = {
     "bonus",
     "rank",
 }
+# Roster columns hold text: a money formula naming one is told so (the import accepts more
+# headers, engine.intake.parse.ROSTER_ALIASES; these are the usual ones).
+ROSTER_NAMES = {
+    "employee_id": ("工号", "员工编号"),
+    "name": ("姓名",),
+    "department": ("部门", "dept"),
+    "team": ("班组", "小组"),
+    "role": ("岗位", "职位"),
+    "region": ("地区", "区域"),
+    "hire_date": ("入职日期",),
+    "period": ("月份", "考核月份"),
+    "grade": ("等级", "考核等级"),
+}
+# What a money formula may call the row's total and its grade's coefficient (seed 004 writes
+# 月度考核成绩 and 考核系数).
+TOTAL_NAMES = ("total", "考核成绩", "月度考核成绩")
+COEFFICIENT_NAMES = ("coefficient", "考核系数")
 
 
 class SchemeError(ValueError):
@@ -129,11 +147,33 @@ class GradeLevel:
 
 
 @dataclass(frozen=True)
+class MoneyInput:
+    """A number column money formulas read besides the KPIs (备件毛利额, 索赔总额), with the
+    headers it may have and the lowest value it takes, if declared."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+    unit: str = ""
+    valid_min: float | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.id, self.name_zh, self.name_en, *self.aliases)
+
+    def label(self, language: str = "zh") -> str:
+        return self.name_zh if language == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
 class Money:
     mode: str
     amounts: dict[str, float] = field(default_factory=dict)
     coefficients: dict[str, float] = field(default_factory=dict)
     base: float = 0.0
+    formula: Formula | None = None  # mode "formula": the money of every row without its own
+    inputs: tuple[MoneyInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +201,7 @@ class RolePlan:
     aliases: tuple[str, ...]
     category_weights: dict[str, float]
     kpi_weights: dict[str, float]
+    money_formula: Formula | None = None  # this role's money, whatever the scheme's mode
 
 
 @dataclass(frozen=True)
@@ -197,6 +238,11 @@ class Scheme:
 
     def kpi(self, kpi_id: str) -> Kpi:
         return next(k for k in self.kpis if k.id == kpi_id)
+
+    @property
+    def money_formulas(self) -> bool:
+        """True when some row's money comes from a formula."""
+        return self.money.mode == "formula" or any(r.money_formula for r in self.roles)
 
     @property
     def plans(self) -> tuple[RolePlan, ...]:
@@ -263,13 +309,16 @@ def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Sche
         problems.append("the scheme has no KPIs ([[kpis]])")
     grades = _grades(data.get("grades", {}), problems)
     normalize = bool(data.get("normalize_weights", False))
+    money = _money(data.get("money", {}), problems)
+    names = formula_names(kpis, money)
+    money = replace(money, formula=_formula(data.get("money", {}), "formula", names, problems))
     default_plan = RolePlan(
         name="",
         aliases=(),
         category_weights={c.id: c.weight for c in categories},
         kpi_weights={k.id: k.weight for k in kpis},
     )
-    roles = tuple(_role(r, default_plan, problems) for r in data.get("roles", []))
+    roles = tuple(_role(r, default_plan, names, problems) for r in data.get("roles", []))
     if normalize:
         default_plan = _normalized(default_plan, kpis)
         roles = tuple(_normalized(r, kpis) for r in roles)
@@ -282,7 +331,7 @@ def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Sche
         categories=categories,
         kpis=kpis,
         grades=grades,
-        money=_money(data.get("money", {}), problems),
+        money=money,
         default_plan=default_plan,
         roles=roles,
         tie_break=data.get("tie_break"),
@@ -403,10 +452,68 @@ def _money(raw: dict, problems: list[str]) -> Money:
     amounts = {str(k): float(v) for k, v in raw.get("amounts", {}).items()}
     coefficients = {str(k): float(v) for k, v in raw.get("coefficients", {}).items()}
     base = float(raw.get("base", 0.0))
-    return Money(mode=mode, amounts=amounts, coefficients=coefficients, base=base)
+    inputs = tuple(
+        _money_input(str(key), body, problems) for key, body in raw.get("inputs", {}).items()
+    )
+    return Money(mode=mode, amounts=amounts, coefficients=coefficients, base=base, inputs=inputs)
 
 
-def _role(raw: dict, default: RolePlan, problems: list[str]) -> RolePlan:
+def _money_input(key: str, raw: dict, problems: list[str]) -> MoneyInput:
+    where = f"money input {raw.get('name_zh', key)} ({key})" if isinstance(raw, dict) else key
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a table with name_zh, aliases and so on")
+        raw = {}
+    return MoneyInput(
+        id=key,
+        name_zh=str(raw.get("name_zh", key)),
+        name_en=str(raw.get("name_en", key)),
+        aliases=tuple(str(a) for a in raw.get("aliases", [])),
+        unit=str(raw.get("unit", "")),
+        valid_min=None
+        if raw.get("valid_min") is None
+        else _number(raw, "valid_min", where, problems),
+    )
+
+
+def formula_names(kpis: tuple[Kpi, ...], money: Money):
+    """What a money formula may name, looked up as headers are (case, spaces, _ ignored): each
+    KPI and money input by id, names and aliases, `total` and `coefficient` (see TOTAL_NAMES,
+    COEFFICIENT_NAMES); roster columns are known but are not numbers."""
+    table: dict[str, Name] = {}
+    for field_name, aliases in ROSTER_NAMES.items():
+        for alias in (field_name, *aliases):
+            table[normalize_header(alias)] = Name(field_name, numeric=False)
+    for kpi in kpis:
+        lower = kpi.valid_range[0]
+        for alias in (kpi.id, kpi.name_zh, kpi.name_en, *kpi.aliases):
+            table[normalize_header(alias)] = Name(kpi.id, lower=lower)
+    for item in money.inputs:
+        for alias in item.names:
+            table[normalize_header(alias)] = Name(item.id, lower=item.valid_min)
+    for alias in TOTAL_NAMES:
+        table[normalize_header(alias)] = Name("total", lower=None)
+    factors = list(money.coefficients.values())
+    for alias in COEFFICIENT_NAMES:
+        table[normalize_header(alias)] = Name("coefficient", lower=min(factors, default=None))
+
+    def lookup(word: str) -> Name | None:
+        return table.get(normalize_header(word))
+
+    return lookup
+
+
+def _formula(raw: dict, key: str, names, problems: list[str], who: str = "") -> Formula | None:
+    text = raw.get(key)
+    if text is None:
+        return None
+    try:
+        return parse_formula(text, names)
+    except FormulaError as exc:
+        problems.append(f"{who}money formula {text!r}: {exc}")
+        return None
+
+
+def _role(raw: dict, default: RolePlan, names, problems: list[str]) -> RolePlan:
     name = str(raw.get("name", ""))
     if not name:
         problems.append("a [[roles]] entry has no name")
@@ -415,6 +522,7 @@ def _role(raw: dict, default: RolePlan, problems: list[str]) -> RolePlan:
         aliases=tuple(str(a) for a in raw.get("aliases", [])),
         category_weights={**default.category_weights, **raw.get("categories", {})},
         kpi_weights={**default.kpi_weights, **raw.get("kpi_weights", {})},
+        money_formula=_formula(raw, "money_formula", names, problems, f"role {name}: "),
     )
 
 
@@ -432,6 +540,7 @@ def _normalized(plan: RolePlan, kpis: tuple[Kpi, ...]) -> RolePlan:
         aliases=plan.aliases,
         category_weights={c: w * 100.0 / cat_total for c, w in plan.category_weights.items()},
         kpi_weights=kpi_weights,
+        money_formula=plan.money_formula,
     )
 
 
@@ -670,8 +779,48 @@ def _validate_money(scheme: Scheme) -> list[str]:
             problems.append(
                 f"money ({money.mode}) names grade(s) {extra} that the scheme does not have"
             )
-    if money.mode != "grade_amount" and money.base <= 0:
+    if money.mode in ("performance_pay", "grade_coefficient") and money.base <= 0:
         problems.append(f"money mode {money.mode} needs a positive 'base' (found {money.base:g})")
+    return problems + _validate_formulas(scheme)
+
+
+def _validate_formulas(scheme: Scheme) -> list[str]:
+    """Money formulas and the input columns they read."""
+    money, raw = scheme.money, scheme.raw.get("money", {})
+    problems = []
+    if money.mode == "formula" and raw.get("formula") is None:
+        problems.append('money mode formula needs a formula (formula = "…")')
+    if money.mode != "formula" and raw.get("formula") is not None:
+        problems.append(
+            f'[money] gives a formula but its mode is {money.mode}; set mode = "formula" to use it'
+        )
+    formulas = [f for f in (money.formula, *(r.money_formula for r in scheme.roles)) if f]
+    if any("coefficient" in f.keys for f in formulas):
+        missing = [g for g in scheme.grade_names if g not in money.coefficients]
+        if missing:
+            problems.append(
+                f"a money formula uses 考核系数 (coefficient) but [money] coefficients gives "
+                f"none for grade(s) {missing}"
+            )
+    ids = [i.id for i in money.inputs]
+    problems += [f"money input id '{d}' is used twice" for d in _duplicates(ids)]
+    problems += [
+        f"money input id '{i}' must be lower-case letters, digits and _"
+        for i in ids
+        if not KPI_ID_PATTERN.fullmatch(i)
+    ]
+    taken = {normalize_header(n) for n in (*RESERVED_IDS, *TOTAL_NAMES, *COEFFICIENT_NAMES)}
+    taken |= {normalize_header(n) for k in scheme.kpis for n in (k.id, k.name_zh, k.name_en)}
+    taken |= {normalize_header(a) for k in scheme.kpis for a in k.aliases}
+    problems += [
+        f"money input {item.name_zh} ({item.id}): the name '{name}' is already a KPI's or a "
+        "roster column's"
+        for item in money.inputs
+        for name in dict.fromkeys(item.names)
+        if normalize_header(name) in taken
+    ]
+    names = [n for item in money.inputs for n in {normalize_header(x) for x in item.names}]
+    problems += [f"the column name '{d}' is given to two money inputs" for d in _duplicates(names)]
     return problems
 
 

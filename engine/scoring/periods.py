@@ -77,7 +77,8 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
     if period.kind == "month":
         return rows.assign(months=1).reset_index(drop=True)
     rows = rows.sort_values(["employee_id", "period"])
-    means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids
+    inputs = [i.id for i in scheme.money.inputs]
+    means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids + inputs
     grouped = rows.groupby("employee_id", sort=True)
     table = pd.concat(
         [
@@ -92,7 +93,10 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
     ).reset_index()
     table["total"] = round_half_away(table["total"])
     table.insert(0, "period", period.label)
-    return finish(table.drop(columns=["grade", "grade_en"], errors="ignore"), scheme)
+    table = finish(table.drop(columns=["grade", "grade_en"], errors="ignore"), scheme)
+    if "money_problems" in monthly.attrs:  # the months' money problems hold for the period
+        table.attrs["money_problems"] = monthly.attrs["money_problems"]
+    return table
 
 
 def score_period(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> pd.DataFrame:

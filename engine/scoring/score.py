@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from engine.schemes.formula import Formula, evaluate
 from engine.schemes.scheme import Kpi, RolePlan, Scheme, normalize_header
 from engine.scoring.parallel import side_by_side
 
@@ -92,6 +94,23 @@ def kpi_values(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         if raw.dtype != np.float64:
             raw = pd.to_numeric(raw, errors="coerce").astype(float)
         columns[kpi.id] = raw
+    return pd.DataFrame(columns, index=facts.index, copy=False)
+
+
+def money_inputs(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The value of every money input the scheme declares, as floats, found by id or alias.
+    Such columns are kept as text by the import: '1,234' and '95%' read as 1234 and 95; text
+    that is not a number reads as missing (the money formula then says so)."""
+    by_header = {normalize_header(c): c for c in facts.columns}
+    columns = {}
+    for item in scheme.money.inputs:
+        headers = map(normalize_header, item.names)
+        found = next((by_header[h] for h in headers if h in by_header), None)
+        raw = facts[found] if found is not None else pd.Series(np.nan, index=facts.index)
+        if not pd.api.types.is_numeric_dtype(raw):
+            text = raw.astype("string").str.strip().str.replace(",", "", regex=False)
+            raw = pd.to_numeric(text.str.removesuffix("%"), errors="coerce")
+        columns[item.id] = raw.astype(float)
     return pd.DataFrame(columns, index=facts.index, copy=False)
 
 
@@ -384,16 +403,128 @@ def ranks(
     return pd.DataFrame(dict(zip(RANK_SCOPES, ranked, strict=True)), index=frame.index)
 
 
-def money(totals: np.ndarray, grade_codes: np.ndarray, scheme: Scheme) -> np.ndarray:
-    """The money each row earns under the scheme's money mode, rounded to the cent."""
+def money(
+    totals: np.ndarray,
+    grade_codes: np.ndarray,
+    scheme: Scheme,
+    columns: Mapping[str, np.ndarray] | None = None,
+    plans: np.ndarray | None = None,
+) -> np.ndarray:
+    """The money each row earns, rounded to the cent (see money_rows)."""
+    return money_rows(totals, grade_codes, scheme, columns, plans).amounts
+
+
+@dataclass(frozen=True, eq=False)
+class MoneyRows:
+    """Each row's money, and what kept some rows from having any: (reason, rows) pairs."""
+
+    amounts: np.ndarray
+    problems: tuple[tuple[str, np.ndarray], ...] = ()
+
+
+def money_rows(
+    totals: np.ndarray,
+    grade_codes: np.ndarray,
+    scheme: Scheme,
+    columns: Mapping[str, np.ndarray] | None = None,
+    plans: np.ndarray | None = None,
+) -> MoneyRows:
+    """The money each row earns under the scheme's money mode, or under its role's money
+    formula, rounded to the cent. Formulas read `columns` (KPI and money-input ids → values)
+    and each row's plan (see plan_index); a row without a total earns nothing."""
+    rule = scheme.money
+    totals = np.asarray(totals, dtype=float)
+    if not scheme.money_formulas:
+        return MoneyRows(_mode_money(totals, grade_codes, scheme))
+    plans = np.zeros(len(totals), dtype=np.int64) if plans is None else np.asarray(plans)
+    own = np.array([False] + [r.money_formula is not None for r in scheme.roles])
+    amounts = (
+        np.full(len(totals), np.nan)
+        if rule.mode == "formula"
+        else _mode_money(totals, grade_codes, scheme)
+    )
+    problems: list[tuple[str, np.ndarray]] = []
+    chosen = [(~own[plans], rule.formula, "")] if rule.mode == "formula" else []
+    chosen += [
+        (plans == i, plan.money_formula, plan.name)
+        for i, plan in enumerate(scheme.roles, start=1)
+        if plan.money_formula is not None
+    ]
+    for rows, formula, who in chosen:
+        rows = rows & ~np.isnan(totals)
+        if formula is None or not rows.any():
+            continue
+        paid, trouble = _formula_money(formula, rows, totals, grade_codes, scheme, columns or {})
+        amounts[rows] = paid
+        problems += [(f"{who}: {text}" if who else text, where) for text, where in trouble]
+    return MoneyRows(amounts, tuple(problems))
+
+
+def _mode_money(totals: np.ndarray, grade_codes: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Money by the scheme's mode: per grade, per grade × base, or base × total / 100."""
     rule = scheme.money
     if rule.mode == "performance_pay":
         return round_half_away(rule.base * np.asarray(totals, dtype=float) / 100.0)
+    if rule.mode == "formula":
+        return np.full(len(totals), np.nan)
     table = rule.amounts if rule.mode == "grade_amount" else rule.coefficients
     factor = rule.base if rule.mode == "grade_coefficient" else 1.0
     per_grade = np.array([table.get(g, np.nan) for g in scheme.grade_names] + [np.nan])
     # Rounding the few amounts per grade equals rounding every row's copy of them.
     return round_half_away(per_grade * factor).take(grade_codes)
+
+
+def _formula_money(
+    formula: Formula,
+    rows: np.ndarray,
+    totals: np.ndarray,
+    grade_codes: np.ndarray,
+    scheme: Scheme,
+    columns: Mapping[str, np.ndarray],
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """A formula's money on the chosen rows, and the rows it could not pay (mask over all)."""
+    factors = [scheme.money.coefficients.get(g, np.nan) for g in scheme.grade_names]
+    count = int(rows.sum())
+    values = {}
+    for key in formula.keys:
+        if key == "total":
+            values[key] = totals[rows]
+        elif key == "coefficient":
+            values[key] = np.array([*factors, np.nan]).take(grade_codes[rows])
+        elif key in columns:
+            values[key] = np.asarray(columns[key], dtype=float)[rows]
+        else:
+            values[key] = np.full(count, np.nan)
+    paid, bad = evaluate(formula, values, count)
+    trouble = []
+    for key, column in values.items():
+        blank = np.isnan(column)
+        if blank.any():
+            trouble.append((f"no number in {_column_label(key, scheme)}, so no money", blank))
+    if bad.any():
+        trouble.append((f"'{formula.text}' divides by 0 or overflows, so no money", bad))
+    spread = []
+    for text, where in trouble:
+        full = np.zeros(len(rows), dtype=bool)
+        full[np.flatnonzero(rows)[where]] = True
+        spread.append((text, full))
+    return round_half_away(paid), spread
+
+
+def _column_label(key: str, scheme: Scheme) -> str:
+    names = {k.id: k.name_zh for k in scheme.kpis} | {i.id: i.name_zh for i in scheme.money.inputs}
+    return names.get(key, {"total": "考核成绩", "coefficient": "考核系数"}.get(key, key))
+
+
+def money_problems(table: pd.DataFrame, found: tuple[tuple[str, np.ndarray], ...]) -> list[str]:
+    """Each money problem with the people and months it concerns (the first few named)."""
+    lines = []
+    for text, rows in found:
+        picked = table.loc[rows, ["employee_id", "period"]].astype(str)
+        who = (picked["employee_id"] + " " + picked["period"]).tolist()
+        more = f" … ({len(who)} rows)" if len(who) > 5 else ""
+        lines.append(f"{text}: {', '.join(who[:5])}{more}")
+    return lines
 
 
 # ------------------------------------------------------------------ the whole table
@@ -416,7 +547,8 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     cats = pd.DataFrame(
         scored.categories, columns=[f"cat_{c}" for c in scheme.category_ids], copy=False
     )
-    table = pd.concat([roster, values, scores, cats], axis=1)
+    inputs = money_inputs(facts.reset_index(drop=True), scheme)
+    table = pd.concat([roster, values, inputs, scores, cats], axis=1)
     table["total"] = scored.total
     table["missing_count"] = scored.missing_count
     return finish(table, scheme, dict(zip(group_columns, codes, strict=True)))
@@ -432,6 +564,18 @@ def finish(
         grade=grade_labels(grades, scheme), grade_en=grade_labels(grades, scheme, "en")
     )
     table = pd.concat([table, ranks(table, scheme, codes=codes)], axis=1)
-    if "bonus" not in table:
+    if "bonus" not in table and not scheme.money_formulas:
         table["bonus"] = money(table["total"].to_numpy(), grades, scheme)
+    elif "bonus" not in table:
+        keys = [k for k in (*scheme.kpi_ids, *(i.id for i in scheme.money.inputs)) if k in table]
+        paid = money_rows(
+            table["total"].to_numpy(),
+            grades,
+            scheme,
+            {k: table[k].to_numpy(dtype=float, na_value=np.nan) for k in keys},
+            plan_index(table["role"], scheme),
+        )
+        table["bonus"] = paid.amounts
+        # Rows a formula could not pay, named for whoever shows the table (the CLI prints them).
+        table.attrs["money_problems"] = money_problems(table, paid.problems)
     return table

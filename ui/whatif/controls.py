@@ -37,7 +37,10 @@ def grade_money_controls(start: Scheme) -> tuple[dict, list[str]]:
     head = st.columns(3)
     head[0].markdown(tr("**等级**", "**Grade**"))
     head[1].markdown(tr("**最低分(含)**", "**Minimum (incl.)**"))
-    per_grade = money.mode != "performance_pay"
+    # A formula's money changes with the grade only through the coefficients (考核系数).
+    per_grade = money.mode in ("grade_amount", "grade_coefficient") or bool(
+        money.mode == "formula" and money.coefficients
+    )
     if per_grade:
         head[2].markdown(
             tr("**奖金(元)**", "**Amount (yuan)**")
@@ -73,7 +76,7 @@ def grade_money_controls(start: Scheme) -> tuple[dict, list[str]]:
             )
     problems += cutoff_problems(start, cutoffs)
     base = None
-    if money.mode != "grade_amount":
+    if money.mode in ("performance_pay", "grade_coefficient"):
         base = st.number_input(
             tr("基数(元)", "Base (yuan)"), value=float(money.base), step=100.0, key=key("base")
         )
@@ -84,6 +87,8 @@ def grade_money_controls(start: Scheme) -> tuple[dict, list[str]]:
         result = scheme_edit.with_money(result, amounts=table)
     elif money.mode == "grade_coefficient":
         result = scheme_edit.with_money(result, coefficients=table, base=base)
+    elif money.mode == "formula":
+        result = scheme_edit.with_money(result, coefficients=table or None)
     else:
         result = scheme_edit.with_money(result, base=base)
     return result, problems

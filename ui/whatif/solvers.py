@@ -87,6 +87,15 @@ def solver_controls(start: Scheme, settings: dict) -> tuple[dict, list[str]]:
             key=key("scope"),
         )
         chosen |= {"shares": shares, "scope": scope}
+    elif mode == "budget" and start.money_formulas:
+        # The solvers scale money per grade or a base; money from a formula has neither.
+        problems.append(
+            tr(
+                "部分岗位的奖金按公式计算,奖金池求解不适用于此方案。",
+                "Some posts are paid by a formula: the bonus-pool solver does not apply to "
+                "this scheme.",
+            )
+        )
     elif mode == "budget":
         methods = (
             ["scale", "base"] if start.money.mode != "grade_amount" else ["scale", "top_cutoff"]
