@@ -116,12 +116,8 @@ def evaluate(table: pd.DataFrame, rules: Rules, as_of: str | None = None) -> Rul
     months = timeline.month
     chosen = months.max() if as_of is None else month_number(as_of)
     latest = months[months <= chosen].max() if (months <= chosen).any() else months.min()
-    streaks = [
-        s
-        for s in rules.streaks
-        if notes.ready("streaks", s.name_zh, s.name_en, [c.column for c in s.when])
-    ]
-    found = {"events": all_events(table, timeline, tuple(streaks))}
+    streaks = [s for s in rules.streaks if notes.ready("streaks", s.name_zh, s.name_en, s.columns)]
+    found = {"events": all_events(table, timeline, tuple(streaks), rules.scheme)}
     found.update(_levels_and_pay(table, timeline, rules, notes))
     if rules.ladder is not None:
         found["ladder"], found["ladder_checks"] = ladder_at(table, timeline, rules.ladder, latest)
@@ -184,7 +180,7 @@ def _money(
     if factor is not None or nps is not None:
         found["commission"] = commission_table(table, 1.0 if factor is None else factor, nps)
     if nps is not None and notes.ready("nps", "NPS 返还", "NPS return", [nps.score]):
-        found["nps"] = nps_table(table, timeline, found["commission"], nps)
+        found["nps"], found["commission"] = nps_table(table, timeline, found["commission"], nps)
     return found
 
 

@@ -1,13 +1,24 @@
-"""Streak rules: N months in a row meeting a condition earn a reward or raise a flag; a month
-without data breaks the run."""
+"""Streak rules: N months (quarters, years) in a row meeting a condition earn a reward or raise a
+flag, for a person or for a team judged over its members; a period without data breaks the run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from engine.rules.timeline import ROSTER, Timeline, beside, month_label, run_length
-from engine.schemes.rules_spec import StreakRule
+from engine.rules.timeline import (
+    ROSTER,
+    Timeline,
+    beside,
+    holds,
+    numeric,
+    period_label,
+    period_numbers,
+    run_length,
+)
+from engine.schemes.rules_spec import COMPANY, RUN_WORDS, StreakRule, TeamCondition
+from engine.schemes.scheme import Scheme
+from engine.scoring.periods import aggregate_each, label_of
 
 EVENT_COLUMNS = [
     *ROSTER,
@@ -22,15 +33,25 @@ EVENT_COLUMNS = [
     "periods",
     "reason_zh",
     "reason_en",
+    "scope",
+    "unit",
 ]
 TEXT_COLUMNS = ["first_period", "last_period", "periods", "reason_zh", "reason_en"]
-LISTED_MONTHS = 6  # longer runs are named by their first and last month
+LISTED_MONTHS = 6  # longer runs are named by their first and last period
 
 
 def streak_events(table: pd.DataFrame, timeline: Timeline, rule: StreakRule) -> pd.DataFrame:
-    """One row per firing of the rule: a reward once per full block of N months, a flag every
-    month the run is at least N months long; each names the months that triggered it."""
+    """One row per firing of a person's monthly rule (see _events)."""
     length = run_length(timeline.holding(table, rule.when), timeline.follows)
+    return _events(rule, length, timeline, table[ROSTER])
+
+
+def _events(
+    rule: StreakRule, length: np.ndarray, timeline: Timeline, roster: pd.DataFrame
+) -> pd.DataFrame:
+    """A reward once per full block of N periods, a flag every period the run is at least N
+    long; each names the periods that triggered it. `roster` is in the timeline's table order
+    and its period column holds the month the firing is shown in."""
     if rule.repeat == "block":
         fired = (length > 0) & (length % rule.months == 0)
         named = np.full(length.size, rule.months)
@@ -47,13 +68,14 @@ def streak_events(table: pd.DataFrame, timeline: Timeline, rule: StreakRule) -> 
         "amount": rule.amount if rule.action == "reward" else np.nan,
         "months": named[fired],
         **dict(zip(TEXT_COLUMNS, _texts(rule, first, last), strict=True)),
+        "scope": rule.scope,
+        "unit": rule.period,
     }
-    events = beside(table[ROSTER].iloc[timeline.order[fired]], columns)
-    return events
+    return beside(roster.iloc[timeline.order[fired]], columns)
 
 
 def _texts(rule: StreakRule, first: np.ndarray, last: np.ndarray) -> list[np.ndarray]:
-    """The first and last month, the months named and the reason of each firing, written once
+    """The first and last period, the periods named and the reason of each firing, written once
     per distinct run and spread to the firings that share it."""
     if not first.size:
         return [np.zeros(0, dtype=object) for _ in TEXT_COLUMNS]
@@ -66,7 +88,7 @@ def _texts(rule: StreakRule, first: np.ndarray, last: np.ndarray) -> list[np.nda
 
 def _describe(rule: StreakRule, first: int, last: int) -> tuple[str, ...]:
     """first_period, last_period, periods, reason_zh, reason_en of one run."""
-    labels = [month_label(n) for n in range(first, last + 1)]
+    labels = [period_label(n, rule.period) for n in range(first, last + 1)]
     count = len(labels)
     if count > LISTED_MONTHS:
         zh, en = f"{labels[0]} 至 {labels[-1]}", f"{labels[0]} to {labels[-1]}"
@@ -74,8 +96,9 @@ def _describe(rule: StreakRule, first: int, last: int) -> tuple[str, ...]:
         zh, en = "、".join(labels), ", ".join(labels)
     reason_zh, reason_en = f"{rule.name_zh}:{zh}", f"{rule.name_en}: {en}"
     if count > rule.months:
-        reason_zh += f"(已连续 {count} 个月)"
-        reason_en += f" ({count} months running)"
+        unit_zh, unit_en = RUN_WORDS[rule.period]
+        reason_zh += f"(已连续 {count} {unit_zh})"
+        reason_en += f" ({count} {unit_en} running)"
     if rule.action == "reward":
         reason_zh += f",奖励 {rule.amount:g} 元"
         reason_en += f"; reward {rule.amount:g}"
@@ -85,11 +108,114 @@ def _describe(rule: StreakRule, first: int, last: int) -> tuple[str, ...]:
     return labels[0], labels[-1], zh, reason_zh, reason_en
 
 
+# ------------------------------------------------------------------ quarters, years and teams
+
+
+def period_rows(table: pd.DataFrame, kind: str, scheme: Scheme | None) -> pd.DataFrame:
+    """One row per person and period of a kind, scored as the period view scores it (the grade
+    of the mean monthly total), with `number` (the period's number) and `shown` (the person's
+    last month in it, where a firing is shown)."""
+    if kind == "month":
+        return table.assign(number=period_numbers(table["period"], "month"), shown=table["period"])
+    monthly = table.assign(
+        bonus=table.get("bonus", np.nan),
+        missing_count=table.get("missing_count", 0),
+    )
+    periods = aggregate_each(monthly, kind, scheme)
+    labels = label_of(monthly["period"].astype(str), kind)
+    last = monthly.groupby([labels.rename("label"), "employee_id"])["period"].max()
+    keys = pd.MultiIndex.from_arrays([periods["period"], periods["employee_id"]])
+    return periods.assign(
+        number=period_numbers(periods["period"], kind),
+        shown=last.reindex(keys).to_numpy(),
+    )
+
+
+def person_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
+    """A person's quarter or year rule over the period rows (see period_rows)."""
+    timeline = Timeline.keyed(pd.factorize(rows["employee_id"])[0], rows["number"].to_numpy())
+    length = run_length(timeline.take(holds(rows, rule.when)), timeline.follows)
+    return _events(rule, length, timeline, rows[ROSTER[1:]].assign(period=rows["shown"]))
+
+
+def team_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
+    """A team's rule: per team and period the conditions over its members, then runs of
+    consecutive periods; a person without a team belongs to none."""
+    rows = rows[rows["team"].notna()].reset_index(drop=True)
+    team = pd.factorize(pd.MultiIndex.from_arrays([rows["department"], rows["team"]]))[0]
+    number = rows["number"].to_numpy()
+    key = team.astype(np.int64) << 32 | (number - number.min() if number.size else number)
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    size = first.size
+    met = np.ones(size, dtype=bool)
+    for cond in rule.team_when:
+        figure = _team_figure(rows, cond, group, size)
+        if cond.value == COMPANY:
+            periods, where = np.unique(number, return_inverse=True)
+            company = _team_figure(rows, cond, where, periods.size)
+            goal = company[np.searchsorted(periods, number[first])]
+        else:
+            goal = np.full(size, float(cond.value))
+        met &= _holds(figure, cond.op, goal)
+    shown = rows.groupby(group)["shown"].max().to_numpy()
+    groups = rows.iloc[first][["department", "team"]].assign(
+        period=shown, employee_id=pd.NA, name=pd.NA, role=pd.NA
+    )
+    timeline = Timeline.keyed(team[first], number[first])
+    length = run_length(timeline.take(met), timeline.follows)
+    return _events(rule, length, timeline, groups[ROSTER])
+
+
+def _team_figure(
+    rows: pd.DataFrame, cond: TeamCondition, group: np.ndarray, size: int
+) -> np.ndarray:
+    """Per group: the share (%) or count of members meeting `cond.of`, or their mean."""
+    if cond.measure == "mean":
+        values = numeric(rows[cond.column])
+        known = ~np.isnan(values)
+        total = np.bincount(group, weights=np.where(known, values, 0.0), minlength=size)
+        counted = np.bincount(group, weights=known, minlength=size)
+    else:
+        total = np.bincount(group, weights=holds(rows, cond.of), minlength=size)
+        if cond.measure == "count":
+            return total
+        known = np.ones(len(rows), dtype=bool)
+        for c in cond.of:  # a member without the value is not counted either way
+            known &= rows[c.column].notna().to_numpy()
+        counted = np.bincount(group, weights=known, minlength=size)
+        total = total * 100.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counted > 0, total / counted, np.nan)
+
+
+def _holds(values: np.ndarray, op: str, goal: np.ndarray) -> np.ndarray:
+    """Where values meet `op goal`; a missing figure never does."""
+    with np.errstate(invalid="ignore"):
+        return {
+            "at_least": values >= goal,
+            "above": values > goal,
+            "at_most": values <= goal,
+            "below": values < goal,
+            "equals": values == goal,
+        }[op]
+
+
 def all_events(
-    table: pd.DataFrame, timeline: Timeline, rules: tuple[StreakRule, ...]
+    table: pd.DataFrame,
+    timeline: Timeline,
+    rules: tuple[StreakRule, ...],
+    scheme: Scheme | None = None,
 ) -> pd.DataFrame:
-    """Every streak rule's firings, rule by rule, each in employee then month order."""
-    found = [streak_events(table, timeline, rule) for rule in rules]
+    """Every streak rule's firings, rule by rule, each in employee (team) then period order."""
+    found, periods = [], {}
+    for rule in rules:
+        if rule.period == "month" and rule.scope == "person":
+            found.append(streak_events(table, timeline, rule))
+            continue
+        if rule.period not in periods:
+            periods[rule.period] = period_rows(table, rule.period, scheme)
+        rows = periods[rule.period]
+        found.append(team_events(rows, rule) if rule.scope == "team" else person_events(rows, rule))
     found = [f for f in found if not f.empty]
     if not found:
         return pd.DataFrame(columns=EVENT_COLUMNS)

@@ -76,9 +76,22 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
     rows = monthly[monthly["period"].isin(period.months)]
     if period.kind == "month":
         return rows.assign(months=1).reset_index(drop=True)
-    rows = rows.sort_values(["employee_id", "period"])
+    return _means(rows, pd.Series(period.label, index=rows.index), scheme)
+
+
+def aggregate_each(monthly: pd.DataFrame, kind: str, scheme: Scheme) -> pd.DataFrame:
+    """Every period of a kind (quarter, half, year) in a monthly scored table at once, each
+    scored as aggregate scores it alone."""
+    if kind == "month":
+        return monthly.assign(months=1).reset_index(drop=True)
+    return _means(monthly, label_of(monthly["period"].astype(str), kind), scheme)
+
+
+def _means(rows: pd.DataFrame, labels: pd.Series, scheme: Scheme) -> pd.DataFrame:
+    """Per period label and employee: the latest roster, mean scores and total, summed money."""
+    rows = rows.assign(_label=labels).sort_values(["employee_id", "period"])
     means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids
-    grouped = rows.groupby("employee_id", sort=True)
+    grouped = rows.groupby(["_label", "employee_id"], sort=True)
     table = pd.concat(
         [
             grouped[[c for c in ROSTER_LAST if c in rows]].last(),
@@ -90,8 +103,8 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
         ],
         axis=1,
     ).reset_index()
+    table = table.rename(columns={"_label": "period"})
     table["total"] = round_half_away(table["total"])
-    table.insert(0, "period", period.label)
     return finish(table.drop(columns=["grade", "grade_en"], errors="ignore"), scheme)
 
 
