@@ -4,7 +4,7 @@ NPS return, each evaluated column-wise over every employee and month at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -40,6 +40,7 @@ __all__ = [
     "evaluate",
     "load_rules",
     "pay_reasons",
+    "reserve_ledger",
     "rules_key",
     "rules_location",
     "with_inputs",
@@ -128,6 +129,16 @@ def evaluate(table: pd.DataFrame, rules: Rules, as_of: str | None = None) -> Rul
             found["stars"] = star_table(table, stars)
     found.update(_money(table, timeline, rules, notes))
     return _report(month_label(int(latest)), found, notes)
+
+
+def reserve_ledger(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The money rules alone, per row of a scored monthly table with the rules' inputs: the
+    commission after the team factor, the reserve withheld, released and forfeited, and what is
+    paid (see commission_table); empty when the rules hold no reserve ([nps_return])."""
+    if rules.nps_return is None or table.empty:
+        return _empty(COMMISSION_COLUMNS)
+    money = replace(rules, streaks=(), levels=None, pay_cut=None, ladder=None, stars=None)
+    return evaluate(table, money).commission
 
 
 def _levels_and_pay(
