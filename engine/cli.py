@@ -307,7 +307,34 @@ def run_schemes(args: argparse.Namespace) -> int:
                 f"{len(loaded.categories)} categories, {len(loaded.kpis)} KPIs, "
                 f"grades {'/'.join(loaded.grade_names)}, money {loaded.money.mode}; roles: {roles}"
             )
+            summary = rules_summary(loaded)
+            if summary:
+                print(f"        {summary}")
     return code
+
+
+def rules_summary(scheme: Scheme) -> str:
+    """One line naming a scheme's rules across months (checked already), '' when it has none."""
+    rules = load_rules(scheme)
+    if rules.empty:
+        return ""
+    streaks = [
+        s.id if (s.period, s.scope) == ("month", "person") else f"{s.id} ({s.scope}, {s.period})"
+        for s in rules.streaks
+    ]
+    parts = [f"streaks {', '.join(streaks)}"] if streaks else []
+    sections = {
+        "levels": "levels",
+        "pay_cut": "pay cut",
+        "ladder": "ladder",
+        "stars": "stars",
+        "team_multiplier": "team multiplier",
+    }
+    parts += [name for key, name in sections.items() if getattr(rules, key) is not None]
+    if rules.nps_return is not None:
+        n = rules.nps_return
+        parts.append(f"reserve {n.reserve_share:g}% paid with the NPS after each {n.release}")
+    return f"rules {rules.source}: {'; '.join(parts)}"
 
 
 def run_history(args: argparse.Namespace) -> int:

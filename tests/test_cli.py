@@ -313,3 +313,12 @@ def score_columns_of_after_sales(db: Path, tmp_path: Path) -> list[str]:
     assert cli(other, "import", write(tmp_path, "2026-11.csv", NOVEMBER)).returncode == 0
     done = cli(other, "score", "--period", "2026-11")
     return pd.read_csv(io.StringIO(done.stdout)).columns.tolist()
+
+
+def test_schemes_names_each_schemes_rules(db: Path) -> None:
+    lines = cli(db, "schemes").stdout.splitlines()
+    rules = {line.split()[1]: line.strip() for line in lines if line.startswith("        rules ")}
+    assert rules["customer_service.toml:"].endswith(
+        "failed_two_years (person, year), team_problems_two_quarters (team, quarter); ladder"
+    )
+    assert rules["dealer_4s.toml:"].endswith("reserve 5% paid with the NPS after each year")
