@@ -11,6 +11,7 @@ from engine.rules.timeline import (
     Timeline,
     beside,
     holds,
+    month_labels,
     numeric,
     period_label,
     period_numbers,
@@ -18,7 +19,7 @@ from engine.rules.timeline import (
 )
 from engine.schemes.rules_spec import COMPANY, RUN_WORDS, StreakRule, TeamCondition
 from engine.schemes.scheme import Scheme
-from engine.scoring.periods import aggregate_each, label_of
+from engine.scoring.periods import aggregate_each
 
 EVENT_COLUMNS = [
     *ROSTER,
@@ -111,24 +112,47 @@ def _describe(rule: StreakRule, first: int, last: int) -> tuple[str, ...]:
 # ------------------------------------------------------------------ quarters, years and teams
 
 
-def period_rows(table: pd.DataFrame, kind: str, scheme: Scheme | None) -> pd.DataFrame:
+def period_rows(
+    table: pd.DataFrame, timeline: Timeline, kind: str, scheme: Scheme | None, columns: list[str]
+) -> pd.DataFrame:
     """One row per person and period of a kind, scored as the period view scores it (the grade
-    of the mean monthly total), with `number` (the period's number) and `shown` (the person's
-    last month in it, where a firing is shown)."""
+    of the mean monthly total), with the rules' `columns`, `number` (the period's number) and
+    `shown` (the person's last month in it, where a firing is shown)."""
     if kind == "month":
         return table.assign(number=period_numbers(table["period"], "month"), shown=table["period"])
-    monthly = table.assign(
-        bonus=table.get("bonus", np.nan),
-        missing_count=table.get("missing_count", 0),
-    )
-    periods = aggregate_each(monthly, kind, scheme)
-    labels = label_of(monthly["period"].astype(str), kind)
-    last = monthly.groupby([labels.rename("label"), "employee_id"])["period"].max()
-    keys = pd.MultiIndex.from_arrays([periods["period"], periods["employee_id"]])
+    wanted = ["period", "total", "bonus", "missing_count", *columns]
+    if scheme is not None and scheme.tie_break:  # ranks order equal totals by it
+        wanted.append(f"score_{scheme.tie_break}")
+    slim = table[[c for c in dict.fromkeys(wanted) if c in table and c not in ROSTER[1:]]]
+    slim = slim.assign(bonus=slim.get("bonus", np.nan), missing_count=slim.get("missing_count", 0))
+    # Text as numbers while aggregating (sorting and grouping a million strings is the slow
+    # part), numbered once for every rule; a period's rows come out in any employee order.
+    people = timeline.put(timeline.employee)
+    ids = table["employee_id"].to_numpy()[timeline.order[timeline.first]]
+    text = {c: _category(*timeline.codes(table, c)) for c in ROSTER[2:]}
+    periods = aggregate_each(slim.assign(employee_id=people, **text), kind, scheme)
+    number = period_numbers(periods["period"], kind)
+    month = period_numbers(slim["period"], "month")
+    per_year = 4 if kind == "quarter" else 1
+    last = pd.Series(month).groupby(month // (12 // per_year) * len(ids) + people).max()
+    shown = last.reindex(number * len(ids) + periods["employee_id"].to_numpy()).to_numpy()
     return periods.assign(
-        number=period_numbers(periods["period"], kind),
-        shown=last.reindex(keys).to_numpy(),
+        employee_id=ids[periods["employee_id"].to_numpy()],
+        **{c: periods[c].astype(object) for c in text},
+        number=number,
+        shown=month_labels(shown),
     )
+
+
+def _category(codes: np.ndarray, values) -> pd.Categorical:
+    """A factorized text column as a category (a blank stays blank)."""
+    values = pd.Index(values)
+    blank = np.asarray(values.isna())
+    if not blank.any():
+        return pd.Categorical.from_codes(codes, values)
+    before = np.cumsum(blank)  # the blank's place is dropped from the numbering
+    codes = np.where(blank[codes], -1, codes - before[codes])
+    return pd.Categorical.from_codes(codes, values[~blank])
 
 
 def person_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
@@ -142,7 +166,9 @@ def team_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
     """A team's rule: per team and period the conditions over its members, then runs of
     consecutive periods; a person without a team belongs to none."""
     rows = rows[rows["team"].notna()].reset_index(drop=True)
-    team = pd.factorize(pd.MultiIndex.from_arrays([rows["department"], rows["team"]]))[0]
+    department = pd.factorize(rows["department"], use_na_sentinel=False)[0].astype(np.int64)
+    team, teams = pd.factorize(rows["team"])
+    team = department * len(teams) + team
     number = rows["number"].to_numpy()
     key = team.astype(np.int64) << 32 | (number - number.min() if number.size else number)
     _, first, group = np.unique(key, return_index=True, return_inverse=True)
@@ -157,7 +183,7 @@ def team_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
         else:
             goal = np.full(size, float(cond.value))
         met &= _holds(figure, cond.op, goal)
-    shown = rows.groupby(group)["shown"].max().to_numpy()
+    shown = month_labels(pd.Series(period_numbers(rows["shown"], "month")).groupby(group).max())
     groups = rows.iloc[first][["department", "team"]].assign(
         period=shown, employee_id=pd.NA, name=pd.NA, role=pd.NA
     )
@@ -213,7 +239,8 @@ def all_events(
             found.append(streak_events(table, timeline, rule))
             continue
         if rule.period not in periods:
-            periods[rule.period] = period_rows(table, rule.period, scheme)
+            columns = [c for r in rules if r.period == rule.period for c in r.columns]
+            periods[rule.period] = period_rows(table, timeline, rule.period, scheme, columns)
         rows = periods[rule.period]
         found.append(team_events(rows, rule) if rule.scope == "team" else person_events(rows, rule))
     found = [f for f in found if not f.empty]

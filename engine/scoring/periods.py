@@ -84,13 +84,17 @@ def aggregate_each(monthly: pd.DataFrame, kind: str, scheme: Scheme) -> pd.DataF
     scored as aggregate scores it alone."""
     if kind == "month":
         return monthly.assign(months=1).reset_index(drop=True)
-    return _means(monthly, label_of(monthly["period"].astype(str), kind), scheme)
+    codes, months = pd.factorize(monthly["period"])
+    labels = label_of(pd.Series(months, dtype=str), kind).to_numpy()[codes]
+    return _means(monthly, pd.Series(labels, index=monthly.index), scheme)
 
 
 def _means(rows: pd.DataFrame, labels: pd.Series, scheme: Scheme) -> pd.DataFrame:
     """Per period label and employee: the latest roster, mean scores and total, summed money."""
-    rows = rows.assign(_label=labels).sort_values(["employee_id", "period"])
     means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids
+    used = ["period", "employee_id", *ROSTER_LAST, *means, "total", "bonus", "missing_count"]
+    rows = rows[[c for c in dict.fromkeys(used) if c in rows]]  # sorting fewer columns is faster
+    rows = rows.assign(_label=labels).sort_values(["employee_id", "period"])
     grouped = rows.groupby(["_label", "employee_id"], sort=True)
     table = pd.concat(
         [
