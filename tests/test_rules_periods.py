@@ -342,3 +342,10 @@ def test_a_bad_release_is_explained(cs):
     with pytest.raises(RulesError) as caught:
         parse_rules(data, cs)
     assert caught.value.problems == ["[nps_return]: release 'month' must be 'year' or 'quarter'"]
+
+
+def test_a_team_rule_on_data_without_teams_says_so(cs):
+    table = scored([person("A", {"2026-01": 50, "2026-02": 50}, team=None)], cs)
+    report = evaluate(table, parse_rules(TEAM_RULES, cs, "teams"))
+    assert report.events.empty
+    assert report.notices_for("streaks")[0][0] == "「团队平均分低于公司」未计算:数据中没有 “班组”。"

@@ -175,8 +175,10 @@ class StreakRule:
 
     @property
     def columns(self) -> list[str]:
-        """The columns the rule reads."""
-        return [c.column for c in self.conditions] + [t.column for t in self.team_when if t.column]
+        """The columns the rule reads (a team rule reads the team too)."""
+        team = ["team"] if self.scope == "team" else []
+        own = [c.column for c in self.conditions] + [t.column for t in self.team_when if t.column]
+        return own + team
 
 
 @dataclass(frozen=True)
