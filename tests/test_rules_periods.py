@@ -180,16 +180,21 @@ def test_a_team_below_the_company_mean_and_a_count_of_members(cs):
             # January: X (70 + 80) / 2 = 75, Y (50 + 56) / 2 = 53; company (70+80+50+56)/4 = 64
             *team("客服部", "X", "2026-01", [70, 80]),
             *team("客服部", "Y", "2026-01", [50, 56]),
-            # February: X 90, Y 71; someone without a team counts in the company's mean only:
-            # company (90 + 90 + 70 + 72 + 40) / 5 = 72.4, so Y (71) is below it again
+            # February: X 90, Y 73; someone without a team counts in the company's mean only:
+            # company (90 + 90 + 72 + 74 + 30) / 5 = 71.2, so Y (73) is not below it
             *team("客服部", "X", "2026-02", [90, 90]),
-            *team("客服部", "Y", "2026-02", [70, 72]),
-            person("Z", {"2026-02": 40}, team=None),
+            *team("客服部", "Y", "2026-02", [72, 74]),
+            person("Z", {"2026-02": 30}, team=None),
+            # March: Y 71 < company 80.5; April: Y 60 < company 75: two months running
+            *team("客服部", "X", "2026-03", [90, 90]),
+            *team("客服部", "Y", "2026-03", [70, 72]),
+            *team("客服部", "X", "2026-04", [90, 90]),
+            *team("客服部", "Y", "2026-04", [60, 60]),
         ],
         cs,
     )
     report = evaluate(table, parse_rules(TEAM_RULES, cs, "teams"))
-    assert fired(report, "below_company") == [("Y", "2026-02", "2026-01、2026-02")]
+    assert fired(report, "below_company") == [("Y", "2026-04", "2026-03、2026-04")]
     assert fired(report, "two_fails") == [("Y", "2026-01", "2026-01")]  # 50 and 56 fail
     assert describe_rules(parse_rules(TEAM_RULES, cs), "en")["streaks"][0] == (
         "团队平均分低于公司: a team where the members' mean Total < the company's for 2 months "

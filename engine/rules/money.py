@@ -51,7 +51,6 @@ NPS_COLUMNS = [
     "released",
     "forfeited",
 ]
-RESERVE_STATUSES = ("released", "forfeited", "pending")
 MONTHS_PER_RELEASE = {"year": 12, "quarter": 3}
 
 

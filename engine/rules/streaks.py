@@ -3,6 +3,8 @@ flag, for a person or for a team judged over its members; a period without data 
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +41,13 @@ EVENT_COLUMNS = [
 ]
 TEXT_COLUMNS = ["first_period", "last_period", "periods", "reason_zh", "reason_en"]
 LISTED_MONTHS = 6  # longer runs are named by their first and last period
+COMPARISONS = {
+    "at_least": operator.ge,
+    "above": operator.gt,
+    "at_most": operator.le,
+    "below": operator.lt,
+    "equals": operator.eq,
+}
 
 
 def streak_events(table: pd.DataFrame, timeline: Timeline, rule: StreakRule) -> pd.DataFrame:
@@ -164,7 +173,9 @@ def person_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
 
 def team_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
     """A team's rule: per team and period the conditions over its members, then runs of
-    consecutive periods; a person without a team belongs to none."""
+    consecutive periods; a person without a team belongs to none but counts in the company's
+    figures."""
+    everyone, periods = rows, np.unique(rows["number"].to_numpy())
     rows = rows[rows["team"].notna()].reset_index(drop=True)
     department = pd.factorize(rows["department"], use_na_sentinel=False)[0].astype(np.int64)
     team, teams = pd.factorize(rows["team"])
@@ -177,8 +188,8 @@ def team_events(rows: pd.DataFrame, rule: StreakRule) -> pd.DataFrame:
     for cond in rule.team_when:
         figure = _team_figure(rows, cond, group, size)
         if cond.value == COMPANY:
-            periods, where = np.unique(number, return_inverse=True)
-            company = _team_figure(rows, cond, where, periods.size)
+            where = np.searchsorted(periods, everyone["number"].to_numpy())
+            company = _team_figure(everyone, cond, where, periods.size)
             goal = company[np.searchsorted(periods, number[first])]
         else:
             goal = np.full(size, float(cond.value))
@@ -217,13 +228,7 @@ def _team_figure(
 def _holds(values: np.ndarray, op: str, goal: np.ndarray) -> np.ndarray:
     """Where values meet `op goal`; a missing figure never does."""
     with np.errstate(invalid="ignore"):
-        return {
-            "at_least": values >= goal,
-            "above": values > goal,
-            "at_most": values <= goal,
-            "below": values < goal,
-            "equals": values == goal,
-        }[op]
+        return COMPARISONS[op](values, goal)
 
 
 def all_events(
