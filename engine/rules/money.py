@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.rules.timeline import ROSTER, Timeline, beside, holds, month_labels, numeric
+from engine.rules.timeline import (
+    ROSTER,
+    Timeline,
+    beside,
+    holds,
+    month_labels,
+    month_numbers,
+    numeric,
+    period_label,
+)
 from engine.schemes.rules_spec import NpsReturn, StarRule, TeamMultiplier
 from engine.schemes.scheme import normalize_header
 
@@ -52,6 +61,7 @@ NPS_COLUMNS = [
     "forfeited",
 ]
 MONTHS_PER_RELEASE = {"year": 12, "quarter": 3}
+RESERVE_STATUSES = np.array(["released", "forfeited", "pending"], dtype=object)
 
 
 def star_table(table: pd.DataFrame, rule: StarRule) -> pd.DataFrame:
@@ -214,13 +224,13 @@ def nps_table(
     returned = np.round(reserved * ratio / 100.0, 2)
     release = (unit[start_rows] + 1) * per
     status = _reserve_status(table, timeline, rule, start_rows, ends, release)
-    status = np.where((status == "released") & np.isnan(ratio), "pending", status)
-    released = np.where(status == "released", returned, 0.0)
-    forfeited = np.where(status == "forfeited", np.round(reserved, 2), 0.0)
+    status = np.where((status == 0) & np.isnan(ratio), 2, status)  # no NPS figure yet: pending
+    paid_out = status == 0
+    released = np.where(paid_out, returned, 0.0)
+    forfeited = np.where(status == 1, np.round(reserved, 2), 0.0)
 
     # Booked in the month paid (the release month) or lost (the leaver's last month).
     row_released, row_forfeited = np.zeros(timeline.size), np.zeros(timeline.size)
-    paid_out = status == "released"
     row_released[ends[paid_out] + 1] = released[paid_out]
     row_forfeited[ends] = forfeited
     row_released, row_forfeited = timeline.put(row_released), timeline.put(row_forfeited)
@@ -231,9 +241,9 @@ def nps_table(
     )
 
     people = table[["employee_id", *ROSTER[2:]]].iloc[timeline.order[ends]]
-    label = unit[start_rows] // (12 // per)
-    if rule.release == "quarter":
-        label = pd.Index(label).astype(str) + "-Q" + pd.Index(unit[start_rows] % 4 + 1).astype(str)
+    # Each distinct year or quarter is written once (text for a million rows is slow).
+    units, inverse = np.unique(unit[start_rows], return_inverse=True)
+    labels = [period_label(int(u), rule.release) for u in units.tolist()]
     out = beside(
         people,
         {
@@ -245,9 +255,9 @@ def nps_table(
             "national_rank": national,
             "ratio": ratio,
             "returned": returned,
-            "period": np.asarray(label).astype(str),
+            "period": np.array(labels, dtype=object)[inverse],
             "release_month": month_labels(release),
-            "status": status,
+            "status": RESERVE_STATUSES[status],
             "released": released,
             "forfeited": forfeited,
         },
@@ -263,11 +273,12 @@ def _reserve_status(
     ends: np.ndarray,
     release: np.ndarray,
 ) -> np.ndarray:
-    """Per person and period: 'released' when the person has a row in the release month,
-    'forfeited' when they left before it (中途离职: a row meeting `leaver_when`, or no row in a
-    later month the data holds, up to the release month) and 'pending' until the data reaches
-    the release month."""
-    stored = np.unique(timeline.month)
+    """Per person and period, as a RESERVE_STATUSES number: 'released' when the person has a row
+    in the release month, 'forfeited' when they left before it (中途离职: a row meeting
+    `leaver_when`, or no row in a later month the data holds, up to the release month) and
+    'pending' until the data reaches the release month."""
+    periods = timeline.factorized.get("period")  # the few distinct months, when known
+    stored = np.unique(timeline.month if periods is None else month_numbers(pd.Series(periods[1])))
     after = np.searchsorted(stored, timeline.month[ends], side="right")
     none_after = np.iinfo(np.int64).max
     next_stored = np.where(
@@ -284,4 +295,4 @@ def _reserve_status(
         marked = timeline.take(holds(table, rule.leaver_when)).astype(np.int8)
         left = np.maximum.reduceat(marked, start_rows).astype(bool)
     gone = left | (next_stored < release) | (~present & (next_stored == release))
-    return np.select([gone, present], ["forfeited", "released"], default="pending")
+    return np.select([gone, present], [1, 0], default=2)

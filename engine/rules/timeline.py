@@ -256,7 +256,8 @@ def period_numbers(labels: pd.Series, kind: str) -> np.ndarray:
 
 
 def period_label(number: int, kind: str) -> str:
-    """A period number back to its label: '2026-10', '2026-Q3' or '2026'."""
+    """A period number back to its label: '2026-10', '2026-Q3' or '2026' (a quarter's number is
+    year × 4 + quarter − 1, a year's the year)."""
     if kind == "quarter":
         return f"{number // 4}-Q{number % 4 + 1}"
     return str(number) if kind == "year" else month_label(number)
