@@ -21,10 +21,11 @@ from engine.accounts import (
 )
 from engine.intake.parse import parse_file
 from engine.output.export import csv_bytes, write_table
-from engine.rules.evaluate import check_rules
+from engine.rules.evaluate import RulesError, check_rules, load_rules, reserve_ledger, with_inputs
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
-from engine.scoring.periods import parse_period, score_period
+from engine.scoring.periods import Period, parse_period, score_period
+from engine.scoring.score import score_table
 from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -44,6 +45,9 @@ LEADING_COLUMNS = [
     "months",
     "missing_count",
 ]
+# Written after `bonus` when the scheme's rules hold a reserve: the period's sums of the monthly
+# amounts; paid = commission after the team factor − withheld + released.
+RESERVE_COLUMNS = ["withheld", "released", "forfeited", "paid"]
 
 
 def cli_user() -> str:
@@ -233,7 +237,37 @@ def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
     rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
     values = [c for c in scheme.kpi_ids if c in table]
     inputs = [i.id for i in scheme.money.inputs if i.id in table]
-    return table[[*LEADING_COLUMNS, *rest, *values, *inputs]]
+    leading = LEADING_COLUMNS
+    reserves = period_reserves(store, scheme, chosen)
+    if reserves is not None:
+        problems = table.attrs.get("money_problems")
+        table = table.join(reserves, on="employee_id")
+        if problems is not None:
+            table.attrs["money_problems"] = problems
+        after = LEADING_COLUMNS.index("bonus") + 1
+        leading = [*LEADING_COLUMNS[:after], *RESERVE_COLUMNS, *LEADING_COLUMNS[after:]]
+    return table[[*leading, *rest, *values, *inputs]]
+
+
+def period_reserves(store: Store, scheme: Scheme, period: Period) -> pd.DataFrame | None:
+    """Per employee: the reserve withheld, released and forfeited in the period's months and
+    what was paid; None when the scheme's rules hold no reserve (or cannot be read: `schemes`
+    says why)."""
+    try:
+        rules = load_rules(scheme)
+    except RulesError:
+        return None
+    if rules.nps_return is None:
+        return None
+    facts = store.facts()  # every month: a release or a leaver is seen from the months around
+    if facts.empty:
+        return pd.DataFrame(columns=RESERVE_COLUMNS, index=pd.Index([], name="employee_id"))
+    table, _ = with_inputs(score_table(facts, scheme), facts, rules)
+    ledger = reserve_ledger(table, rules)
+    ledger = ledger[ledger["period"].isin(period.months)]
+    amounts = ["nps_reserve", "released", "forfeited", "paid"]
+    sums = ledger.groupby("employee_id")[amounts].sum(min_count=1).round(2)
+    return sums.rename(columns={"nps_reserve": "withheld"})
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -279,7 +313,34 @@ def run_schemes(args: argparse.Namespace) -> int:
                 f"{len(loaded.categories)} categories, {len(loaded.kpis)} KPIs, "
                 f"grades {'/'.join(loaded.grade_names)}, money {loaded.money.mode}; roles: {roles}"
             )
+            summary = rules_summary(loaded)
+            if summary:
+                print(f"        {summary}")
     return code
+
+
+def rules_summary(scheme: Scheme) -> str:
+    """One line naming a scheme's rules across months (checked already), '' when it has none."""
+    rules = load_rules(scheme)
+    if rules.empty:
+        return ""
+    streaks = [
+        s.id if (s.period, s.scope) == ("month", "person") else f"{s.id} ({s.scope}, {s.period})"
+        for s in rules.streaks
+    ]
+    parts = [f"streaks {', '.join(streaks)}"] if streaks else []
+    sections = {
+        "levels": "levels",
+        "pay_cut": "pay cut",
+        "ladder": "ladder",
+        "stars": "stars",
+        "team_multiplier": "team multiplier",
+    }
+    parts += [name for key, name in sections.items() if getattr(rules, key) is not None]
+    if rules.nps_return is not None:
+        n = rules.nps_return
+        parts.append(f"reserve {n.reserve_share:g}% paid with the NPS after each {n.release}")
+    return f"rules {rules.source}: {'; '.join(parts)}"
 
 
 def run_history(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from engine.rules.evaluate import (
     rules_key,
     with_inputs,
 )
-from engine.schemes.rules_spec import Rules, describe_rules
+from engine.schemes.rules_spec import RUN_WORDS, Rules, describe_rules
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period
 from ui import data
@@ -88,6 +88,13 @@ LABELS = {
     "national_rank": ("全国排名", "Rank nationally"),
     "ratio": ("返还比例 %", "Return %"),
     "returned": ("返还金额", "Returned"),
+    "reserve_period": ("考核期", "Period"),
+    "release_month": ("返还月份", "Paid in"),
+    "reserve_status": ("返还状态", "Status"),
+    "released": ("已返还", "Released"),
+    "forfeited": ("离职不返还", "Forfeited"),
+    "paid": ("实发", "Paid"),
+    "run": ("连续", "In a row"),
 }
 WORDS = {
     "reward": ("奖励", "Reward"),
@@ -104,6 +111,9 @@ WORDS = {
     "missing": ("未满足", "Missing"),
     "triggered": ("触发", "Triggered"),
     "clear": ("未触发", "Clear"),
+    "released": ("已返还", "Released"),
+    "forfeited": ("离职不返还", "Forfeited"),
+    "pending": ("待返还", "Pending"),
 }
 TABS = {
     "streaks": ("提醒与奖励", "Flags & rewards"),
@@ -312,10 +322,17 @@ if "streaks" in tabs:
             shown(rewards, [*columns, "amount", "reason"]), "streak_rewards", "rules_rewards"
         )
         heading(tr("提醒", "Flags"))
-        flags = rows[rows["action"] == "flag"]
+        units = rows["unit"].map(lambda unit: tr(*RUN_WORDS[unit]))
+        rows = rows.assign(run=rows["months"].astype(int).astype(str) + " " + units)
+        flags = rows[(rows["action"] == "flag") & (rows["scope"] == "person")]
         table_with_downloads(
-            shown(flags, [*columns, "months", "reason"]), "streak_flags", "rules_flags"
+            shown(flags, [*columns, "run", "reason"]), "streak_flags", "rules_flags"
         )
+        if any(rule.scope == "team" for rule in rules.streaks):
+            heading(tr("团队提醒", "Team flags"))
+            teams = rows[rows["scope"] == "team"]
+            columns = ["period", "department", "team", "rule", "run", "reason"]
+            table_with_downloads(shown(teams, columns), "team_flags", "rules_team_flags")
 
 if "pay" in tabs:
     with tabs["pay"]:
@@ -470,13 +487,17 @@ if "money" in tabs:
             notes("nps", text)
             years = {int(m[:4]) for m in months}
             nps = view.rows(report.nps[report.nps["year"].isin(years)])
-            nps = nps.rename(columns={"months": "months_in_year"})
-            columns = ["year", "employee_id", "name", "department", "team", "months_in_year"]
-            columns += ["reserved", "nps", "region_rank", "national_rank", "ratio", "returned"]
+            nps = nps.rename(columns={"months": "months_in_year", "period": "reserve_period"})
+            nps = nps.assign(reserve_status=nps["status"].map(word))
+            columns = ["reserve_period", "employee_id", "name", "department", "team"]
+            columns += ["months_in_year", "reserved", "nps", "region_rank", "national_rank"]
+            columns += ["ratio", "returned", "release_month", "reserve_status", "released"]
+            columns += ["forfeited"]
             table_with_downloads(shown(nps, columns), "nps_return", "rules_nps")
         if not report.commission.empty:
             heading(tr("本期提成发放", "Commission this period"))
             commission = in_period(report.commission)
             columns = ["period", "employee_id", "name", "department", "team", "bonus"]
-            columns += ["team_factor", "team_bonus", "nps_reserve", "paid_now"]
+            columns += ["team_factor", "team_bonus", "nps_reserve", "paid_now", "released"]
+            columns += ["forfeited", "paid"]
             table_with_downloads(shown(commission, columns), "commission", "rules_commission")

@@ -295,3 +295,59 @@ def test_score_names_the_rows_a_money_formula_could_not_pay(tmp_path: Path) -> N
         "claims_total",
         "net_profit_completion",
     ]
+
+
+# ------------------------------------------------------------------ the 4S reserve
+
+DEALER = paths.SCHEMES_DIR / "dealer_4s.toml"
+ADVISOR = (
+    "employee_id,name,department,team,role,entry_achievement,repair_revenue_achievement,"
+    "accessory_achievement,complaint_rate,renewal_achievement,five_s,daily_management,"
+    "nps,nps_region_rank,nps_national_rank\r\n"
+)
+EVERY_TARGET_MET = "120,120,120,0,120,100,100"  # 100 points: 优秀, 2000 × 1.2 = 2400
+
+
+def test_score_writes_the_reserve_withheld_released_and_forfeited(db: Path, tmp_path: Path) -> None:
+    # Seed 004: 5% of each month's commission is held back and returned in the first month of
+    # the next year by the year's NPS (national top 3 → 150%); a leaver forfeits it.
+    december = ADVISOR + "".join(
+        f"{who},n,杭州宝诚售后部,前台组,服务顾问,{EVERY_TARGET_MET},90,5,1\r\n" for who in "AL"
+    )
+    january = ADVISOR + f"A,n,杭州宝诚售后部,前台组,服务顾问,{EVERY_TARGET_MET},,,\r\n"
+    files = [write(tmp_path, "2025-12.csv", december), write(tmp_path, "2026-01.csv", january)]
+    assert cli(db, "import", *files, "--scheme", DEALER).returncode == 0
+
+    def score(period: str) -> pd.DataFrame:
+        done = cli(db, "score", "--period", period, "--scheme", DEALER)
+        assert done.returncode == 0, done.stderr
+        return pd.read_csv(io.StringIO(done.stdout)).set_index("employee_id")
+
+    reserve = ["bonus", "withheld", "released", "forfeited", "paid"]
+    dec, jan, year = score("2025-12"), score("2026-01"), score("2026")
+    assert list(jan.columns[10:16]) == [*reserve, "months"]
+    assert dec[reserve].to_dict("index") == {
+        "A": {"bonus": 2400, "withheld": 120, "released": 0, "forfeited": 0, "paid": 2280},
+        "L": {"bonus": 2400, "withheld": 120, "released": 0, "forfeited": 120, "paid": 2280},
+    }
+    # January: 2400 − 120 held back + 120 × 150% = 180 returned
+    assert jan.loc["A", reserve].tolist() == [2400, 120, 180, 0, 2460]
+    assert year.loc["A", reserve].tolist() == [2400, 120, 180, 0, 2460]
+    assert "withheld" not in score_columns_of_after_sales(db, tmp_path)
+
+
+def score_columns_of_after_sales(db: Path, tmp_path: Path) -> list[str]:
+    """The after-sales scheme's rules hold no reserve: its score has no reserve columns."""
+    other = tmp_path / "after_sales.duckdb"
+    assert cli(other, "import", write(tmp_path, "2026-11.csv", NOVEMBER)).returncode == 0
+    done = cli(other, "score", "--period", "2026-11")
+    return pd.read_csv(io.StringIO(done.stdout)).columns.tolist()
+
+
+def test_schemes_names_each_schemes_rules(db: Path) -> None:
+    lines = cli(db, "schemes").stdout.splitlines()
+    rules = {line.split()[1]: line.strip() for line in lines if line.startswith("        rules ")}
+    assert rules["customer_service.toml:"].endswith(
+        "failed_two_years (person, year), team_problems_two_quarters (team, quarter); ladder"
+    )
+    assert rules["dealer_4s.toml:"].endswith("reserve 5% paid with the NPS after each year")

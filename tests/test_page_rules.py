@@ -133,3 +133,30 @@ def test_a_broken_rules_file_is_shown_as_an_error(demo, tmp_path, monkeypatch):
     assert not at.exception
     assert "无法使用" in at.error[0].value
     assert "column 'nothing' is neither" in at.code[0].value
+
+
+def test_the_4s_demo_shows_the_reserve_released_in_january_and_forfeited(dealer):
+    at = open_page("rules", scheme_file=DEALER, period_month="2026-01")
+    assert not at.exception
+    _, nps, commission = (frame.value for frame in at.tabs[3].dataframe)
+    expected = engine_report(dealer, SCHEME_4S, "2026-01")
+    released = expected.commission[expected.commission["period"] == "2026-01"]["released"]
+    assert commission["已返还"].sum() == pytest.approx(released.sum()) and released.sum() > 0
+    assert (commission["实发"] == commission["本月发放"] + commission["已返还"]).all()
+    assert set(nps["考核期"]) == {"2026"} and set(nps["返还状态"]) == {"待返还"}
+
+
+def test_the_customer_service_rules_show_team_and_year_flags(demo, monkeypatch):
+    monkeypatch.setenv(paths.DB_ENV, str(demo.path))  # the 4S tests point elsewhere
+    scheme_file = str(paths.SCHEMES_DIR / "customer_service.toml")
+    at = open_page("rules", scheme_file=scheme_file)
+    assert not at.exception
+    _, flags, team_flags = (frame.value for frame in at.tabs[0].dataframe)
+    events = engine_report(demo, scheme_file).events
+    now = events[events["period"] == "2026-10"]
+    teams = now[now["scope"] == "team"]
+    assert sorted(team_flags["班组"]) == sorted(teams["team"]) and len(teams) > 0
+    assert set(team_flags["连续"]) == {"2 个季度"}
+    years = flags[flags["规则"] == "年度不合格连续两年"]
+    assert len(years) == int((now["rule"] == "failed_two_years").sum()) > 0
+    assert set(years["连续"]) == {"2 年"}

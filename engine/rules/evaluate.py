@@ -4,7 +4,7 @@ NPS return, each evaluated column-wise over every employee and month at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -40,6 +40,7 @@ __all__ = [
     "evaluate",
     "load_rules",
     "pay_reasons",
+    "reserve_ledger",
     "rules_key",
     "rules_location",
     "with_inputs",
@@ -116,12 +117,8 @@ def evaluate(table: pd.DataFrame, rules: Rules, as_of: str | None = None) -> Rul
     months = timeline.month
     chosen = months.max() if as_of is None else month_number(as_of)
     latest = months[months <= chosen].max() if (months <= chosen).any() else months.min()
-    streaks = [
-        s
-        for s in rules.streaks
-        if notes.ready("streaks", s.name_zh, s.name_en, [c.column for c in s.when])
-    ]
-    found = {"events": all_events(table, timeline, tuple(streaks))}
+    streaks = [s for s in rules.streaks if notes.ready("streaks", s.name_zh, s.name_en, s.columns)]
+    found = {"events": all_events(table, timeline, tuple(streaks), rules.scheme)}
     found.update(_levels_and_pay(table, timeline, rules, notes))
     if rules.ladder is not None:
         found["ladder"], found["ladder_checks"] = ladder_at(table, timeline, rules.ladder, latest)
@@ -132,6 +129,16 @@ def evaluate(table: pd.DataFrame, rules: Rules, as_of: str | None = None) -> Rul
             found["stars"] = star_table(table, stars)
     found.update(_money(table, timeline, rules, notes))
     return _report(month_label(int(latest)), found, notes)
+
+
+def reserve_ledger(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The money rules alone, per row of a scored monthly table with the rules' inputs: the
+    commission after the team factor, the reserve withheld, released and forfeited, and what is
+    paid (see commission_table); empty when the rules hold no reserve ([nps_return])."""
+    if rules.nps_return is None or table.empty:
+        return _empty(COMMISSION_COLUMNS)
+    money = replace(rules, streaks=(), levels=None, pay_cut=None, ladder=None, stars=None)
+    return evaluate(table, money).commission
 
 
 def _levels_and_pay(
@@ -184,7 +191,7 @@ def _money(
     if factor is not None or nps is not None:
         found["commission"] = commission_table(table, 1.0 if factor is None else factor, nps)
     if nps is not None and notes.ready("nps", "NPS 返还", "NPS return", [nps.score]):
-        found["nps"] = nps_table(table, timeline, found["commission"], nps)
+        found["nps"], found["commission"] = nps_table(table, timeline, found["commission"], nps)
     return found
 
 

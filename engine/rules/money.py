@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.rules.timeline import ROSTER, Timeline, beside, holds, numeric
+from engine.rules.timeline import (
+    ROSTER,
+    Timeline,
+    beside,
+    holds,
+    month_labels,
+    month_numbers,
+    numeric,
+    period_label,
+)
 from engine.schemes.rules_spec import NpsReturn, StarRule, TeamMultiplier
 from engine.schemes.scheme import normalize_header
 
@@ -20,7 +29,17 @@ STAR_COLUMNS = [
     "paid_performance_pay",
 ]
 TEAM_COLUMNS = ["period", "department", "team", "members", "rate", "factor", "review"]
-COMMISSION_COLUMNS = [*ROSTER, "bonus", "team_factor", "team_bonus", "nps_reserve", "paid_now"]
+COMMISSION_COLUMNS = [
+    *ROSTER,
+    "bonus",
+    "team_factor",
+    "team_bonus",
+    "nps_reserve",
+    "paid_now",
+    "released",
+    "forfeited",
+    "paid",
+]
 NPS_COLUMNS = [
     "year",
     "employee_id",
@@ -35,7 +54,14 @@ NPS_COLUMNS = [
     "national_rank",
     "ratio",
     "returned",
+    "period",
+    "release_month",
+    "status",
+    "released",
+    "forfeited",
 ]
+MONTHS_PER_RELEASE = {"year": 12, "quarter": 3}
+RESERVE_STATUSES = np.array(["released", "forfeited", "pending"], dtype=object)
 
 
 def star_table(table: pd.DataFrame, rule: StarRule) -> pd.DataFrame:
@@ -127,8 +153,8 @@ def team_table(
 def commission_table(
     table: pd.DataFrame, team_factor: np.ndarray, nps: NpsReturn | None
 ) -> pd.DataFrame:
-    """Each row's money after the team factor, the part held back for the NPS check and the
-    part paid now."""
+    """Each row's money after the team factor, the part held back for the NPS check, the part
+    paid now and (until nps_table adds the releases) what is paid in all."""
     bonus = numeric(table["bonus"])
     team_bonus = np.round(bonus * team_factor, 2)
     share = nps.reserve_share / 100.0 if nps is not None else 0.0
@@ -139,6 +165,9 @@ def commission_table(
         "team_bonus": team_bonus,
         "nps_reserve": reserve,
         "paid_now": team_bonus - reserve,
+        "released": np.zeros(bonus.shape),
+        "forfeited": np.zeros(bonus.shape),
+        "paid": team_bonus - reserve,
     }
     return beside(table[ROSTER], columns)
 
@@ -164,18 +193,21 @@ def nps_ratio(
 
 def nps_table(
     table: pd.DataFrame, timeline: Timeline, commission: pd.DataFrame, rule: NpsReturn
-) -> pd.DataFrame:
-    """Per employee and year: the money held back, the year's NPS figures (the latest month
-    that has them), the return ratio and the amount returned in the first month after."""
-    year = timeline.month // 12
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per employee and year (or quarter, by `release`): the money held back, the period's NPS
+    figures (its latest month that has them), the return ratio, the amount due, and whether it
+    was released in the month after, forfeited by a leaver or is still pending; and the
+    commission table with each month's releases and forfeits."""
+    per = MONTHS_PER_RELEASE[rule.release]
+    unit = timeline.month // per
     starts = timeline.first.copy()
-    starts[1:] |= year[1:] != year[:-1]
+    starts[1:] |= unit[1:] != unit[:-1]
     start_rows = np.flatnonzero(starts)
     ends = np.append(start_rows[1:], timeline.size) - 1
     reserve = timeline.take(np.nan_to_num(commission["nps_reserve"].to_numpy(dtype=float)))
     reserved = np.add.reduceat(reserve, start_rows) if start_rows.size else reserve[:0]
 
-    # The year's figures are all taken from its latest month with an NPS score.
+    # The period's figures are all taken from its latest month with an NPS score.
     scores = timeline.column(table, rule.score)
     candidates = np.where(np.isnan(scores), -1, np.arange(scores.size))
     latest = np.maximum.reduceat(candidates, start_rows) if start_rows.size else start_rows
@@ -189,18 +221,78 @@ def nps_table(
     score = figure(rule.score)
     region, national = figure(rule.region_rank), figure(rule.national_rank)
     ratio = nps_ratio(score, region, national, rule)
+    returned = np.round(reserved * ratio / 100.0, 2)
+    release = (unit[start_rows] + 1) * per
+    status = _reserve_status(table, timeline, rule, start_rows, ends, release)
+    status = np.where((status == 0) & np.isnan(ratio), 2, status)  # no NPS figure yet: pending
+    paid_out = status == 0
+    released = np.where(paid_out, returned, 0.0)
+    forfeited = np.where(status == 1, np.round(reserved, 2), 0.0)
+
+    # Booked in the month paid (the release month) or lost (the leaver's last month).
+    row_released, row_forfeited = np.zeros(timeline.size), np.zeros(timeline.size)
+    row_released[ends[paid_out] + 1] = released[paid_out]
+    row_forfeited[ends] = forfeited
+    row_released, row_forfeited = timeline.put(row_released), timeline.put(row_forfeited)
+    ledger = commission.assign(
+        released=row_released,
+        forfeited=row_forfeited,
+        paid=np.round(commission["paid_now"].to_numpy(dtype=float) + row_released, 2),
+    )
+
     people = table[["employee_id", *ROSTER[2:]]].iloc[timeline.order[ends]]
+    # Each distinct year or quarter is written once (text for a million rows is slow).
+    units, inverse = np.unique(unit[start_rows], return_inverse=True)
+    labels = [period_label(int(u), rule.release) for u in units.tolist()]
     out = beside(
         people,
         {
-            "year": year[start_rows],
+            "year": unit[start_rows] * per // 12,
             "months": ends - start_rows + 1,
             "reserved": np.round(reserved, 2),
             "nps": score,
             "region_rank": region,
             "national_rank": national,
             "ratio": ratio,
-            "returned": np.round(reserved * ratio / 100.0, 2),
+            "returned": returned,
+            "period": np.array(labels, dtype=object)[inverse],
+            "release_month": month_labels(release),
+            "status": RESERVE_STATUSES[status],
+            "released": released,
+            "forfeited": forfeited,
         },
     )
-    return out[NPS_COLUMNS]
+    return out[NPS_COLUMNS], ledger
+
+
+def _reserve_status(
+    table: pd.DataFrame,
+    timeline: Timeline,
+    rule: NpsReturn,
+    start_rows: np.ndarray,
+    ends: np.ndarray,
+    release: np.ndarray,
+) -> np.ndarray:
+    """Per person and period, as a RESERVE_STATUSES number: 'released' when the person has a row
+    in the release month, 'forfeited' when they left before it (中途离职: a row meeting
+    `leaver_when`, or no row in a later month the data holds, up to the release month) and
+    'pending' until the data reaches the release month."""
+    periods = timeline.factorized.get("period")  # the few distinct months, when known
+    stored = np.unique(timeline.month if periods is None else month_numbers(pd.Series(periods[1])))
+    after = np.searchsorted(stored, timeline.month[ends], side="right")
+    none_after = np.iinfo(np.int64).max
+    next_stored = np.where(
+        after < stored.size, stored[np.minimum(after, stored.size - 1)], none_after
+    )
+    following = np.minimum(ends + 1, timeline.size - 1)
+    present = (
+        (ends + 1 < timeline.size)
+        & (timeline.employee[following] == timeline.employee[ends])
+        & (timeline.month[following] == release)
+    )
+    left = np.zeros(ends.size, dtype=bool)
+    if rule.leaver_when and start_rows.size:
+        marked = timeline.take(holds(table, rule.leaver_when)).astype(np.int8)
+        left = np.maximum.reduceat(marked, start_rows).astype(bool)
+    gone = left | (next_stored < release) | (~present & (next_stored == release))
+    return np.select([gone, present], [1, 0], default=2)

@@ -61,14 +61,19 @@ class Timeline:
     def of(cls, table: pd.DataFrame) -> Timeline:
         periods = pd.factorize(table["period"], use_na_sentinel=False)
         employee = pd.factorize(table["employee_id"])[0]
-        month = month_numbers(table["period"], periods)
-        order = np.lexsort((month, employee))
-        employee, month = employee[order], month[order]
+        return cls.keyed(employee, month_numbers(table["period"], periods), {"period": periods})
+
+    @classmethod
+    def keyed(cls, who: np.ndarray, number: np.ndarray, factorized=None) -> Timeline:
+        """Rows of any entity (a person, a team) and period number (a month, a quarter, a year):
+        `month` then holds the period numbers, and `follows` means the period just before."""
+        order = np.lexsort((number, who))
+        employee, month = who[order], number[order]
         first = np.ones(order.size, dtype=bool)
         first[1:] = employee[1:] != employee[:-1]
         follows = np.zeros(order.size, dtype=bool)
         follows[1:] = ~first[1:] & (month[1:] == month[:-1] + 1)
-        return cls(order, employee, month, first, follows, {"period": periods})
+        return cls(order, employee, month, first, follows, factorized or {})
 
     def codes(self, table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
         """A text column as numbers and the distinct values they stand for (blank included),
@@ -232,3 +237,27 @@ def with_inputs(
             examples = "、".join(facts.loc[bad, found].astype(str).unique()[:3])
             unreadable.append((item.id, found, int(bad.sum()), examples))
     return table, pd.DataFrame(unreadable, columns=["input", "column", "cells", "examples"])
+
+
+# ------------------------------------------------------------------ quarters and years
+
+
+def period_numbers(labels: pd.Series, kind: str) -> np.ndarray:
+    """'2026-10' → month number, '2026-Q3' → 2026 × 4 + 2, '2026' → 2026: consecutive periods
+    of a kind are consecutive numbers."""
+    if kind == "month":
+        return month_numbers(labels)
+    codes, distinct = pd.factorize(labels)
+    distinct = pd.Index(distinct, dtype=str)
+    years = distinct.str.slice(0, 4).astype(int)
+    if kind == "quarter":
+        years = years * 4 + distinct.str.slice(6, 7).astype(int) - 1
+    return np.asarray(years, dtype=np.int64)[codes]
+
+
+def period_label(number: int, kind: str) -> str:
+    """A period number back to its label: '2026-10', '2026-Q3' or '2026' (a quarter's number is
+    year × 4 + quarter − 1, a year's the year)."""
+    if kind == "quarter":
+        return f"{number // 4}-Q{number % 4 + 1}"
+    return str(number) if kind == "year" else month_label(number)

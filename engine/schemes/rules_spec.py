@@ -26,6 +26,13 @@ OPERATORS = {
 INPUT_KINDS = ("number", "yes_no", "text")
 STREAK_ACTIONS = ("reward", "flag")
 REPEATS = ("block", "month")
+# A streak counts months, quarters or years in a row (the key names the period: months = 3,
+# quarters = 2, years = 2); a quarter's or year's grade is that of its mean monthly total.
+RUN_KEYS = {"months": "month", "quarters": "quarter", "years": "year"}
+SCOPES = ("person", "team")
+TEAM_MEASURES = ("share", "count", "mean")
+COMPANY = "company"  # a team figure compared with the same figure over the whole company
+RELEASES = ("year", "quarter")
 MEASURES = ("sum", "count", "mean", "min", "max", "last", "tenure_months")
 FROM_LEVELS = "levels"
 SECTIONS = {
@@ -76,7 +83,8 @@ NO_WORDS = ("否", "无", "未通过", "不通过", "不合格", "no", "n", "fal
 TEXT_KEYS = {"name_zh", "name_en", "source"}
 SETTINGS = {
     "streak": TEXT_KEYS
-    | {"id", "when", "months", "action", "amount", "repeat", "outcome_zh", "outcome_en"},
+    | {"id", "when", "months", "action", "amount", "repeat", "outcome_zh", "outcome_en"}
+    | {"period", "scope", "quarters", "years"},
     "levels": {"opening", "entry", "plus", "minus", "seniority_points", "pay_per_point"}
     | {"reset_month", "steps", "source"},
     "level step": {"level", "name_zh", "name_en", "min_points"},
@@ -91,9 +99,10 @@ SETTINGS = {
     "band": {"upto", "factor"},
     "nps_return": {"reserve_share", "score", "region_rank", "national_rank", "pass_score"}
     | {"pass_ratio", "fail_ratio", "region_top", "region_ratio", "national_top"}
-    | {"national_ratio", "source"},
+    | {"national_ratio", "source", "release", "leaver_when"},
     "input": {"name_zh", "name_en", "aliases", "kind"},
     "condition": {"column", *OPERATORS},
+    "team condition": {*TEAM_MEASURES, *OPERATORS},
 }
 
 
@@ -128,20 +137,48 @@ class Input:
 
 
 @dataclass(frozen=True)
+class TeamCondition:
+    """A test on a team's members in a period: the share (%) or number of members meeting
+    conditions, or the members' mean of a column, against a number or the company's figure."""
+
+    measure: str
+    op: str
+    value: float | str
+    of: tuple[Condition, ...] = ()
+    column: str = ""
+
+
+@dataclass(frozen=True)
 class StreakRule:
-    """N months in a row meeting a condition: a reward, or a flag for review."""
+    """N months (quarters, years) in a row meeting a condition: a reward, or a flag for review;
+    of one person, or of a team by a condition over its members (`team_when`)."""
 
     id: str
     name_zh: str
     name_en: str
     when: tuple[Condition, ...]
-    months: int
+    months: int  # the run length, counted in `period`s
     action: str
     amount: float = 0.0
     repeat: str = "block"
     outcome_zh: str = ""
     outcome_en: str = ""
     source: str = ""
+    period: str = "month"
+    scope: str = "person"
+    team_when: tuple[TeamCondition, ...] = ()
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """Every condition on a person's row, including those inside the team conditions."""
+        return self.when + tuple(c for t in self.team_when for c in t.of)
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the rule reads (a team rule reads the team too)."""
+        team = ["team"] if self.scope == "team" else []
+        own = [c.column for c in self.conditions] + [t.column for t in self.team_when if t.column]
+        return own + team
 
 
 @dataclass(frozen=True)
@@ -283,6 +320,8 @@ class NpsReturn:
     national_top: int
     national_ratio: float
     source: str = ""
+    release: str = "year"  # the reserve of each year (quarter) is paid in the month after it
+    leaver_when: tuple[Condition, ...] = ()  # a row meeting this marks a leaver (中途离职)
 
 
 @dataclass(frozen=True)
@@ -302,6 +341,8 @@ class Rules:
     team_multiplier: TeamMultiplier | None = None
     nps_return: NpsReturn | None = None
     labels: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    # The scheme the rules belong to: quarter and year streaks grade its period means.
+    scheme: Scheme | None = field(default=None, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -382,7 +423,7 @@ def parse_rules(data: dict, scheme: Scheme, source: str = "<rules>", digest: str
     ]
     inputs = tuple(_input(i, body, problems) for i, body in data.get("inputs", {}).items())
     labels = _labels(scheme, inputs)
-    reader = _Reader(problems, labels, scheme)
+    reader = _Reader(problems, labels, scheme, inputs)
     rules = Rules(
         source=source,
         digest=digest,
@@ -397,6 +438,7 @@ def parse_rules(data: dict, scheme: Scheme, source: str = "<rules>", digest: str
         team_multiplier=reader.team(data["team_multiplier"]) if "team_multiplier" in data else None,
         nps_return=reader.nps(data["nps_return"]) if "nps_return" in data else None,
         labels=labels,
+        scheme=scheme,
     )
     problems += _cross_checks(rules)
     problems += [
@@ -455,10 +497,11 @@ def _labels(scheme: Scheme, inputs: tuple[Input, ...]) -> dict[str, tuple[str, s
 class _Reader:
     """Reads each section, adding a plain-words problem for anything it cannot use."""
 
-    def __init__(self, problems: list[str], labels: dict, scheme: Scheme):
+    def __init__(self, problems: list[str], labels: dict, scheme: Scheme, inputs=()):
         self.problems = problems
         self.labels = labels
         self.scheme = scheme
+        self.input_ids = {i.id for i in inputs}
 
     # -------------------------------------------------------------- small parts
 
@@ -571,19 +614,25 @@ class _Reader:
         action = str(raw.get("action", "flag"))
         if action not in STREAK_ACTIONS:
             self.problems.append(f"{where}: action '{action}' must be 'reward' or 'flag'")
-        months = self.number(raw, "months", where)
+        period, length_key = self.run_period(raw, where)
+        months = self.number(raw, length_key, where)
         if months < 1 or months != int(months):
-            self.problems.append(f"{where}: 'months' must be a whole number of at least 1")
+            self.problems.append(f"{where}: '{length_key}' must be a whole number of at least 1")
         repeat = str(raw.get("repeat", "block" if action == "reward" else "month"))
         if repeat not in REPEATS:
             self.problems.append(f"{where}: repeat '{repeat}' must be 'block' or 'month'")
         if not rule_id:
             self.problems.append(f"{where}: every streak rule needs an 'id'")
-        return StreakRule(
+        scope = str(raw.get("scope", "person"))
+        if scope not in SCOPES:
+            self.problems.append(f"{where}: scope '{scope}' must be 'person' or 'team'")
+        team = scope == "team"
+        team_when = self.team_conditions(raw.get("when"), where) if team else ()
+        rule = StreakRule(
             id=rule_id,
             name_zh=str(raw.get("name_zh", rule_id)),
             name_en=str(raw.get("name_en", raw.get("name_zh", rule_id))),
-            when=self.conditions(raw.get("when"), where),
+            when=() if team else self.conditions(raw.get("when"), where),
             months=max(int(months), 1),
             action=action,
             amount=self.number(raw, "amount", where, default=0.0),
@@ -591,7 +640,83 @@ class _Reader:
             outcome_zh=str(raw.get("outcome_zh", "")),
             outcome_en=str(raw.get("outcome_en", raw.get("outcome_zh", ""))),
             source=str(raw.get("source", "")),
+            period=period,
+            scope=scope,
+            team_when=team_when,
         )
+        monthly_only = sorted({c for c in rule.columns if c in self.input_ids})
+        if period != "month" and monthly_only:
+            self.problems.append(
+                f"{where}: a {period} rule reads the {period}'s scores (total, grade, ranks, "
+                f"KPIs); {', '.join(monthly_only)} is a monthly input, use a month rule for it"
+            )
+        return rule
+
+    def run_period(self, raw: dict, where: str) -> tuple[str, str]:
+        """The period the run counts (month, quarter, year) and the key that gives its length."""
+        keys = [k for k in RUN_KEYS if k in raw]
+        if len(keys) > 1:
+            self.problems.append(f"{where}: give one of months, quarters or years, not both")
+        key = keys[0] if keys else "months"
+        period = str(raw.get("period", RUN_KEYS[key]))
+        if period not in RUN_KEYS.values():
+            self.problems.append(f"{where}: period '{period}' must be month, quarter or year")
+        elif period != RUN_KEYS[key]:
+            plural = next(k for k, v in RUN_KEYS.items() if v == period)
+            self.problems.append(
+                f"{where}: the period is '{period}', so give the run as {plural} = N, not {key}"
+            )
+        return period, key
+
+    def team_conditions(self, raw: object, where: str) -> tuple[TeamCondition, ...]:
+        """Conditions on a team's members: { share = { column = "grade", in = ["不合格"] },
+        above = 20 }, { count = {...}, at_least = 2 } or { mean = "total", below = "company" }."""
+        example = '{ share = { column = "grade", in = ["不合格"] }, above = 20 }'
+        if raw is None or raw == []:
+            self.problems.append(f"{where}: the team condition is missing, e.g. {example}")
+            return ()
+        found = []
+        for item in raw if isinstance(raw, list) else [raw]:
+            if not isinstance(item, dict):
+                self.problems.append(f"{where}: a team condition looks like {example}")
+                continue
+            self.settings(item, "team condition", where)
+            measures = [k for k in TEAM_MEASURES if k in item]
+            if len(measures) != 1:
+                self.problems.append(
+                    f"{where}: a team condition needs exactly one of share (% of members), "
+                    f"count (members) or mean (of a column over members), e.g. {example}"
+                )
+                continue
+            measure = measures[0]
+            ops = [k for k in item if k in OPERATORS and k not in ("in", "not_in")]
+            value = item[ops[0]] if len(ops) == 1 else None
+            what = f"the team's {measure}"
+            if len(ops) != 1:
+                self.problems.append(
+                    f"{where}: {what} needs exactly one of at_least, above, at_most, below, equals"
+                )
+                continue
+            if value == COMPANY and measure == "count":
+                self.problems.append(
+                    f"{where}: a count of members cannot be compared with the "
+                    "company; use share for that"
+                )
+                continue
+            if value != COMPANY and (isinstance(value, bool) or not isinstance(value, int | float)):
+                self.problems.append(
+                    f"{where}: {what}: '{ops[0]}' needs a number or \"company\", found {value!r}"
+                )
+                continue
+            if measure == "share" and value != COMPANY and not 0 <= value <= 100:
+                self.problems.append(f"{where}: a share is a percent from 0 to 100, found {value}")
+            if measure == "mean":
+                column, of = self.column(item["mean"], where), ()
+            else:
+                column, of = "", self.conditions(item[measure], where)
+            value = value if value == COMPANY else float(value)
+            found.append(TeamCondition(measure, ops[0], value, of, column))
+        return tuple(found)
 
     def levels(self, raw: dict) -> LevelRule:
         where = "[levels]"
@@ -802,6 +927,10 @@ class _Reader:
         if not 0 < share <= 100:
             self.problems.append(f"{where}: reserve_share is a percent above 0 and at most 100")
         region, national = raw.get("region_rank"), raw.get("national_rank")
+        release = str(raw.get("release", "year"))
+        if release not in RELEASES:
+            self.problems.append(f"{where}: release '{release}' must be 'year' or 'quarter'")
+        leaver = raw.get("leaver_when")
         return NpsReturn(
             reserve_share=share,
             score=self.column(raw.get("score"), where),
@@ -815,6 +944,8 @@ class _Reader:
             national_top=int(self.number(raw, "national_top", where, default=3)),
             national_ratio=self.number(raw, "national_ratio", where, default=100),
             source=str(raw.get("source", "")),
+            release=release,
+            leaver_when=() if leaver is None else self.conditions(leaver, where),
         )
 
 
@@ -862,6 +993,40 @@ def describe_conditions(conds: tuple[Condition, ...], labels: dict, language: st
     return joiner.join(describe_condition(c, labels, language) for c in conds)
 
 
+RUN_WORDS = {
+    "month": ("个月", "months"),
+    "quarter": ("个季度", "quarters"),
+    "year": ("年", "years"),
+}
+
+
+def describe_team_condition(cond: TeamCondition, labels: dict, language: str = "zh") -> str:
+    """'「等级 ∈ 不合格」的成员占比 > 20%', "members' mean Total < the company's"."""
+    zh = language == "zh"
+    if cond.value == COMPANY:
+        value = "全公司" if zh else "the company's"
+    else:
+        value = f"{cond.value:g}" + ("%" if cond.measure == "share" else "")
+    op = OPERATORS[cond.op]
+    if cond.measure == "mean":
+        name = labels.get(cond.column, (cond.column, cond.column))[0 if zh else 1]
+        return f"成员平均{name} {op} {value}" if zh else f"members' mean {name} {op} {value}"
+    who = describe_conditions(cond.of, labels, language)
+    if cond.measure == "share":
+        share_en = f"share of members with {who} {op} {value}"
+        return f"「{who}」的成员占比 {op} {value}" if zh else share_en
+    return f"「{who}」的成员人数 {op} {value}" if zh else f"members with {who} {op} {value}"
+
+
+def describe_streak_condition(rule: StreakRule, labels: dict, language: str = "zh") -> str:
+    """What a streak rule tests each period, for a person or for a team."""
+    if rule.scope != "team":
+        return describe_conditions(rule.when, labels, language)
+    joiner = " 且 " if language == "zh" else " and "
+    found = joiner.join(describe_team_condition(t, labels, language) for t in rule.team_when)
+    return f"团队{found}" if language == "zh" else f"a team where the {found}"
+
+
 def describe_measure(m: Measure, labels: dict) -> tuple[str, str]:
     """A ladder condition in words, Chinese and English."""
     required = Condition("", m.op, m.value) if m.op else None
@@ -898,7 +1063,8 @@ def describe_rules(rules: Rules, language: str = "zh") -> dict[str, list[str]]:
     labels = rules.labels
     out: dict[str, list[str]] = {}
     for rule in rules.streaks:
-        when = describe_conditions(rule.when, labels, language)
+        when = describe_streak_condition(rule, labels, language)
+        unit_zh, unit_en = RUN_WORDS[rule.period]
         if rule.action == "reward":
             then = f"奖励 {rule.amount:g} 元" if zh else f"a reward of {rule.amount:g}"
         else:
@@ -906,9 +1072,10 @@ def describe_rules(rules: Rules, language: str = "zh") -> dict[str, list[str]]:
             then = f"提醒:{outcome}" if zh else f"a flag: {outcome}"
             then = then if outcome else ("提醒" if zh else "a flag")
         out.setdefault("streaks", []).append(
-            f"{rule.name_zh}:「{when}」连续 {rule.months} 个月 → {then}"
+            f"{rule.name_zh}:{f'{when},' if rule.scope == 'team' else f'「{when}」'}连续 "
+            f"{rule.months} {unit_zh} → {then}"
             if zh
-            else f"{rule.name_en}: {when} for {rule.months} months in a row → {then}"
+            else f"{rule.name_en}: {when} for {rule.months} {unit_en} in a row → {then}"
         )
     if rules.levels is not None:
         lv = rules.levels
@@ -991,14 +1158,17 @@ def describe_rules(rules: Rules, language: str = "zh") -> dict[str, list[str]]:
         ]
     if rules.nps_return is not None:
         n = rules.nps_return
+        next_zh, next_en = ("次年", "year") if n.release == "year" else ("下一季度", "quarter")
         out["nps"] = [
-            f"每月提成留存 {n.reserve_share:g}%,次年第一个月按 NPS 返还:全国前 {n.national_top} 名 "
+            f"每月提成留存 {n.reserve_share:g}%,{next_zh}第一个月按 NPS 返还:"
+            f"全国前 {n.national_top} 名 "
             f"{n.national_ratio:g}%,区域前 {n.region_top} 名 {n.region_ratio:g}%,"
-            f"NPS ≥ {n.pass_score:g} {n.pass_ratio:g}%,否则 {n.fail_ratio:g}%。"
+            f"NPS ≥ {n.pass_score:g} {n.pass_ratio:g}%,否则 {n.fail_ratio:g}%;中途离职不予返还。"
             if zh
             else f"{n.reserve_share:g}% of each month's commission is held back and returned in "
-            f"the first month of the next year by NPS: national top {n.national_top} "
+            f"the first month of the next {next_en} by NPS: national top {n.national_top} "
             f"{n.national_ratio:g}%, regional top {n.region_top} {n.region_ratio:g}%, "
-            f"NPS ≥ {n.pass_score:g} {n.pass_ratio:g}%, otherwise {n.fail_ratio:g}%."
+            f"NPS ≥ {n.pass_score:g} {n.pass_ratio:g}%, otherwise {n.fail_ratio:g}%; "
+            "a leaver forfeits it."
         ]
     return out

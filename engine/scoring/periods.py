@@ -76,10 +76,27 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
     rows = monthly[monthly["period"].isin(period.months)]
     if period.kind == "month":
         return rows.assign(months=1).reset_index(drop=True)
-    rows = rows.sort_values(["employee_id", "period"])
+    return _kept_problems(_means(rows, pd.Series(period.label, index=rows.index), scheme), monthly)
+
+
+def aggregate_each(monthly: pd.DataFrame, kind: str, scheme: Scheme) -> pd.DataFrame:
+    """Every period of a kind (quarter, half, year) in a monthly scored table at once, each
+    scored as aggregate scores it alone."""
+    if kind == "month":
+        return monthly.assign(months=1).reset_index(drop=True)
+    codes, months = pd.factorize(monthly["period"])
+    labels = label_of(pd.Series(months, dtype=str), kind).to_numpy()[codes]
+    return _kept_problems(_means(monthly, pd.Series(labels, index=monthly.index), scheme), monthly)
+
+
+def _means(rows: pd.DataFrame, labels: pd.Series, scheme: Scheme) -> pd.DataFrame:
+    """Per period label and employee: the latest roster, mean scores and total, summed money."""
     inputs = [i.id for i in scheme.money.inputs]
     means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids + inputs
-    grouped = rows.groupby("employee_id", sort=True)
+    used = ["period", "employee_id", *ROSTER_LAST, *means, "total", "bonus", "missing_count"]
+    rows = rows[[c for c in dict.fromkeys(used) if c in rows]]  # sorting fewer columns is faster
+    rows = rows.assign(_label=labels).sort_values(["employee_id", "period"])
+    grouped = rows.groupby(["_label", "employee_id"], sort=True)
     table = pd.concat(
         [
             grouped[[c for c in ROSTER_LAST if c in rows]].last(),
@@ -91,10 +108,14 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
         ],
         axis=1,
     ).reset_index()
+    table = table.rename(columns={"_label": "period"})
     table["total"] = round_half_away(table["total"])
-    table.insert(0, "period", period.label)
-    table = finish(table.drop(columns=["grade", "grade_en"], errors="ignore"), scheme)
-    if "money_problems" in monthly.attrs:  # the months' money problems hold for the period
+    return finish(table.drop(columns=["grade", "grade_en"], errors="ignore"), scheme)
+
+
+def _kept_problems(table: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+    """The months' money problems hold for the periods made of them."""
+    if "money_problems" in monthly.attrs:
         table.attrs["money_problems"] = monthly.attrs["money_problems"]
     return table
 
