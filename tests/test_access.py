@@ -185,6 +185,7 @@ def test_exports_carry_who_and_when(store_file, exported):
 
 
 def test_ten_wrong_passwords_sent_at_once_are_not_all_checked(store_file):
+    ui.auth.throttle().clock = lambda: 100.0  # a slow machine must not let the 1 s wait pass
     sessions = [open_page() for _ in range(10)]
     for at in sessions:
         at.text_input[0].input("wang")
@@ -286,3 +287,24 @@ def test_a_download_clicked_after_the_account_was_removed_is_refused(store_file,
     with pytest.raises(PermissionError, match="登录已过期"):
         download_buttons[-1]()
     assert "export" not in set(Store(store_file).events()["action"])
+
+
+@pytest.mark.parametrize(
+    ("address", "warned"),
+    [
+        ("http://192.168.1.20:8501/", True),
+        ("http://assess.example.com/ranking", True),
+        ("https://assess.example.com/", False),
+        ("http://localhost:8501/", False),
+        ("http://127.0.0.1:8501/", False),
+        ("http://[::1]:8501/", False),
+    ],
+)
+def test_the_sign_in_form_says_when_the_connection_is_not_encrypted(
+    store_file, monkeypatch, address, warned
+):
+    monkeypatch.setattr(ui.auth, "browser_address", lambda: address)
+    at = open_page()
+    assert not at.exception
+    notes = [w.value for w in at.warning]
+    assert any("未加密" in note for note in notes) == warned

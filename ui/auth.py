@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -24,6 +25,7 @@ from engine.accounts import (
 from ui import data
 from ui.i18n import tr
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 ACCESS_KEY = "access"
 SEEN_KEY = "last_seen"
 TICKET_KEY = "session_ticket"
@@ -48,8 +50,11 @@ def throttle() -> Throttle:
     return Throttle()
 
 
-def current() -> Access:
-    """This session's access; draws the sign-in form and stops the page when signed out."""
+def current(every_page: list[st.Page] | None = None) -> Access:
+    """This session's access; draws the sign-in form and stops the page when signed out.
+
+    While signed out, `every_page` is routed without running any of them, so the page and query
+    parameters asked for stay in the address and the run after signing in opens them."""
     known = data.accounts()
     if not known.sign_in_required:
         return LOCAL_ACCESS
@@ -74,6 +79,8 @@ def current() -> Access:
         )
         access = None
     if access is None:
+        if every_page:
+            st.navigation(every_page, position="hidden")
         _sign_in_form(known)
         st.stop()
     st.session_state[SEEN_KEY] = now
@@ -97,8 +104,31 @@ def still_signed_in() -> Callable[[], bool]:
     return check
 
 
+def browser_address() -> str | None:
+    """The address in the user's browser (behind a proxy that adds HTTPS, the https one)."""
+    return st.context.url
+
+
+def unencrypted(address: str | None) -> bool:
+    """Whether passwords and data would cross a network in clear text: plain HTTP to another
+    computer (an unknown address is not warned about)."""
+    if not address:
+        return False
+    parts = urlsplit(address)
+    return parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS
+
+
 def _sign_in_form(known: Accounts) -> None:
     st.title(tr("登录 · 绩效考核分析", "Sign in · Performance assessment"))
+    if unencrypted(browser_address()):
+        st.warning(
+            tr(
+                "此连接未加密(HTTP):密码和考核数据以明文在网络上传输。"
+                "请管理员启用 HTTPS(见 README「TLS」)。",
+                "This connection is not encrypted (HTTP): the password and the data cross the "
+                "network in clear text. Ask the administrator to enable HTTPS (README: TLS).",
+            )
+        )
     if notice := st.session_state.pop("sign_in_notice", None):
         st.info(notice)
     with st.form("sign_in"):
