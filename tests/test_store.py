@@ -451,3 +451,14 @@ def test_a_store_duckdb_refuses_to_open_for_writing_is_opened_read_only(
     assert_same_state(before, state(fallen_back))
     with pytest.raises(StoreError, match="read-only"):
         fallen_back.delete(1)
+
+
+def test_a_read_only_store_of_an_earlier_version_says_so(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("DROP TABLE scenarios")
+    monkeypatch.setattr(duckdb_store.os, "access", lambda path, mode: mode != os.W_OK)
+    with pytest.raises(StoreError, match="earlier version") as refused:
+        Store(store.path)
+    assert "scenarios" in str(refused.value) and "read-only" in str(refused.value)

@@ -71,6 +71,17 @@ SCHEMA = [
         PRIMARY KEY (scheme_id, name))""",
 ]
 
+TABLES = (
+    "imports",
+    "facts",
+    "extras",
+    "events",
+    "meta",
+    "header_mappings",
+    "scheme_versions",
+    "scenarios",
+)
+
 
 class StoreError(Exception):
     """A store operation that did not happen; the message says why in plain words."""
@@ -126,7 +137,9 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"The store {self.path} cannot be created: {exc}") from exc
         with self._connect() as con:
-            if not self.read_only:  # (opening may have found the file read-only)
+            if self.read_only:  # (opening may have found the file read-only)
+                self._check_schema(con)
+            else:
                 try:
                     for statement in SCHEMA:
                         con.execute(statement)
@@ -134,6 +147,20 @@ class Store:
                     if (failure := self._failure(exc)) is None:
                         raise
                     raise failure from exc
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        """A read-only store cannot be brought up to date: say so if an earlier version made it."""
+        found = con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()
+        tables = {table for table, _ in found}
+        missing = sorted(set(TABLES) - tables)
+        if ("events", "username") not in found and "events" in tables:
+            missing.append("events.username")
+        if missing:
+            raise StoreError(
+                f"The store {self.path} is read-only and was made by an earlier version of this "
+                f"program (it lacks {', '.join(missing)}). Open it once where it can be written, "
+                "or copy it to a writable folder."
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
