@@ -35,9 +35,19 @@ def allowed(access: Access, who: str) -> bool:
     return rules[who]
 
 
+def pages(access: Access | None) -> list[st.Page]:
+    """The pages this user may open; every page while nobody is signed in, so the address asked
+    for (a deep link such as /employee?employee=E0001) is kept through the sign-in form."""
+    return [
+        st.Page(path, title=title, icon=icon, default=i == 0)
+        for i, (path, title, icon, who) in enumerate(PAGES)
+        if access is None or allowed(access, who)
+    ]
+
+
 try:
     loaded = data.ensure_demo_data()
-    access = auth.current()
+    access = auth.current(pages(None))
     auth.sidebar_badge(access)
     view = sidebar.draw()
 except StoreError as exc:
@@ -46,11 +56,4 @@ except StoreError as exc:
 if loaded:
     st.toast(tr(f"已导入演示数据:{len(loaded)} 个月", f"Demo data imported: {len(loaded)} months"))
 
-navigation = st.navigation(
-    [
-        st.Page(path, title=title, icon=icon, default=i == 0)
-        for i, (path, title, icon, who) in enumerate(PAGES)
-        if allowed(access, who)
-    ]
-)
-navigation.run()
+st.navigation(pages(access)).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -149,7 +150,18 @@ def verify(accounts: Accounts, username: str, password: str) -> Access | None:
         _HASHER.verify(record["password_hash"], password)
     except (VerificationError, InvalidHashError):
         return None
+    return _access(username, record)
+
+
+def _access(username: str, record: dict) -> Access:
     return Access(username, record["role"], tuple(record.get("departments", ())))
+
+
+def still_valid(accounts: Accounts, access: Access) -> bool:
+    """Whether a signed-in user is still in the accounts file with the same role and departments
+    (a removed or changed account ends its open sessions)."""
+    record = accounts.users.get(access.user)
+    return record is not None and _access(access.user, record) == access
 
 
 class Throttle:
@@ -159,21 +171,42 @@ class Throttle:
         self.clock = clock
         self.cap = cap_seconds
         self.failures: dict[str, tuple[int, float]] = {}
+        # Browser sessions run in threads of one process: the check of the wait and the count of
+        # the try must be one step, or tries sent at once all pass the check before any counts.
+        self._lock = threading.Lock()
 
     def wait_seconds(self, username: str) -> float:
         """How long this user name must wait before the next try (0 = may try now)."""
+        with self._lock:
+            return self._wait(username)
+
+    def _wait(self, username: str) -> float:
         count, last = self.failures.get(username, (0, 0.0))
         if count == 0:
             return 0.0
         delay = min(2.0 ** (count - 1), self.cap)
         return max(0.0, last + delay - self.clock())
 
+    def attempt(self, username: str) -> float:
+        """Claim a try for this user name: 0 = check the password now (the try counts as a
+        failure until `succeeded`), else the seconds to wait, and nothing is checked."""
+        with self._lock:
+            wait = self._wait(username)
+            if wait == 0:
+                self._count_failure(username)
+            return wait
+
     def failed(self, username: str) -> None:
+        with self._lock:
+            self._count_failure(username)
+
+    def _count_failure(self, username: str) -> None:
         count, _ = self.failures.get(username, (0, 0.0))
         self.failures[username] = (count + 1, self.clock())
 
     def succeeded(self, username: str) -> None:
-        self.failures.pop(username, None)
+        with self._lock:
+            self.failures.pop(username, None)
 
 
 def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:

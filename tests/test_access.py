@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 import ui.auth
 import ui.page
 from engine import paths
-from engine.accounts import Access, add_user
+from engine.accounts import Access, accounts_path, add_user, remove_user
 from engine.output import export
 from engine.store import Store
 from tests.apptest import demo_store, open_page
@@ -181,3 +182,129 @@ def test_exports_carry_who_and_when(store_file, exported):
     assert not at.exception
     csv_files = [c.decode("utf-8-sig") for c in exported if not c.startswith(b"PK")]
     assert csv_files and all("导出人 hr.li" in text.splitlines()[-1] for text in csv_files)
+
+
+def test_ten_wrong_passwords_sent_at_once_are_not_all_checked(store_file):
+    ui.auth.throttle().clock = lambda: 100.0  # a slow machine must not let the 1 s wait pass
+    sessions = [open_page() for _ in range(10)]
+    for at in sessions:
+        at.text_input[0].input("wang")
+        at.text_input[1].input("not-the-password")
+    start = threading.Barrier(len(sessions))
+
+    def submit(at):
+        start.wait()
+        at.button[0].click().run()
+
+    threads = [threading.Thread(target=submit, args=(at,)) for at in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    messages = [at.error[0].value for at in sessions]
+    assert sum("用户名或密码错误" in m for m in messages) == 1  # only one password was checked
+    assert sum("尝试次数过多" in m for m in messages) == 9
+    log = Store(store_file).events()
+    assert (log["action"] == "sign_in_failed").sum() == 1
+    throttled = log[log["action"] == "sign_in_throttled"]
+    assert len(throttled) == 9 and set(throttled["username"]) == {"wang"}
+
+
+def test_a_throttled_attempt_is_audited(store_file):
+    at = open_page()
+    at.text_input[0].input("wang")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click().run()
+    at.text_input[1].input("wang-password")  # right, but sent before the 1 s wait is over
+    at.button[0].click().run()
+    assert "请 1 秒后再试" in at.error[0].value
+    log = Store(store_file).events()
+    assert log.loc[log["action"] == "sign_in_throttled", "username"].tolist() == ["wang"]
+    assert "access" not in at.session_state
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda file: remove_user("wang", file=file),
+        lambda file: add_user("wang", "wang-password", "viewer", file=file),
+        lambda file: add_user("wang", "wang-password", "manager", ["售后服务部"], file=file),
+    ],
+    ids=["removed", "role changed", "departments changed"],
+)
+def test_an_open_session_ends_when_its_account_is_removed_or_changed(store_file, change):
+    at = open_page(**signed_in(MANAGER))
+    assert at.title[0].value.startswith("总览")
+    change(accounts_path())
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("登录")
+    assert "账户已被删除或更改" in at.info[0].value
+    assert "access" not in at.session_state
+    log = Store(store_file).events()
+    assert log.loc[log["action"] == "signed_out", "username"].tolist() == ["wang"]
+
+
+@pytest.fixture
+def download_buttons(monkeypatch) -> list:
+    """The content callables of every download button the pages draw, unclicked."""
+    found = []
+    original = ui.page.deferred
+
+    def keep(build, table, name):
+        content = original(build, table, name)
+        found.append(content)
+        return content
+
+    monkeypatch.setattr(ui.page, "deferred", keep)
+    return found
+
+
+def test_a_download_is_served_while_the_session_is_valid(store_file, download_buttons):
+    at = open_page(**signed_in(MANAGER))
+    assert not at.exception and download_buttons
+    assert download_buttons[0]().decode("utf-8-sig").splitlines()[-1].startswith("导出人 wang")
+
+
+def test_a_download_clicked_after_the_session_expired_is_refused(
+    store_file, download_buttons, monkeypatch
+):
+    at = open_page(**signed_in(MANAGER))
+    assert not at.exception and download_buttons
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(PermissionError, match="登录已过期"):
+        download_buttons[0]()
+    log = Store(store_file).events()
+    assert log.loc[log["action"] == "export_refused", "username"].tolist() == ["wang"]
+    assert "export" not in set(log["action"])
+
+
+def test_a_download_clicked_after_the_account_was_removed_is_refused(store_file, download_buttons):
+    at = open_page(**signed_in(MANAGER))
+    assert not at.exception and download_buttons
+    remove_user("wang", file=accounts_path())
+    with pytest.raises(PermissionError, match="登录已过期"):
+        download_buttons[-1]()
+    assert "export" not in set(Store(store_file).events()["action"])
+
+
+@pytest.mark.parametrize(
+    ("address", "warned"),
+    [
+        ("http://192.168.1.20:8501/", True),
+        ("http://assess.example.com/ranking", True),
+        ("https://assess.example.com/", False),
+        ("http://localhost:8501/", False),
+        ("http://127.0.0.1:8501/", False),
+        ("http://[::1]:8501/", False),
+    ],
+)
+def test_the_sign_in_form_says_when_the_connection_is_not_encrypted(
+    store_file, monkeypatch, address, warned
+):
+    monkeypatch.setattr(ui.auth, "browser_address", lambda: address)
+    at = open_page()
+    assert not at.exception
+    notes = [w.value for w in at.warning]
+    assert any("未加密" in note for note in notes) == warned

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import pytest
 
@@ -14,6 +16,7 @@ from engine.accounts import (
     load_accounts,
     remove_user,
     scoped,
+    still_valid,
     verify,
 )
 
@@ -120,3 +123,37 @@ def test_a_viewer_sees_everyone_without_names_but_rows_still_line_up():
 @pytest.mark.parametrize("role", ["admin", "hr"])
 def test_admin_and_hr_see_everything(role):
     pd.testing.assert_frame_equal(scoped(TABLE, Access("x", role)), TABLE)
+
+
+def test_tries_sent_at_once_for_one_user_are_checked_one_at_a_time():
+    throttle = Throttle(clock=lambda: 100.0)
+    start = threading.Barrier(10)
+    waits = []
+
+    def attempt():
+        start.wait()
+        waits.append(throttle.attempt("wang"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == [0] + [1] * 9  # one try checked; the rest wait 1 s
+    assert throttle.attempt("li") == 0  # other users are not held up
+
+
+def test_a_right_password_clears_the_claimed_try():
+    throttle = Throttle(clock=lambda: 100.0)
+    assert throttle.attempt("wang") == 0
+    throttle.succeeded("wang")
+    assert throttle.attempt("wang") == 0
+
+
+def test_a_removed_or_changed_account_is_no_longer_valid(accounts_file):
+    wang = Access("wang", "manager", ("客服部",))
+    assert still_valid(load_accounts(accounts_file), wang)
+    add_user("wang", "correct horse", "manager", ["客服部", "售后服务部"], file=accounts_file)
+    assert not still_valid(load_accounts(accounts_file), wang)
+    remove_user("wang", file=accounts_file)
+    assert not still_valid(load_accounts(accounts_file), wang)

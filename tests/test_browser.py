@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.accounts import add_user
 from tests.apptest import demo_store
 from tests.browser import (
     CHROMIUM,
@@ -124,4 +125,22 @@ def test_a_deep_link_on_a_fresh_server_runs_the_entry_script(browser, tmp_path):
         ]
         assert any("排名 · Ranking" in text for text in links), links
         assert page.get_by_text("语言 · Language").count() == 1  # the shared sidebar is there
+        assert error_boxes(page) == []
+
+
+def test_a_deep_link_opens_after_signing_in(browser, tmp_path, monkeypatch):
+    accounts = tmp_path / "accounts.toml"
+    add_user("li", "li-password", "hr", file=accounts)
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    with dashboard(demo_store(tmp_path)) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/employee?employee=E0005")
+        wait_until_drawn(page)
+        assert page.locator("h1").first.inner_text().startswith("登录")
+        page.get_by_label("用户名").fill("li")
+        page.get_by_label("密码").fill("li-password")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_selector("h1:has-text('员工详情')", timeout=30_000)
+        assert page.url == f"{url}/employee?employee=E0005"
+        assert page.get_by_text("许鹏娟 · E0005").count() >= 1
         assert error_boxes(page) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -351,3 +352,52 @@ def test_schemes_names_each_schemes_rules(db: Path) -> None:
         "failed_two_years (person, year), team_problems_two_quarters (team, quarter); ladder"
     )
     assert rules["dealer_4s.toml:"].endswith("reserve 5% paid with the NPS after each year")
+
+
+def without_root_privileges() -> list[str]:
+    """A command prefix under which file permissions apply: root ignores them unless it gives up
+    the capabilities that override them (util-linux `setpriv`)."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: file permissions cannot be applied")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]
+
+
+def test_a_read_only_store_is_read_and_changes_are_refused(
+    scored_store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    store, folder = scored_store
+    media = tmp_path / "media"
+    media.mkdir()
+    copy = media / "scored.duckdb"
+    shutil.copy(store, copy)
+    copy.chmod(0o444)
+    media.chmod(0o555)
+    env = {**os.environ, paths.DB_ENV: str(copy), "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*without_root_privileges(), sys.executable, "-m", "engine", *map(str, args)],
+            cwd=paths.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+        )
+
+    try:
+        for command in (["history"], ["score", "--period", "2026-10"]):
+            done = run(*command)
+            assert done.returncode == 0, done.stderr
+            assert done.stdout == cli(store, *command).stdout
+        for command in (["delete", "1"], ["import", folder / "2026-10.csv", "--replace"]):
+            refused = run(*command)
+            assert refused.returncode == 1
+            assert "Traceback" not in refused.stderr
+            assert refused.stderr.startswith(f"error: The store {copy} is read-only")
+        assert list(media.iterdir()) == [copy], "nothing was written beside the store"
+    finally:
+        media.chmod(0o755)
+        copy.chmod(0o644)

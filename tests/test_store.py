@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -9,13 +11,14 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from engine import paths
 from engine.intake.parse import ParsedFile, parse_file
 from engine.schemes.scheme import Scheme, load_scheme
-from engine.store import ImportRefused, Store, StoreBusy, StoreError
+from engine.store import ImportRefused, Store, StoreBusy, StoreError, duckdb_store
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)
 
@@ -318,3 +321,144 @@ def test_two_threads_importing_different_months_at_once(tmp_path: Path) -> None:
         assert sorted(log["period"]) == stored
         assert (log["status"] == "active").all()
         assert final.version() == len(stored) == len(final.events())
+
+
+# ------------------------------------------------------------------ a full disk, read-only media
+
+
+def many_rows(count: int) -> str:
+    """A valid October file of `count` people, big enough to need more than a few KB to store."""
+    row = "E{:05d},员工{},售后服务部,售后一组,2020-03-15,88,2\r\n"
+    rows = "".join(row.format(i, i) for i in range(count))
+    return "工号,姓名,部门,班组,入职日期,客户满意度,故障处理天数\r\n" + rows
+
+
+def test_a_full_disk_is_a_clear_message_and_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.duckdb", lock_wait=2)
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    big = tmp_path / "2026-11.csv"
+    big.write_text(many_rows(5000).replace("2020-03-15", "2021-01-01"), encoding="utf-8")
+    # The import runs in a process whose files may not grow past 64 KB: writes beyond fail as
+    # they do on a full disk (the write-ahead log is the file that grows).
+    code = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+        from engine.cli import main
+        sys.exit(main(["import", {str(big)!r}, "--period", "2026-11", "--db", {str(store.path)!r}]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=paths.ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"error: The store {store.path} could not be written")
+    assert "disk" in done.stderr and "Nothing was changed" in done.stderr
+    assert_same_state(before, state(store))
+    assert store.import_file(parse_file(big, SCHEME, period="2026-11")).rows == 5000
+
+
+def test_a_commit_that_fails_is_rolled_back_without_a_second_error(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    connect = duckdb_store.duckdb.connect
+
+    class FailingCommit:
+        """A connection whose commit fails as DuckDB's does when the disk is full: the
+        transaction is gone afterwards, so a rollback raises again."""
+
+        def __init__(self, *args, **kwargs):
+            self.con = connect(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+        def commit(self):
+            self.con.rollback()
+            raise duckdb.TransactionException(
+                'TransactionContext Error: Failed to commit: Could not write file "x.wal": '
+                "No space left on device"
+            )
+
+    with monkeypatch.context() as patch:
+        patch.setattr(duckdb_store.duckdb, "connect", FailingCommit)
+        with pytest.raises(StoreError, match="could not be written") as failed:
+            store.import_file(parse(NOVEMBER, "2026-11.csv"))
+    assert not isinstance(failed.value, StoreBusy)
+    assert "No space left on device" in str(failed.value)
+    assert_same_state(before, state(store))
+
+
+def test_an_import_larger_than_the_free_space_is_refused_before_writing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before, size = state(store), store.path.stat().st_size
+    big = parse_file(many_rows(5000).encode(), SCHEME, file_name="x.csv", period="2026-11")
+    disk = shutil.disk_usage(store.path.parent)
+    monkeypatch.setattr(
+        duckdb_store.shutil,
+        "disk_usage",
+        lambda folder: disk._replace(free=100 * 1024),
+    )
+    with pytest.raises(StoreError, match="not enough free disk space"):
+        store.import_file(big)
+    assert_same_state(before, state(store))
+    assert store.path.stat().st_size == size
+    assert not store.path.with_name(store.path.name + ".wal").exists()
+
+
+def test_a_store_that_cannot_be_written_is_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    monkeypatch.setattr(duckdb_store.os, "access", lambda path, mode: mode != os.W_OK)
+    read_only = Store(store.path)
+    assert read_only.read_only
+    assert_same_state(before, state(read_only))
+    for change in (
+        lambda: read_only.import_file(parse(NOVEMBER, "2026-11.csv")),
+        lambda: read_only.delete(1),
+        lambda: read_only.audit("sign_in"),
+    ):
+        with pytest.raises(StoreError, match="read-only") as refused:
+            change()
+        assert "Nothing was changed" in str(refused.value)
+    assert_same_state(before, state(store))
+
+
+def test_a_store_duckdb_refuses_to_open_for_writing_is_opened_read_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    before = state(store)
+    connect = duckdb_store.duckdb.connect
+
+    def read_only_media(path, read_only=False, **kwargs):
+        if not read_only:
+            raise duckdb.IOException(f'IO Error: Cannot open file "{path}": Read-only file system')
+        return connect(path, read_only=True, **kwargs)
+
+    monkeypatch.setattr(duckdb_store.duckdb, "connect", read_only_media)
+    fallen_back = Store(store.path)
+    assert fallen_back.read_only
+    assert_same_state(before, state(fallen_back))
+    with pytest.raises(StoreError, match="read-only"):
+        fallen_back.delete(1)
+
+
+def test_a_read_only_store_of_an_earlier_version_says_so(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("DROP TABLE scenarios")
+    monkeypatch.setattr(duckdb_store.os, "access", lambda path, mode: mode != os.W_OK)
+    with pytest.raises(StoreError, match="earlier version") as refused:
+        Store(store.path)
+    assert "scenarios" in str(refused.value) and "read-only" in str(refused.value)

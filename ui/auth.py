@@ -3,16 +3,45 @@ an accounts file."""
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from engine.accounts import LOCAL_ACCESS, ROLE_NAMES, Access, Accounts, Throttle, verify
+from engine.accounts import (
+    LOCAL_ACCESS,
+    ROLE_NAMES,
+    Access,
+    Accounts,
+    Throttle,
+    accounts_path,
+    load_accounts,
+    still_valid,
+    verify,
+)
 from ui import data
 from ui.i18n import tr
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 ACCESS_KEY = "access"
 SEEN_KEY = "last_seen"
+TICKET_KEY = "session_ticket"
+
+
+@dataclass
+class Ticket:
+    """Who this session signed in as and until when, for work done later outside a script run
+    (a download is made when clicked, in another thread, where session state cannot be read)."""
+
+    access: Access | None = None
+    expires: float = 0.0
+
+
+def _ticket() -> Ticket:
+    return st.session_state.setdefault(TICKET_KEY, Ticket())
 
 
 @st.cache_resource(show_spinner=False)
@@ -21,8 +50,11 @@ def throttle() -> Throttle:
     return Throttle()
 
 
-def current() -> Access:
-    """This session's access; draws the sign-in form and stops the page when signed out."""
+def current(every_page: list[st.Page] | None = None) -> Access:
+    """This session's access; draws the sign-in form and stops the page when signed out.
+
+    While signed out, `every_page` is routed without running any of them, so the page and query
+    parameters asked for stay in the address and the run after signing in opens them."""
     known = data.accounts()
     if not known.sign_in_required:
         return LOCAL_ACCESS
@@ -37,15 +69,66 @@ def current() -> Access:
             )
         )
         access = None
+    elif access is not None and not still_valid(known, access):
+        data.current_store().audit("signed_out", "account removed or changed")
+        sign_out(
+            tr(
+                "您的账户已被删除或更改,请重新登录。",
+                "Your account was removed or changed. Sign in again.",
+            )
+        )
+        access = None
     if access is None:
+        if every_page:
+            st.navigation(every_page, position="hidden")
         _sign_in_form(known)
         st.stop()
     st.session_state[SEEN_KEY] = now
+    ticket = _ticket()
+    ticket.access, ticket.expires = access, now + known.session_minutes * 60
     return access
+
+
+def still_signed_in() -> Callable[[], bool]:
+    """A check for later (a download clicked): is this session then still signed in, within its
+    timeout, with its account unchanged in the accounts file?"""
+    held, file = _ticket(), accounts_path()
+
+    def check() -> bool:
+        known = load_accounts(file)
+        if not known.sign_in_required:
+            return True
+        access = held.access
+        return access is not None and time.time() <= held.expires and still_valid(known, access)
+
+    return check
+
+
+def browser_address() -> str | None:
+    """The address in the user's browser (behind a proxy that adds HTTPS, the https one)."""
+    return st.context.url
+
+
+def unencrypted(address: str | None) -> bool:
+    """Whether passwords and data would cross a network in clear text: plain HTTP to another
+    computer (an unknown address is not warned about)."""
+    if not address:
+        return False
+    parts = urlsplit(address)
+    return parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS
 
 
 def _sign_in_form(known: Accounts) -> None:
     st.title(tr("登录 · 绩效考核分析", "Sign in · Performance assessment"))
+    if unencrypted(browser_address()):
+        st.warning(
+            tr(
+                "此连接未加密(HTTP):密码和考核数据以明文在网络上传输。"
+                "请管理员启用 HTTPS(见 README「TLS」)。",
+                "This connection is not encrypted (HTTP): the password and the data cross the "
+                "network in clear text. Ask the administrator to enable HTTPS (README: TLS).",
+            )
+        )
     if notice := st.session_state.pop("sign_in_notice", None):
         st.info(notice)
     with st.form("sign_in"):
@@ -55,19 +138,19 @@ def _sign_in_form(known: Accounts) -> None:
     if not submitted:
         return
     guard = throttle()
-    wait = guard.wait_seconds(username)
+    store = data.current_store().as_user(username or "?")
+    wait = math.ceil(guard.attempt(username))
     if wait > 0:
+        store.audit("sign_in_throttled", f"wait {wait} s")
         st.error(
             tr(
-                f"尝试次数过多,请 {wait:.0f} 秒后再试。",
-                f"Too many attempts: wait {wait:.0f} s before trying again.",
+                f"尝试次数过多,请 {wait} 秒后再试。",
+                f"Too many attempts: wait {wait} s before trying again.",
             )
         )
         return
     access = verify(known, username, password)
-    store = data.current_store().as_user(username or "?")
     if access is None:
-        guard.failed(username)
         store.audit("sign_in_failed", "wrong user name or password")
         st.error(tr("用户名或密码错误。", "Wrong user name or password."))
         return
@@ -80,6 +163,7 @@ def _sign_in_form(known: Accounts) -> None:
 
 def sign_out(notice: str | None = None) -> None:
     st.session_state.pop(ACCESS_KEY, None)
+    _ticket().access = None
     if notice:
         st.session_state["sign_in_notice"] = notice
 

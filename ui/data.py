@@ -27,14 +27,18 @@ def current_store() -> Store:
 
 
 @st.cache_data(show_spinner=False)
-def _accounts(file: str, modified: float) -> Accounts:
+def _accounts(file: str, stamp: tuple[int, int, int]) -> Accounts:
     return load_accounts(accounts_path(file))
 
 
 def accounts() -> Accounts:
-    """The accounts file's content, reread when the file changes."""
+    """The accounts file's content, reread when the file changes (every save writes a new file,
+    so its inode changes even when two saves share a timestamp)."""
     file = accounts_path()
-    return _accounts(str(file), file.stat().st_mtime if file.exists() else 0.0)
+    if not file.exists():
+        return _accounts(str(file), (0, 0, 0))
+    found = file.stat()
+    return _accounts(str(file), (found.st_mtime_ns, found.st_ino, found.st_size))
 
 
 def access() -> Access:

@@ -12,7 +12,7 @@ from plotly.colors import sample_colorscale
 
 from engine.output.export import csv_bytes, xlsx_bytes
 from engine.schemes.scheme import Scheme
-from ui import data, sidebar
+from ui import auth, data, sidebar
 from ui.i18n import labelled, language, tr
 from ui.sidebar import View
 
@@ -56,8 +56,17 @@ def deferred(build, table: pd.DataFrame, name: str) -> Callable[[], bytes]:
     to write), stamped with who and when, and written to the audit log."""
     store, user, lang = data.current_store(), data.access().user, language()
     kind = "csv" if build is csv_bytes else "xlsx"
+    signed_in = auth.still_signed_in()
 
     def content() -> bytes:
+        # Made when clicked, possibly long after the page was drawn: the session may have
+        # timed out or the account been removed since.
+        if not signed_in():
+            store.audit("export_refused", f"{name}.{kind}: session expired or account changed")
+            raise PermissionError(
+                "登录已过期或账户已更改,请重新登录后再下载。"
+                " · The session has expired or the account changed: sign in again to download."
+            )
         store.audit("export", f"{name}.{kind}, {len(table)} rows")
         return build(table, stamp=export_stamp(user, lang))
 

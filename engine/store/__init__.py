@@ -6,6 +6,14 @@ from engine.store.duckdb_store import (
     Store,
     StoreBusy,
     StoreError,
+    StoreReadOnly,
 )
 
-__all__ = ["LOCK_WAIT_SECONDS", "ImportRefused", "Store", "StoreBusy", "StoreError"]
+__all__ = [
+    "LOCK_WAIT_SECONDS",
+    "ImportRefused",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreReadOnly",
+]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,13 @@ LOCK_WAIT_SECONDS = 10.0
 # them then often fails its first frame scan with "pandas_scan does not exist" (measured: about
 # half the time). Opening connections one at a time per process avoids that race.
 CONNECT_LOCK = threading.Lock()
+# What DuckDB says when the file cannot be opened for writing (read-only media, no permission)
+# and when a write fails for want of space; matched in lower case.
+READ_ONLY_SIGNS = ("read-only file system", "permission denied", "read-only")
+WRITE_FAILURE_SIGNS = ("could not write", "no space left", "file too large", "disk quota")
+# An import's rows as pandas holds them, times this, bounds what storing them takes on disk: the
+# write-ahead log (about the in-memory size, measured) and then the compressed table blocks.
+DISK_NEED_FACTOR = 2
 ROSTER_SQL_TYPES = {
     "period": "VARCHAR",
     "employee_id": "VARCHAR",
@@ -62,6 +71,17 @@ SCHEMA = [
         PRIMARY KEY (scheme_id, name))""",
 ]
 
+TABLES = (
+    "imports",
+    "facts",
+    "extras",
+    "events",
+    "meta",
+    "header_mappings",
+    "scheme_versions",
+    "scenarios",
+)
+
 
 class StoreError(Exception):
     """A store operation that did not happen; the message says why in plain words."""
@@ -69,6 +89,10 @@ class StoreError(Exception):
 
 class StoreBusy(StoreError):
     """Another program holds the store file."""
+
+
+class StoreReadOnly(StoreError):
+    """The store file cannot be written: read-only media or no permission."""
 
 
 class ImportRefused(StoreError):
@@ -102,10 +126,41 @@ class Store:
         self.path = paths.db_path(path)
         self.lock_wait = lock_wait
         self.user = user
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A file that cannot be written (nor its folder, where the write-ahead log goes) is
+        # opened read-only: reading works, every change is refused with a clear message.
+        self.read_only = self.path.exists() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        )
+        if not self.read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"The store {self.path} cannot be created: {exc}") from exc
         with self._connect() as con:
-            for statement in SCHEMA:
-                con.execute(statement)
+            if self.read_only:  # (opening may have found the file read-only)
+                self._check_schema(con)
+            else:
+                try:
+                    for statement in SCHEMA:
+                        con.execute(statement)
+                except duckdb.Error as exc:
+                    if (failure := self._failure(exc)) is None:
+                        raise
+                    raise failure from exc
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        """A read-only store cannot be brought up to date: say so if an earlier version made it."""
+        found = con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()
+        tables = {table for table, _ in found}
+        missing = sorted(set(TABLES) - tables)
+        if ("events", "username") not in found and "events" in tables:
+            missing.append("events.username")
+        if missing:
+            raise StoreError(
+                f"The store {self.path} is read-only and was made by an earlier version of this "
+                f"program (it lacks {', '.join(missing)}). Open it once where it can be written, "
+                "or copy it to a writable folder."
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -115,10 +170,18 @@ class Store:
         while True:
             try:
                 with CONNECT_LOCK:
-                    con = duckdb.connect(str(self.path))
+                    con = duckdb.connect(str(self.path), read_only=self.read_only)
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
+                said = str(exc).lower()
+                if (
+                    not self.read_only
+                    and self.path.exists()
+                    and any(sign in said for sign in READ_ONLY_SIGNS)
+                ):
+                    self.read_only = True
+                    continue
+                if "lock" not in said:
                     raise StoreError(f"The store {self.path} cannot be opened: {exc}") from exc
                 if time.monotonic() >= deadline:
                     raise StoreBusy(
@@ -135,20 +198,41 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction: everything in it lands, or nothing does."""
+        if self.read_only:
+            raise StoreReadOnly(
+                f"The store {self.path} is read-only (read-only media, or no permission to write "
+                "the file or its folder), so it cannot be changed. Nothing was changed."
+            )
         with self._connect() as con:
             con.begin()
             try:
                 yield con
                 con.commit()
-            except duckdb.TransactionException as exc:
-                con.rollback()
-                raise StoreBusy(
-                    f"Another change to the store happened at the same time: {exc}. "
-                    "Nothing was changed; try again."
-                ) from exc
-            except BaseException:
-                con.rollback()
+            except BaseException as exc:
+                # A commit that failed (a full disk) has already ended the transaction, and
+                # rolling back then raises again: the first error is the one to report.
+                with suppress(duckdb.Error):
+                    con.rollback()
+                if isinstance(exc, duckdb.Error) and (failure := self._failure(exc)):
+                    raise failure from exc
                 raise
+
+    def _failure(self, exc: duckdb.Error) -> StoreError | None:
+        """A failed write in plain words: no space, or a change at the same time (None: other)."""
+        said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, duckdb.IOException) or any(
+            sign in said.lower() for sign in WRITE_FAILURE_SIGNS
+        ):
+            return StoreError(
+                f"The store {self.path} could not be written (is the disk full?): {said}. "
+                "Nothing was changed; free some disk space and try again."
+            )
+        if isinstance(exc, duckdb.TransactionException):
+            return StoreBusy(
+                f"Another change to the store happened at the same time: {said}. "
+                "Nothing was changed; try again."
+            )
+        return None
 
     # -------------------------------------------------------------- reading
 
@@ -258,6 +342,7 @@ class Store:
                     f"{old_id}, {old_at:%Y-%m-%d %H:%M}). Replace it explicitly (--replace); the "
                     "current data stays restorable."
                 )
+            self._check_free_space(parsed)
             import_id = con.execute("SELECT nextval('import_ids')").fetchall()[0][0]
             self._write_rows(con, import_id, parsed)
             replaced = active[0][0] if active else None
@@ -276,6 +361,19 @@ class Store:
                 + (f", replaces import {replaced}" if replaced else ""),
             )
             return ImportResult(status, import_id, parsed.period, parsed.rows, parsed.file_name)
+
+    def _check_free_space(self, parsed: ParsedFile) -> None:
+        """Refuse before writing when the disk has clearly too little room for the file."""
+        size = parsed.facts.memory_usage(deep=True).sum()
+        size += parsed.extras.memory_usage(deep=True).sum()
+        needed = int(size) * DISK_NEED_FACTOR
+        free = shutil.disk_usage(self.path.parent).free
+        if free < needed:
+            raise StoreError(
+                f"{parsed.file_name}: not enough free disk space to store it: it needs about "
+                f"{needed / 2**20:.1f} MB and {free / 2**20:.1f} MB are free in "
+                f"{self.path.parent}. Nothing was changed."
+            )
 
     def _write_rows(
         self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile
@@ -343,7 +441,7 @@ class Store:
 
     def audit(self, action: str, detail: str = "") -> None:
         """Record something that changes no data (a sign-in, an export) in the audit log."""
-        with self._connect() as con:
+        with self._transaction() as con:
             con.execute(
                 "INSERT INTO events (happened_at, action, detail, username) "
                 "VALUES (now()::TIMESTAMP, ?, ?, ?)",
