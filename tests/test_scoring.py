@@ -254,6 +254,36 @@ def test_missing_kpi_scores_zero_when_the_scheme_says_so():
     assert (out["cat_q"], out["total"], out["missing_count"]) == (40, 64, 1)
 
 
+def test_a_missing_zero_kpi_exports_the_0_the_total_counts():
+    # missing = "zero": days blank scores 0, so quality (0 + 80) / 2 = 40, as the total uses it.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["missing"] = "zero"
+    zero = parse_scheme(data)
+    out = score_table(facts([{"days": np.nan, "complaints": 1, "csat": 90}]), zero).iloc[0]
+    assert (out["score_days"], out["score_complaints"], out["cat_q"]) == (0, 80, 40)
+
+
+def test_a_missing_zero_kpi_the_role_does_not_weigh_stays_blank():
+    # 客服 weighs days 0: its blank is no score of 0 (it counts nowhere), and it is not missing.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["missing"] = "zero"
+    data["roles"] = [{"name": "客服", "kpi_weights": {"days": 0, "complaints": 100}}]
+    zero = parse_scheme(data)
+    row = {"days": np.nan, "complaints": 1, "csat": 90, "role": "客服"}
+    out = score_table(facts([row]), zero).iloc[0]
+    assert np.isnan(out["score_days"]) and out["cat_q"] == 80 and out["missing_count"] == 0
+
+
+def test_missing_count_leaves_out_a_category_the_role_does_not_weigh():
+    # 客服 weighs attitude 0: its blank CSAT is not missing; the blank days is (quality 60 → 100).
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["roles"] = [{"name": "客服", "categories": {"q": 100, "a": 0}}]
+    with_roles = parse_scheme(data)
+    row = {"days": np.nan, "complaints": 1, "csat": np.nan, "role": "客服"}
+    out = score_table(facts([row]), with_roles).iloc[0]
+    assert (out["total"], out["missing_count"]) == (80, 1)
+
+
 def test_a_whole_missing_category_drops_out(small_scheme):
     out = score_table(facts([{"days": 1, "complaints": 0, "csat": np.nan}]), small_scheme).iloc[0]
     assert np.isnan(out["cat_a"]) and out["total"] == 100

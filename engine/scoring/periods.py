@@ -71,11 +71,11 @@ def previous(period: Period) -> Period:
 
 
 def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataFrame:
-    """Scores over a period: each employee's mean monthly total (months counted), then graded
-    and ranked on that mean; money is the sum of the monthly amounts."""
+    """Scores over a period: each employee's mean monthly total (the months with a total
+    counted), then graded and ranked on that mean; money is the sum of the monthly amounts."""
     rows = monthly[monthly["period"].isin(period.months)]
     if period.kind == "month":
-        return rows.assign(months=1).reset_index(drop=True)
+        return rows.assign(months=rows["total"].notna().astype(int)).reset_index(drop=True)
     rows = rows.sort_values(["employee_id", "period"])
     means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids
     grouped = rows.groupby("employee_id", sort=True)
@@ -86,7 +86,7 @@ def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataF
             grouped["total"].mean().rename("total"),
             grouped["bonus"].sum(min_count=1).rename("bonus"),
             grouped["missing_count"].sum().rename("missing_count"),
-            grouped["period"].count().rename("months"),
+            grouped["total"].count().rename("months"),  # the months averaged
         ],
         axis=1,
     ).reset_index()
