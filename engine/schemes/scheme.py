@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from engine import paths
+from engine.schemes.precision import as_written
 
 METHODS = ("bands", "tiers", "linear", "deduction", "rating")
 DIRECTIONS = ("higher", "lower")
@@ -144,8 +145,14 @@ class ServiceTarget:
     at_least: float | None = None
     below: float | None = None
 
+    @property
+    def edge(self) -> float:
+        return self.at_least if self.at_least is not None else self.below
+
     def met(self, actual):
-        """True where the actual value meets the target (works on numbers and arrays)."""
+        """True where the actual value meets the target at the precision it is written in
+        (works on numbers and arrays)."""
+        actual = as_written(actual, self.edge)
         return actual >= self.at_least if self.at_least is not None else actual < self.below
 
     @property
