@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from engine.schemes.scheme import load_grade_presets, parse_scheme
+from engine.scoring.fit import scheme_fit, weighted_kpis
 from engine.scoring.score import (
     bands_score,
     competition_rank,
@@ -390,3 +391,35 @@ def test_competition_rank_with_group_ids_near_the_integer_limit():
     big = np.iinfo(np.int64).max // 5
     ranked = competition_rank(key, np.array([big] * 5 + [0]))
     assert ranked.tolist() == [4, 3, 2, 1, pd.NA, 1]
+
+
+# ------------------------------------------------------------------ a scheme that fits the data
+
+
+def test_a_scheme_finding_fewer_than_half_its_kpis_is_refused(small_scheme):
+    # small weighs days, complaints and csat: data with csat only finds 1 of 3.
+    only_csat = facts([{"csat": 90}, {"csat": 80}])
+    fit = scheme_fit(only_csat, small_scheme, "2026-10", imported_for=["dealer_4s"])
+    assert fit.refused and (fit.found, fit.weighted) == (("csat",), ("days", "complaints", "csat"))
+    assert "dealer_4s" in fit.message("en") and "dealer_4s" in fit.message("zh")
+    assert "1 of its 3" in fit.message("en")
+    # 2 of 3 is enough; found by a header alias as well as by id.
+    two = facts([{"csat": 90, "complaints": np.nan}, {"csat": 80, "complaints": 1}])
+    assert not scheme_fit(two, small_scheme, "2026-10", imported_for=["dealer_4s"]).refused
+    # Data imported under this very scheme is scored with it, however sparse.
+    assert not scheme_fit(only_csat, small_scheme, "2026-10", imported_for=["small"]).refused
+    unknown = scheme_fit(only_csat, small_scheme, "2026-10", imported_for=[])
+    assert unknown.refused and "not recorded" in unknown.message("en")
+
+
+def test_a_kpi_no_role_weighs_is_not_asked_for(small_scheme):
+    # A role plan that weighs days 0 and a default that weighs it: still weighted. A KPI whose
+    # category weighs 0 in every plan is not.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["categories"][0]["weight"] = 0
+    data["categories"][1]["weight"] = 100
+    data["normalize_weights"] = True
+    attitude_only = parse_scheme(data)
+    assert weighted_kpis(attitude_only) == ("csat",)
+    fit = scheme_fit(facts([{"csat": 90}]), attitude_only, "2026-10", imported_for=[])
+    assert not fit.refused

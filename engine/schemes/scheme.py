@@ -242,6 +242,13 @@ def list_schemes(folder: Path = paths.SCHEMES_DIR) -> list[tuple[Path, Scheme | 
     return found
 
 
+def scheme_file_of(scheme_id: str, folder: Path = paths.SCHEMES_DIR) -> Path | None:
+    """The valid scheme file in the folder whose scheme has this id, if there is one."""
+    return next(
+        (f for f, s in list_schemes(folder) if isinstance(s, Scheme) and s.id == scheme_id), None
+    )
+
+
 def load_grade_presets(file: Path = paths.GRADE_PRESETS_FILE) -> dict[str, tuple[GradeLevel, ...]]:
     """The named grade presets (five, four, a_to_e)."""
     data = tomllib.loads(file.read_text(encoding="utf-8"))
