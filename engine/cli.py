@@ -23,7 +23,8 @@ from engine.intake.parse import parse_file
 from engine.output.export import csv_bytes, write_table
 from engine.rules.evaluate import RulesError, check_rules, load_rules, reserve_ledger, with_inputs
 from engine.schemes import versions as scheme_versions
-from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
+from engine.scoring.fit import SchemeFit, SchemeRefused, scheme_fit
 from engine.scoring.periods import Period, parse_period, score_period
 from engine.scoring.score import score_table
 from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
@@ -230,9 +231,15 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
-    """The scored table of a period with the agreed columns first."""
+    """The scored table of a period with the agreed columns first. Raises SchemeRefused when
+    the scheme finds fewer than half of its weighted KPIs in data not imported under it."""
     chosen = parse_period(period)
-    table = score_period(store.facts(list(chosen.months)), scheme, chosen)
+    facts = store.facts(list(chosen.months))
+    imported_for = store.imported_schemes(list(chosen.months))["scheme_id"]
+    fit = scheme_fit(facts, scheme, chosen.label, imported_for.tolist())
+    if fit.refused:
+        raise SchemeRefused(fit.message("en") + _scheme_hint(fit, facts))
+    table = score_period(facts, scheme, chosen)
     table = table.sort_values(["period", "rank", "employee_id"], ignore_index=True)
     rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
     values = [c for c in scheme.kpi_ids if c in table]
@@ -270,6 +277,24 @@ def period_reserves(store: Store, scheme: Scheme, period: Period) -> pd.DataFram
     return sums.rename(columns={"nps_reserve": "withheld"})
 
 
+def _scheme_hint(fit: SchemeFit, facts: pd.DataFrame) -> str:
+    """The --scheme to use instead: the data's own scheme file, else the schemes that fit."""
+    if fit.data_scheme is not None:
+        found = scheme_file_of(fit.data_scheme)
+        return f" (--scheme {_shown(found)})" if found else ""
+    fitting = [
+        _shown(file)
+        for file, loaded in list_schemes()
+        if isinstance(loaded, Scheme) and not scheme_fit(facts, loaded, fit.period).refused
+    ]
+    return f" Schemes that fit it: --scheme {', '.join(fitting)}" if fitting else ""
+
+
+def _shown(file: Path) -> str:
+    """A scheme file as the user would type it from the repository root."""
+    return str(file.relative_to(paths.ROOT)) if file.is_relative_to(paths.ROOT) else str(file)
+
+
 def run_score(args: argparse.Namespace) -> int:
     try:
         parse_period(args.period)
@@ -282,7 +307,12 @@ def run_score(args: argparse.Namespace) -> int:
         used = scheme_versions.active_scheme(store, file_scheme)
     else:
         used = scheme_versions.scheme_version(store, file_scheme, args.scheme_version)
-    table = scored(store, used, args.period).assign(scheme_version=f"{used.id} v{used.version}")
+    try:
+        table = scored(store, used, args.period)
+    except SchemeRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    table = table.assign(scheme_version=f"{used.id} v{used.version}")
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED

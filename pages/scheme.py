@@ -11,7 +11,7 @@ from engine.schemes import edit as scheme_edit
 from engine.schemes.scheme import SchemeError
 from ui import data, sidebar
 from ui.i18n import language, tr
-from ui.page import downloads
+from ui.page import downloads, stop_if_unfit
 from ui.sidebar import KIND_LABELS
 
 scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
@@ -191,6 +191,7 @@ kind = kind_column.selectbox(
     key="scheme_rescore_kind",
 )
 period = period_column.selectbox(tr("期间", "Period"), found[kind], key="scheme_rescore_period")
+stop_if_unfit(period, picked)
 table = data.scored(period, picked)
 names = grade_labels(picked, language())
 counts = table["grade"].astype(str).value_counts().reindex(picked.grade_names, fill_value=0)

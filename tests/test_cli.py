@@ -233,6 +233,21 @@ def test_an_invalid_period_is_a_clear_error(scored_store: tuple[Path, Path]) -> 
     )
 
 
+def test_the_4s_store_scored_with_the_after_sales_scheme_is_refused(tmp_path: Path) -> None:
+    store = tmp_path / "s4.duckdb"
+    assert cli(store, "demo", "--dataset", "4s", "--db", store).returncode == 0
+    refused = cli(store, "score", "--period", "2026-06")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "aftersales finds only 2 of its 12 weighted KPIs" in refused.stderr
+    assert "imported for scheme dealer_4s" in refused.stderr
+    assert "--scheme data/schemes/dealer_4s.toml" in refused.stderr
+    dealer = cli(store, "score", "--period", "2026-06", "--scheme", paths.DEALER_SCHEME)
+    assert dealer.returncode == 0, dealer.stderr
+    assert (
+        len(pd.read_csv(io.StringIO(dealer.stdout))) == 98
+    )  # every row of data/sample_4s/2026-06.csv
+
+
 # ------------------------------------------------------------------ schemes and a busy store
 
 

@@ -7,6 +7,7 @@ import pytest
 from engine import paths
 from engine.analysis.figures import headline, movers, select
 from engine.cli import scored
+from engine.demo.dealer_4s import import_demo_4s
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
@@ -90,3 +91,28 @@ def test_the_4s_demo_is_chosen_with_assess_demo(tmp_path, monkeypatch):
     assert "4S" in at.caption[0].value
     at.switch_page("pages/rules.py").run()
     assert not at.exception
+
+
+@pytest.fixture
+def dealer_file(tmp_path, monkeypatch):
+    store = Store(tmp_path / "s4.duckdb")
+    import_demo_4s(store)
+    monkeypatch.setenv(paths.DB_ENV, str(store.path))
+    return store.path
+
+
+def test_a_4s_store_opens_on_the_scheme_its_data_was_imported_under(dealer_file):
+    at = open_page()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="scheme_file").value == str(paths.DEALER_SCHEME)
+    assert at.main.title[0].value == "总览 · 2026-06"
+    assert not at.main.error
+
+
+def test_the_after_sales_scheme_on_a_4s_store_is_refused_with_a_message(dealer_file):
+    at = open_page(scheme_file=str(paths.DEFAULT_SCHEME), language="en")
+    assert not at.exception
+    message = at.main.error[0].value
+    assert "aftersales finds only 2 of its 12 weighted KPIs" in message
+    assert "imported for scheme dealer_4s" in message
+    assert not at.main.metric  # nothing scored under the wrong scheme is shown

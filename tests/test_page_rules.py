@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from engine import paths
@@ -12,24 +10,35 @@ from engine.rules.evaluate import evaluate, load_rules, with_inputs
 from engine.schemes.scheme import load_scheme
 from engine.scoring.score import score_table
 from engine.store import Store
-from tests.apptest import open_page, using_demo_store
+from tests.apptest import demo_store, open_page
 
 DEALER = str(SCHEME_4S)
 
 
+# Each store is built once, and made the app's store per test: two module-wide settings of
+# $ASSESS_DB would leave the 4S store in place for the after-sales tests that follow.
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[Store]:
-    with using_demo_store(tmp_path_factory.mktemp("rules")) as store:
-        yield store
+def demo_file(tmp_path_factory) -> Store:
+    return Store(demo_store(tmp_path_factory.mktemp("rules")))
 
 
 @pytest.fixture(scope="module")
-def dealer(tmp_path_factory) -> Iterator[Store]:
+def dealer_file(tmp_path_factory) -> Store:
     store = Store(tmp_path_factory.mktemp("rules_4s") / "s4.duckdb")
     import_demo_4s(store)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(paths.DB_ENV, str(store.path))
-        yield store
+    return store
+
+
+@pytest.fixture
+def demo(demo_file, monkeypatch) -> Store:
+    monkeypatch.setenv(paths.DB_ENV, str(demo_file.path))
+    return demo_file
+
+
+@pytest.fixture
+def dealer(dealer_file, monkeypatch) -> Store:
+    monkeypatch.setenv(paths.DB_ENV, str(dealer_file.path))
+    return dealer_file
 
 
 def engine_report(store: Store, scheme_file=None, as_of=None):

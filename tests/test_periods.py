@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from engine.schemes.scheme import parse_scheme
 from engine.scoring.periods import aggregate, available, parse_period, previous, score_period
 from engine.scoring.score import score_table
-from tests.conftest import facts
+from tests.conftest import SMALL_SCHEME, facts
 
 
 @pytest.mark.parametrize(
@@ -102,3 +106,36 @@ def test_score_period_for_a_month_is_the_monthly_table(small_scheme):
     rows = facts([{"days": 3, "complaints": 1, "csat": 85}], "2026-10")
     out = score_period(rows, small_scheme, "2026-10")
     assert out["total"].tolist() == [82] and out["months"].tolist() == [1]
+
+
+def test_months_counts_only_the_months_whose_totals_are_averaged(small_scheme):
+    # A: Jul 82, Aug a row with no values at all (no total), Sep 100 → mean 91.00 of 2 months.
+    blank = {"days": np.nan, "complaints": np.nan, "csat": np.nan}
+    rows = pd.concat(
+        [
+            facts([{"employee_id": "A", "days": 3, "complaints": 1, "csat": 85}], "2026-07"),
+            facts([{"employee_id": "A", **blank}], "2026-08"),
+            facts([{"employee_id": "A", "days": 1, "complaints": 0, "csat": 95}], "2026-09"),
+        ]
+    )
+    quarter = score_period(rows, small_scheme, "2026-Q3").iloc[0]
+    assert (quarter["total"], quarter["months"]) == (91, 2)
+    # The month alone: no total, so no month averaged either.
+    august = score_period(rows, small_scheme, "2026-08").iloc[0]
+    assert np.isnan(august["total"]) and august["months"] == 0
+
+
+def test_a_zero_kpi_scores_0_in_the_period_mean_as_in_the_totals():
+    # missing = "zero": days blank in Aug scores 0 (quality (0 + 100) / 2 = 50, total 70);
+    # Jul days 1 → 100, total 100. The quarter: days (100 + 0) / 2 = 50, total (100 + 70) / 2.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["missing"] = "zero"
+    zero = parse_scheme(data)
+    rows = pd.concat(
+        [
+            facts([{"employee_id": "A", "days": 1, "complaints": 0, "csat": 95}], "2026-07"),
+            facts([{"employee_id": "A", "days": np.nan, "complaints": 0, "csat": 95}], "2026-08"),
+        ]
+    )
+    quarter = score_period(rows, zero, "2026-Q3").iloc[0]
+    assert (quarter["score_days"], quarter["cat_q"], quarter["total"]) == (50, 75, 85)

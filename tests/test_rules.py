@@ -11,7 +11,7 @@ import pytest
 
 from engine import paths
 from engine.rules.evaluate import check_rules, evaluate, load_rules, with_inputs
-from engine.rules.timeline import parse_input
+from engine.rules.timeline import compare, parse_input
 from engine.schemes.rules_spec import RulesError, describe_rules, parse_rules
 from engine.schemes.scheme import list_schemes, load_scheme
 from engine.scoring.score import ranks
@@ -502,6 +502,66 @@ def test_nps_return_ratio_on_each_boundary(scheme):
     assert nps["ratio"].tolist() == [f[3] for f in figures]
     assert nps["reserved"].tolist() == [100.0] * 5  # 5% of 1000, two months
     assert nps["returned"].tolist() == [0, 100, 120, 150, 100]
+
+
+# ------------------------------------------------------------------ edges met by computed figures
+
+
+def test_a_team_rate_exactly_on_an_edge_from_sums(scheme):
+    # (2.02 × 5 + 3.49 × 10) / 15 = 3.00 % (3.0000000000000004 in floats) → ×1.00; (9.3 × 3
+    # + 10.3 × 7) / 10 = 10.00 % (10.000000000000002) is not above the review line of 10.
+    rules = parse_rules(MONEY, scheme, "money")
+    table = pd.concat(
+        [crew("A", [2.02, 3.49], [5, 10]), crew("R", [9.3, 10.3], [3, 7])], ignore_index=True
+    )
+    teams = evaluate(table, rules).teams.set_index("team")
+    assert teams["rate"].to_dict() == {"A": 3.0, "R": 10.0}
+    assert teams["factor"].to_dict() == {"A": 1.0, "R": 0.9}
+    assert teams["review"].to_dict() == {"A": False, "R": False}
+
+
+def test_stars_for_an_achievement_exactly_on_an_edge_from_a_mean(scheme):
+    # A computed achievement: (84.8 + 85.1 + 85.1) / 3 = 85 % (84.99999999999999) → 2 stars.
+    rules = parse_rules(STARS, scheme, "stars")
+    achievement = (84.8 + 85.1 + 85.1) / 3
+    table = rows("A", ["2026-01"], order_achievement=achievement, upheld_complaints=0)
+    assert evaluate(table, rules).stars["stars"].tolist() == [2]
+
+
+def test_ladder_windows_exactly_on_an_edge_from_sums_and_means(scheme):
+    # Upheld complaints 0.1 + 0.2 over the window = 0.3 (0.30000000000000004) ≤ 0.3; the mean
+    # achievement, summed from the latest month back, (84.8 + 85.1 + 85.1) / 3 = 85
+    # (84.99999999999999) ≥ 85.
+    data = copy.deepcopy(LADDER)
+    data["ladder"]["promote"][0]["checks"] = [
+        {"name_zh": "投诉", "measure": "sum", "column": "upheld_complaints", "at_most": 0.3},
+        {
+            "name_zh": "达成",
+            "measure": "mean",
+            "column": "order_achievement",
+            "window": 3,
+            "at_least": 85,
+        },
+    ]
+    rules = parse_rules(data, scheme, "ladder")
+    table = rows(
+        "A",
+        months("2026-07", 3),
+        upheld_complaints=[0.1, 0.2, 0.0],
+        order_achievement=[85.1, 85.1, 84.8],
+        ladder_step="普通",
+    )
+    checks = evaluate(table, rules, as_of="2026-09").ladder_checks.set_index("condition_zh")
+    assert checks["result"].to_dict() == {"投诉": "met", "达成": "met"}
+    assert checks["actual"].to_dict() == {"投诉": 0.3, "达成": 85}
+
+
+def test_a_condition_on_a_computed_score_exactly_on_its_edge():
+    # A KPI score of 84.00000000000001 (a rating rescaled) is 84.00: at most 84, not above it.
+    scores = pd.Series([84.00000000000001, 84.01])
+    assert compare(scores, "at_most", 84).tolist() == [True, False]
+    assert compare(scores, "above", 84).tolist() == [False, True]
+    assert compare(scores, "equals", 84).tolist() == [True, False]
 
 
 # ------------------------------------------------------------------ inputs from the store

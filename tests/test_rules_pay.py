@@ -201,6 +201,17 @@ def test_a_new_employees_entry_points_set_the_first_level(rules):
     assert pay["cut"].eq(0).all()
 
 
+def test_points_exactly_on_a_level_minimum_from_sums(rules):
+    # 36.1 + (74.6 − 5.6) + (82.1 − 1.7) + (59.1 − 4.6) = 240.0 points in December (in floats
+    # 239.99999999999997); with 10 seniority points 2026 opens at 250: level 2 (≥ 250), and
+    # December already projects level 2.
+    table = history(months("2025-10", 4), [74.6, 82.1, 59.1, 0.0], opening=36.1)
+    table["minus_points"] = [5.6, 1.7, 4.6, 0.0]
+    levels = evaluate(table, rules).levels.sort_values("period")
+    assert levels["level"].tolist() == [0, 0, 0, 2]
+    assert levels["projected_level"].tolist() == [0, 0, 2, 2]
+
+
 def test_a_level_below_the_lowest_minimum_is_level_zero(rules):
     levels = evaluate(history(months("2025-01", 2), [0, 0], opening=150), rules).levels
     assert levels["level"].tolist() == [0, 0]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from engine.schemes.scheme import load_grade_presets, parse_scheme
+from engine.scoring.fit import scheme_fit, weighted_kpis
 from engine.scoring.score import (
     bands_score,
     competition_rank,
@@ -254,6 +255,36 @@ def test_missing_kpi_scores_zero_when_the_scheme_says_so():
     assert (out["cat_q"], out["total"], out["missing_count"]) == (40, 64, 1)
 
 
+def test_a_missing_zero_kpi_exports_the_0_the_total_counts():
+    # missing = "zero": days blank scores 0, so quality (0 + 80) / 2 = 40, as the total uses it.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["missing"] = "zero"
+    zero = parse_scheme(data)
+    out = score_table(facts([{"days": np.nan, "complaints": 1, "csat": 90}]), zero).iloc[0]
+    assert (out["score_days"], out["score_complaints"], out["cat_q"]) == (0, 80, 40)
+
+
+def test_a_missing_zero_kpi_the_role_does_not_weigh_stays_blank():
+    # 客服 weighs days 0: its blank is no score of 0 (it counts nowhere), and it is not missing.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["missing"] = "zero"
+    data["roles"] = [{"name": "客服", "kpi_weights": {"days": 0, "complaints": 100}}]
+    zero = parse_scheme(data)
+    row = {"days": np.nan, "complaints": 1, "csat": 90, "role": "客服"}
+    out = score_table(facts([row]), zero).iloc[0]
+    assert np.isnan(out["score_days"]) and out["cat_q"] == 80 and out["missing_count"] == 0
+
+
+def test_missing_count_leaves_out_a_category_the_role_does_not_weigh():
+    # 客服 weighs attitude 0: its blank CSAT is not missing; the blank days is (quality 60 → 100).
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["roles"] = [{"name": "客服", "categories": {"q": 100, "a": 0}}]
+    with_roles = parse_scheme(data)
+    row = {"days": np.nan, "complaints": 1, "csat": np.nan, "role": "客服"}
+    out = score_table(facts([row]), with_roles).iloc[0]
+    assert (out["total"], out["missing_count"]) == (80, 1)
+
+
 def test_a_whole_missing_category_drops_out(small_scheme):
     out = score_table(facts([{"days": 1, "complaints": 0, "csat": np.nan}]), small_scheme).iloc[0]
     assert np.isnan(out["cat_a"]) and out["total"] == 100
@@ -444,3 +475,35 @@ def test_a_period_sums_the_formula_money_of_its_months():
     november = facts([{"days": 3, "complaints": 1, "csat": 85, "绩效工资": 1000}], "2026-11")
     out = score_period(pd.concat([october, november]), formula_scheme(SEED_001_PAY), "2026-Q4")
     assert out["bonus"].tolist() == [3280.0]  # (3000 + 1000) × 0.82
+
+
+# ------------------------------------------------------------------ a scheme that fits the data
+
+
+def test_a_scheme_finding_fewer_than_half_its_kpis_is_refused(small_scheme):
+    # small weighs days, complaints and csat: data with csat only finds 1 of 3.
+    only_csat = facts([{"csat": 90}, {"csat": 80}])
+    fit = scheme_fit(only_csat, small_scheme, "2026-10", imported_for=["dealer_4s"])
+    assert fit.refused and (fit.found, fit.weighted) == (("csat",), ("days", "complaints", "csat"))
+    assert "dealer_4s" in fit.message("en") and "dealer_4s" in fit.message("zh")
+    assert "1 of its 3" in fit.message("en")
+    # 2 of 3 is enough; found by a header alias as well as by id.
+    two = facts([{"csat": 90, "complaints": np.nan}, {"csat": 80, "complaints": 1}])
+    assert not scheme_fit(two, small_scheme, "2026-10", imported_for=["dealer_4s"]).refused
+    # Data imported under this very scheme is scored with it, however sparse.
+    assert not scheme_fit(only_csat, small_scheme, "2026-10", imported_for=["small"]).refused
+    unknown = scheme_fit(only_csat, small_scheme, "2026-10", imported_for=[])
+    assert unknown.refused and "not recorded" in unknown.message("en")
+
+
+def test_a_kpi_no_role_weighs_is_not_asked_for(small_scheme):
+    # A role plan that weighs days 0 and a default that weighs it: still weighted. A KPI whose
+    # category weighs 0 in every plan is not.
+    data = copy.deepcopy(SMALL_SCHEME)
+    data["categories"][0]["weight"] = 0
+    data["categories"][1]["weight"] = 100
+    data["normalize_weights"] = True
+    attitude_only = parse_scheme(data)
+    assert weighted_kpis(attitude_only) == ("csat",)
+    fit = scheme_fit(facts([{"csat": 90}]), attitude_only, "2026-10", imported_for=[])
+    assert not fit.refused

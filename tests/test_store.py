@@ -244,6 +244,59 @@ def test_bom_and_gbk_files_store_the_same_facts_as_utf8(tmp_path: Path, encoding
 # ------------------------------------------------------------------ other programs and threads
 
 
+# ------------------------------------------------------------------ the scheme of each import
+
+
+def test_each_import_records_the_scheme_it_was_checked_against(store: Store) -> None:
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    dealer = load_scheme(paths.SCHEMES_DIR / "dealer_4s.toml")
+    parsed = parse_file(NOVEMBER.encode(), dealer, file_name="2026-11.csv")
+    store.import_file(parsed)
+    recorded = store.imported_schemes()
+    assert recorded[["period", "scheme_id", "scheme_digest"]].values.tolist() == [
+        ["2026-11", "dealer_4s", dealer.digest],
+        ["2026-10", "aftersales", SCHEME.digest],
+    ]
+    assert store.imported_schemes(["2026-10"])["scheme_id"].tolist() == ["aftersales"]
+
+
+# The import log as stores written before it recorded schemes have it.
+OLD_IMPORTS = """CREATE TABLE imports (
+    import_id BIGINT PRIMARY KEY, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+    period VARCHAR NOT NULL, row_count BIGINT NOT NULL, imported_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL, replaces BIGINT, encoding VARCHAR, column_map VARCHAR)"""
+
+
+def test_a_store_from_before_schemes_were_recorded_still_works(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(OLD_IMPORTS)
+        con.execute(
+            "INSERT INTO imports VALUES (1, '2026-09.csv', 'abc', '2026-09', 1, "
+            "TIMESTAMP '2026-10-01 09:00', 'active', NULL, 'utf-8', '{}')"
+        )
+        con.execute("CREATE SEQUENCE import_ids START 2")
+        con.execute(
+            "CREATE TABLE facts (import_id BIGINT NOT NULL, source_row INTEGER, "
+            "period VARCHAR NOT NULL, employee_id VARCHAR NOT NULL, name VARCHAR, "
+            "department VARCHAR, team VARCHAR, role VARCHAR, region VARCHAR, hire_date DATE, "
+            "satisfaction DOUBLE)"
+        )
+        con.execute(
+            "INSERT INTO facts VALUES (1, 2, '2026-09', 'E001', '张三', '售后服务部', NULL, NULL, "
+            "NULL, NULL, 90)"
+        )
+    store = Store(path)
+    store.import_file(parse(OCTOBER, "2026-10.csv"))
+    recorded = store.imported_schemes().set_index("period")
+    assert recorded.loc["2026-10", "scheme_id"] == "aftersales"
+    assert pd.isna(recorded.loc["2026-09", "scheme_id"])
+    assert store.facts()["period"].tolist() == ["2026-09", "2026-10", "2026-10", "2026-10"]
+    assert store.imports()["import_id"].tolist() == [2, 1]
+
+
 def hold_the_file(path: Path, seconds: float) -> subprocess.Popen:
     """Another process that opens the store and keeps it open; returns once it holds it."""
     code = textwrap.dedent(

@@ -4,6 +4,9 @@ sensitivity, and scheme versions and scenarios kept in the store."""
 from __future__ import annotations
 
 import copy
+import itertools
+import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -288,6 +291,89 @@ def test_budget_rounds_down_to_the_yuan_and_never_exceeds_the_pool():
     # more on 优秀 or 良好 (k = 2.334) would pay 7002.
     assert fit.amounts == (2333, 1166, 0, 0, -1167)
     assert (fit.total, fit.remainder) == (6997, 3)
+
+
+def test_budget_finds_the_largest_total_that_fits_with_a_negative_amount():
+    # 2026-10 of the demo: 41 优秀, 128 良好, 78 合格, 31 及格, 22 不合格. Going up from
+    # k = 54321 / 94000 stops at 577 / 288 / −289 (54,163) because the next step pays more than
+    # the pool, but a larger k rounds 不合格 one yuan further down: 578 × 41 + 289 × 128
+    # − 290 × 22 = 23,698 + 36,992 − 6,380 = 54,310, which fits.
+    grades = np.repeat(np.arange(5), [41, 128, 78, 31, 22])
+    fit = whatif.fit_amounts(grades, [1000, 500, 0, 0, -500], 54321)
+    assert fit.amounts == (578, 289, 0, 0, -290)
+    assert (fit.total, fit.remainder) == (54310, 11)
+
+
+def _largest_fitting_total(counts: list[int], amounts: list[int], pool: int) -> int:
+    """Brute force: the money at every factor k where some rounded amount steps and in every
+    gap between two such k (its midpoint), exactly; the largest total that fits. Rounding down
+    takes less than a yuan per person, so the money at k lies in (k·S − N, k·S] (S the money at
+    k = 1 unrounded, N the people paid something): only k within N / S of pool / S can matter."""
+    used = [(n, Fraction(a)) for n, a in zip(counts, amounts, strict=True) if n and a]
+    scale, people = sum(n * a for n, a in used), sum(n for n, _ in used)
+    low, top = max(Fraction(0), (pool - people) / scale), (pool + people) / scale
+    steps = {low}
+    for _, a in used:
+        first, last = math.floor(low * abs(a)), math.floor(top * abs(a))
+        steps |= {Fraction(m) / abs(a) for m in range(first, last + 1)}
+    steps = sorted(steps)
+    trials = steps + [(x + y) / 2 for x, y in itertools.pairwise(steps)]
+    paid = (sum(n * math.floor(k * a) for n, a in used) for k in trials)
+    return max(p for p in paid if p <= pool)
+
+
+def _one_factor_pays(amounts, paid) -> bool:
+    """Some factor k ≥ 0 rounds every amount down to the paid one: floor(k × a) = paid."""
+    low, high = Fraction(0), None
+    for a, p in zip(amounts, paid, strict=True):
+        a = Fraction(a)
+        if a > 0:
+            low, high = max(low, p / a), min(x for x in (high, (p + 1) / a) if x is not None)
+        elif a < 0:
+            low = max(low, (p + 1) / a)
+            high = min(x for x in (high, p / a) if x is not None)
+        elif p != 0:
+            return False
+    return (
+        high is None
+        or low < high
+        or (
+            low == high
+            and all(math.floor(low * Fraction(a)) == p for a, p in zip(amounts, paid, strict=True))
+        )
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(-40, 60)), min_size=1, max_size=5).filter(
+        lambda g: sum(n * a for n, a in g) > 0
+    ),
+    st.integers(0, 40),
+    st.integers(0, 200),
+)
+def test_budget_pays_the_largest_total_that_fits(grades, multiple, extra):
+    counts, amounts = [n for n, _ in grades], [a for _, a in grades]
+    pool = multiple * sum(n * a for n, a in grades) + extra
+    fit = whatif.fit_amounts(np.repeat(np.arange(len(counts)), counts), amounts, pool)
+    assert fit.total == sum(n * p for n, p in zip(counts, fit.amounts, strict=True))
+    assert fit.total == _largest_fitting_total(counts, amounts, pool)
+    assert fit.remainder == pool - fit.total >= 0
+    assert _one_factor_pays(amounts, fit.amounts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 150), min_size=5, max_size=5),
+    st.integers(1, 200_000),
+)
+def test_budget_pays_the_largest_total_that_fits_with_the_default_amounts(counts, pool):
+    amounts = [1000, 500, 0, 0, -500]
+    if 1000 * counts[0] + 500 * counts[1] - 500 * counts[4] <= 0:
+        return
+    fit = whatif.fit_amounts(np.repeat(np.arange(5), counts), amounts, pool)
+    assert fit.total == _largest_fitting_total(counts, amounts, pool)
+    assert _one_factor_pays(amounts, fit.amounts)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -9,7 +11,9 @@ from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
 from engine.schemes import versions as scheme_versions
-from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
+from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
+from engine.scoring import fit as fitting
+from engine.scoring.fit import SchemeFit
 from engine.scoring.periods import available, parse_period, previous, score_period
 from engine.scoring.score import score_table
 from engine.store import Store
@@ -84,7 +88,20 @@ def version_scheme(scheme_file: str, number: int) -> Scheme:
 
 
 def default_scheme_file() -> str:
-    return str(paths.scheme_path())
+    """The scheme file the dashboard opens on: $ASSESS_SCHEME when set (the administrator's
+    choice, as --scheme on the command line); else the scheme the store's data was (last)
+    imported under, when the store recorded it and a valid scheme file has that id; else the
+    default scheme."""
+    if os.environ.get(paths.SCHEME_ENV):
+        return str(paths.scheme_path())
+    return _data_scheme_file(str(paths.db_path()), store_version()) or str(paths.scheme_path())
+
+
+@st.cache_data(show_spinner=False)
+def _data_scheme_file(db_file: str, version: int) -> str | None:
+    recorded = store(db_file).imported_schemes()["scheme_id"].dropna()
+    found = scheme_file_of(recorded.iloc[0]) if len(recorded) else None
+    return str(found) if found is not None else None
 
 
 @st.cache_data(show_spinner=False, ttl=60)
@@ -156,19 +173,30 @@ def scheme_key(scheme: Scheme) -> tuple[str, int, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _scored(db_file: str, version: int, under: tuple, period: str, _scheme: Scheme):
+def _scored(
+    db_file: str, version: int, under: tuple, period: str, _scheme: Scheme
+) -> tuple[pd.DataFrame, SchemeFit]:
     chosen = parse_period(period)
     facts = store(db_file).facts(list(chosen.months))
+    imported_for = store(db_file).imported_schemes(list(chosen.months))["scheme_id"]
+    fit = fitting.scheme_fit(facts, _scheme, chosen.label, imported_for.tolist())
     table = score_period(facts, _scheme, chosen)
-    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}")
+    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}"), fit
 
 
 def scored(period: str, scheme: Scheme) -> pd.DataFrame:
     """The scored table of a period under a scheme (any version) as this user may see it
-    (ranks are over everyone), recomputed when the store or the scheme changes."""
+    (ranks are over everyone), recomputed when the store or the scheme changes. Pages show it
+    only when `scheme_fit` does not refuse the scheme."""
     target = current_store()
-    table = _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)
+    table = _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)[0]
     return scoped(table, access())
+
+
+def scheme_fit(period: str, scheme: Scheme) -> SchemeFit:
+    """How much of the scheme the period's data holds, and whether scoring it is refused."""
+    target = current_store()
+    return _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)[1]
 
 
 def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:

@@ -38,11 +38,21 @@ def require_view() -> tuple[View, Scheme, pd.DataFrame]:
         st.info(tr("还没有数据:请先导入月度考核表。", "No data yet: import a monthly file first."))
         st.stop()
     scheme = view.scheme
+    stop_if_unfit(view.period, scheme)
     table = view.rows(data.scored(view.period, scheme))
     if table.empty:
         st.warning(tr("所选筛选条件下没有人员。", "No one matches the chosen filters."))
         st.stop()
     return view, scheme, table
+
+
+def stop_if_unfit(period: str, scheme: Scheme) -> None:
+    """Stop with a message when the scheme finds fewer than half of its KPIs in the period's
+    data (not imported under it): its scores would be graded on the few KPIs it shares."""
+    fit = data.scheme_fit(period, scheme)
+    if fit.refused:
+        st.error(fit.message(language()))
+        st.stop()
 
 
 def export_stamp(user: str, language: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from engine.schemes.precision import as_written
 from engine.schemes.scheme import Scheme
 
 
@@ -56,14 +57,16 @@ def service_targets(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         if target.kpi not in table or table[target.kpi].notna().sum() == 0:
             continue
         actual = table.groupby("department")[target.kpi].mean().dropna()
+        # The mean at the precision the target is written in, as it is compared.
+        shown = as_written(actual.to_numpy(), target.edge)
         rows.append(
             pd.DataFrame(
                 {
                     "department": actual.index,
                     "kpi": target.kpi,
-                    "actual": actual.to_numpy(),
+                    "actual": shown,
                     "target": target.text,
-                    "met": target.met(actual.to_numpy()),
+                    "met": target.met(shown),
                 }
             )
         )

@@ -48,7 +48,6 @@ NO_GRADE_LABEL = "—"
 # always leaves room for an empty grade between two neighbouring totals.
 THOUSANDTHS = 1000
 ROUND_STEPS = (10_000, 5_000, 1_000, 500, 100, 10, 1)  # 10, 5, 1, 0.5, 0.1, 0.01, 0.001 points
-MOST_BUDGET_STEPS = 10_000
 SWEEP_STEPS = (0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 SWEEP_POINTS = 400
 CHUNK_CELLS = 20_000_000  # groups × distinct totals counted at once in forced_cutoffs
@@ -687,34 +686,49 @@ def _grade_counts(row_grade: np.ndarray, grades: int) -> np.ndarray:
 def fit_amounts(row_grade: np.ndarray, amounts: Sequence[float], pool: float) -> BudgetFit:
     """Money per grade scaled by one factor (their ratios kept) so the total fits the pool.
 
-    Each amount is rounded down to the yuan, so the total never exceeds the pool; the factor is
-    the largest for which it still fits, and what is left of the pool is reported.
+    Each amount is rounded down to the yuan, so the total never exceeds the pool; of every
+    factor whose total fits, the one paying the largest total is taken (the largest such factor
+    when several pay it), and what is left of the pool is reported.
     """
-    counts = _grade_counts(row_grade, len(amounts))
+    counts = [int(n) for n in _grade_counts(row_grade, len(amounts))]
     exact = [Fraction(a).limit_denominator(10**6) for a in amounts]
-    scale = sum(int(n) * a for n, a in zip(counts, exact, strict=True))
+    paid_for = [a if n else Fraction(0) for n, a in zip(counts, exact, strict=True)]
+    scale = sum(n * a for n, a in zip(counts, paid_for, strict=True))
     if scale <= 0:
         raise ValueError("the current amounts pay nothing in total, so they cannot be scaled")
-    factor = Fraction(pool).limit_denominator(10**6) / scale
+    best, best_total = (Fraction(0), False), None
+    for factor in _budget_factors(counts, paid_for, Fraction(pool), scale):
+        total = sum(n * x for n, x in zip(counts, _paid_at(factor, exact), strict=True))
+        if total <= pool and (best_total is None or total >= best_total):
+            best, best_total = factor, total
+    paid = _paid_at(best, exact)
+    return BudgetFit(
+        total=float(best_total), remainder=float(pool - best_total), amounts=tuple(paid)
+    )
 
-    def total_at(k: Fraction) -> tuple[list[int], int]:
-        paid = [math.floor(k * a) for a in exact]
-        return paid, sum(int(n) * x for n, x in zip(counts, paid, strict=True))
 
-    paid, total = total_at(factor)
-    for _ in range(MOST_BUDGET_STEPS):
-        # The next factor at which some rounded amount changes.
-        nexts = [Fraction(x + 1) / a for x, a in zip(paid, exact, strict=True) if a > 0]
-        nexts += [Fraction(x) / a for x, a in zip(paid, exact, strict=True) if a < 0]
-        nexts = [k for k in nexts if k > factor]
-        if not nexts:
-            break
-        candidate = min(nexts)
-        trial, trial_total = total_at(candidate)
-        if trial_total > pool:
-            break
-        factor, paid, total = candidate, trial, trial_total
-    return BudgetFit(total=float(total), remainder=float(pool - total), amounts=tuple(paid))
+def _budget_factors(
+    counts: list[int], amounts: list[Fraction], pool: Fraction, scale: Fraction
+) -> list[tuple[Fraction, bool]]:
+    """Every factor at which some paid amount steps, each at the step and just after it
+    (True), in increasing order: between two steps nothing changes, so these give every total
+    there is. Rounding down takes less than a yuan per person, so the total at factor k lies in
+    (k·scale − people, k·scale]: k = pool / scale fits and pays more than pool − people, and
+    only factors within people / scale of it can pay more or still fit."""
+    people = sum(n for n, a in zip(counts, amounts, strict=True) if a)
+    low, high = max(Fraction(0), (pool - people) / scale), (pool + people) / scale
+    found = {low}
+    for step in {1 / abs(a) for a in amounts if a}:  # amount a steps at k = m / |a|
+        first, last = math.floor(low / step), math.floor(high / step)
+        found.update(m * step for m in range(first, last + 1))
+    return [(k, after) for k in sorted(found) for after in (False, True)]
+
+
+def _paid_at(factor: tuple[Fraction, bool], amounts: list[Fraction]) -> list[int]:
+    """Each amount times the factor, rounded down to the yuan; just after a step (True) a
+    negative amount that was whole at the step has already gone one yuan further down."""
+    k, after = factor
+    return [math.floor(k * a) - (after and a < 0 and (k * a).denominator == 1) for a in amounts]
 
 
 def fit_base(

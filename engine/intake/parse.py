@@ -67,6 +67,8 @@ class ParsedFile:
     extras: pd.DataFrame
     problems: pd.DataFrame
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+    scheme_id: str = ""  # the scheme the file was checked against (the store records it)
+    scheme_digest: str = ""
 
     @property
     def ok(self) -> bool:
@@ -447,6 +449,8 @@ def parse_cells(
         extras=extras,
         problems=problems.frame(),
         warnings=warnings.frame(),
+        scheme_id=scheme.id,
+        scheme_digest=scheme.digest,
     )
 
 

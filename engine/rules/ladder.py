@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from engine.rules.timeline import Timeline, beside, compare, numeric
+from engine.schemes.precision import as_written
 from engine.schemes.rules_spec import Ladder, Measure
 from engine.schemes.scheme import normalize_header
 
@@ -176,6 +177,7 @@ def _evaluate(
 ) -> tuple[Measure, np.ndarray, np.ndarray, np.ndarray]:
     """The measure, and per person: its value, whether it is met, whether it could be checked."""
     value, known, tested = _figure(recent, measure)
+    value = as_written(value, measure.value)  # the figure shown is the figure compared
     return measure, value, compare(tested, measure.op, measure.value) & known, known
 
 

@@ -16,6 +16,7 @@ from engine.rules.timeline import (
     numeric,
     period_label,
 )
+from engine.schemes.precision import as_written
 from engine.schemes.rules_spec import NpsReturn, StarRule, TeamMultiplier
 from engine.schemes.scheme import normalize_header
 
@@ -68,10 +69,12 @@ def star_table(table: pd.DataFrame, rule: StarRule) -> pd.DataFrame:
     """Each row's stars: the first level whose achievement (and extra condition) is reached;
     thresholds hold on the good side (exactly 110% earns the 110% level, exactly 85% the 85%)."""
     achievement = numeric(table[rule.achievement])
+    edges = [level.at_least for level in rule.levels[:-1]]
+    compared = as_written(achievement, *edges)  # at the precision the levels are written in
     reached = []
     for level in rule.levels[:-1]:
         with np.errstate(invalid="ignore"):
-            ok = achievement >= level.at_least
+            ok = compared >= level.at_least
         reached.append(ok & holds(table, level.also))
     pick = np.select(reached, np.arange(len(reached)), default=len(rule.levels) - 1)
     scored = ~np.isnan(achievement)
@@ -125,9 +128,12 @@ def team_table(
     weighted = np.bincount(group, weights=weight * np.nan_to_num(rate), minlength=size)
     total_weight = np.bincount(group, weights=weight, minlength=size)
     members = np.bincount(group, weights=counted, minlength=size)
+    uppers = np.array([b.upto for b in rule.bands])
     with np.errstate(invalid="ignore", divide="ignore"):
         team_rate = np.where(total_weight > 0, weighted / total_weight, np.nan)
-    uppers = np.array([b.upto for b in rule.bands])
+    # The rate at the precision the bands are written in (3.0000000000000004 % is 3.00 %): the
+    # rate shown is the rate compared.
+    team_rate = as_written(team_rate, *uppers, rule.review_above)
     factors = np.array([b.factor for b in rule.bands])
     band = np.searchsorted(uppers, team_rate, side="left").clip(0, len(uppers) - 1)
     team_factor = np.where(np.isnan(team_rate), 1.0, factors[band])
@@ -139,7 +145,7 @@ def team_table(
         table[["period", "department", "team"]].iloc[first],
         {
             "members": members.astype(int),
-            "rate": np.round(team_rate, 2),
+            "rate": team_rate,
             "factor": team_factor,
             "review": np.broadcast_to(review, team_rate.shape),
         },
@@ -177,6 +183,7 @@ def nps_ratio(
 ) -> np.ndarray:
     """The share (%) of the held-back money returned: national top N, else regional top N,
     else a score at or above the pass line, else the fail ratio; NaN without any figure."""
+    score = as_written(score, rule.pass_score)
     with np.errstate(invalid="ignore"):
         ratio = np.select(
             [

@@ -16,6 +16,7 @@ from engine.rules.timeline import (
     segment_cumsum,
     segment_starts,
 )
+from engine.schemes.precision import as_written
 from engine.schemes.rules_spec import FROM_LEVELS, LevelRule, PayCutRule
 
 LEVEL_COLUMNS = [
@@ -112,6 +113,8 @@ def level_table(
     opening = anchor[segment_starts(segment)] + segment_cumsum(carried, segment)
 
     minimums = np.array([s.min_points for s in rule.steps], dtype=float)
+    # Points are sums: at the precision the minimums are written in, 249.99999999999997 is 250.
+    opening = as_written(opening, *minimums)
     step_index = np.searchsorted(minimums, opening, side="right")
     known = ~np.isnan(opening)
     level_numbers = np.array([0.0, *[float(s.level) for s in rule.steps]])
@@ -128,8 +131,9 @@ def level_table(
     year_minus = timeline.put(segment_cumsum(minus, starts, first))
     row_opening = opening[row_group]
     row_code = code[row_group]
-    points_now = row_opening + year_plus - year_minus
-    projected = np.searchsorted(minimums, points_now + rule.seniority_points, side="right")
+    points_now = as_written(row_opening + year_plus - year_minus, *minimums)
+    next_year = as_written(points_now + rule.seniority_points, *minimums)
+    projected = np.searchsorted(minimums, next_year, side="right")
     frame = beside(
         table[ROSTER],
         {

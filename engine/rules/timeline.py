@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from engine.schemes.precision import as_written
 from engine.schemes.rules_spec import NO_WORDS, YES_WORDS, Condition, Input, Rules
 from engine.schemes.scheme import normalize_header
 
@@ -155,13 +156,16 @@ def numeric(values: pd.Series) -> np.ndarray:
 
 
 def compare(values: pd.Series, op: str, value: object) -> np.ndarray:
-    """Where values meet `op value`; a missing value never does."""
+    """Where values meet `op value`; a missing value never does. Numbers are compared at the
+    precision the rule is written in (a mean or sum exactly on the edge is on it)."""
     if op in ("in", "not_in"):
         inside = values.isin(list(value)).to_numpy(dtype=bool)
         return inside if op == "in" else ~inside & values.notna().to_numpy()
     if isinstance(value, str):
         return (values.astype("string") == value).fillna(False).to_numpy(dtype=bool)
     numbers = numeric(values)
+    if not _whole_numbers(values):
+        numbers = as_written(numbers, value)
     with np.errstate(invalid="ignore"):
         if op == "at_least":
             return numbers >= value
@@ -172,6 +176,11 @@ def compare(values: pd.Series, op: str, value: object) -> np.ndarray:
         if op == "below":
             return numbers < value
         return numbers == float(value)
+
+
+def _whole_numbers(values: pd.Series) -> bool:
+    """Integers and yes/no need no rounding (ranks, counts)."""
+    return pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values)
 
 
 def holds(table: pd.DataFrame, conditions: tuple[Condition, ...]) -> np.ndarray:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine import paths
 from engine.schemes.formula import Formula, FormulaError, Name, parse_formula
+from engine.schemes.precision import as_written
 
 METHODS = ("bands", "tiers", "linear", "deduction", "rating")
 DIRECTIONS = ("higher", "lower")
@@ -184,8 +185,14 @@ class ServiceTarget:
     at_least: float | None = None
     below: float | None = None
 
+    @property
+    def edge(self) -> float:
+        return self.at_least if self.at_least is not None else self.below
+
     def met(self, actual):
-        """True where the actual value meets the target (works on numbers and arrays)."""
+        """True where the actual value meets the target at the precision it is written in
+        (works on numbers and arrays)."""
+        actual = as_written(actual, self.edge)
         return actual >= self.at_least if self.at_least is not None else actual < self.below
 
     @property
@@ -279,6 +286,13 @@ def list_schemes(folder: Path = paths.SCHEMES_DIR) -> list[tuple[Path, Scheme | 
         except SchemeError as exc:
             found.append((file, exc))
     return found
+
+
+def scheme_file_of(scheme_id: str, folder: Path = paths.SCHEMES_DIR) -> Path | None:
+    """The valid scheme file in the folder whose scheme has this id, if there is one."""
+    return next(
+        (f for f, s in list_schemes(folder) if isinstance(s, Scheme) and s.id == scheme_id), None
+    )
 
 
 def load_grade_presets(file: Path = paths.GRADE_PRESETS_FILE) -> dict[str, tuple[GradeLevel, ...]]:

@@ -71,11 +71,11 @@ def previous(period: Period) -> Period:
 
 
 def aggregate(monthly: pd.DataFrame, period: Period, scheme: Scheme) -> pd.DataFrame:
-    """Scores over a period: each employee's mean monthly total (months counted), then graded
-    and ranked on that mean; money is the sum of the monthly amounts."""
+    """Scores over a period: each employee's mean monthly total (the months with a total
+    counted), then graded and ranked on that mean; money is the sum of the monthly amounts."""
     rows = monthly[monthly["period"].isin(period.months)]
     if period.kind == "month":
-        return rows.assign(months=1).reset_index(drop=True)
+        return rows.assign(months=rows["total"].notna().astype(int)).reset_index(drop=True)
     return _kept_problems(_means(rows, pd.Series(period.label, index=rows.index), scheme), monthly)
 
 
@@ -83,7 +83,7 @@ def aggregate_each(monthly: pd.DataFrame, kind: str, scheme: Scheme) -> pd.DataF
     """Every period of a kind (quarter, half, year) in a monthly scored table at once, each
     scored as aggregate scores it alone."""
     if kind == "month":
-        return monthly.assign(months=1).reset_index(drop=True)
+        return monthly.assign(months=monthly["total"].notna().astype(int)).reset_index(drop=True)
     codes, months = pd.factorize(monthly["period"])
     labels = label_of(pd.Series(months, dtype=str), kind).to_numpy()[codes]
     return _kept_problems(_means(monthly, pd.Series(labels, index=monthly.index), scheme), monthly)
@@ -104,7 +104,7 @@ def _means(rows: pd.DataFrame, labels: pd.Series, scheme: Scheme) -> pd.DataFram
             grouped["total"].mean().rename("total"),
             grouped["bonus"].sum(min_count=1).rename("bonus"),
             grouped["missing_count"].sum().rename("missing_count"),
-            grouped["period"].count().rename("months"),
+            grouped["total"].count().rename("months"),  # the months averaged
         ],
         axis=1,
     ).reset_index()

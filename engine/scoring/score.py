@@ -177,7 +177,9 @@ def per_row(weights: np.ndarray, plans: np.ndarray) -> np.ndarray | float:
 class Scored:
     """Row by row: KPI scores (rows × KPIs, 0–100, NaN where missing), category scores
     (rows × categories, NaN where no KPI of the category counts), the total (2 decimals) and
-    how many weighted KPIs were missing."""
+    how many KPIs that weigh something for the row (KPI and category weight) were missing. A
+    missing KPI under the "zero" policy scores 0 where it weighs something, as the total counts
+    it."""
 
     scores: np.ndarray
     categories: np.ndarray
@@ -225,18 +227,21 @@ def score_block(
     missing_count = np.zeros(rows, dtype=np.int16)
     for c, members in enumerate(weights.members):
         numerator, denominator = np.zeros(rows), np.zeros(rows)
+        category_weight = per_row(weights.category[:, c], plans)
         for j in members:
             kpi = scheme.kpis[j]
             score = SCORERS[kpi.method](values[j], kpi)
-            out.scores[part, j] = score
             missing = np.isnan(score)
             weight = per_row(weights.kpi[:, j], plans)
+            if weights.counts_missing[j]:  # the 0 a blank counts as is its score where it weighs
+                score = np.where(missing & (weight > 0), 0.0, score)
+            out.scores[part, j] = score
             numerator += np.where(missing, 0.0, score) * weight
             denominator += weight if weights.counts_missing[j] else ~missing * weight
-            missing_count += missing & (weight > 0)
+            missing_count += missing & (weight > 0) & (category_weight > 0)
         has_data = denominator > 0
         category = np.divide(numerator, denominator, out=numerator, where=has_data)
-        weight = per_row(weights.category[:, c], plans) * has_data
+        weight = category_weight * has_data
         total += weight * category
         total_weight += weight
         category[~has_data] = np.nan

@@ -62,6 +62,9 @@ SCHEMA = [
         signature VARCHAR PRIMARY KEY, mapping VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
     "INSERT INTO meta VALUES ('version', 0) ON CONFLICT DO NOTHING",
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS username VARCHAR",
+    # The scheme each import was checked against (empty in stores written before it was kept).
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS scheme_id VARCHAR",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS scheme_digest VARCHAR",
     """CREATE TABLE IF NOT EXISTS scheme_versions (
         scheme_id VARCHAR NOT NULL, version INTEGER NOT NULL, toml VARCHAR NOT NULL,
         created_at TIMESTAMP NOT NULL, note VARCHAR, PRIMARY KEY (scheme_id, version))""",
@@ -284,6 +287,21 @@ class Store:
                 "encoding, sha256 FROM imports ORDER BY import_id DESC"
             ).df()
 
+    def imported_schemes(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """The scheme each active import (of the given months) was checked against: period,
+        import_id, scheme_id, scheme_digest (missing for imports older than this record),
+        newest import first."""
+        where, params = "status = 'active'", []
+        if periods is not None:
+            where += " AND period IN (SELECT unnest(?))"
+            params.append(list(periods))
+        with self._connect() as con:
+            return con.execute(
+                "SELECT period, import_id, scheme_id, scheme_digest FROM imports "
+                f"WHERE {where} ORDER BY import_id DESC",
+                params,
+            ).df()
+
     def events(self) -> pd.DataFrame:
         """Every import, replacement, restore and deletion, newest first."""
         with self._connect() as con:
@@ -409,7 +427,9 @@ class Store:
         replaced: int | None,
     ) -> None:
         con.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?, ?, ?)",
+            "INSERT INTO imports (import_id, file_name, sha256, period, row_count, imported_at, "
+            "status, replaces, encoding, column_map, scheme_id, scheme_digest) "
+            "VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, 'active', ?, ?, ?, ?, ?)",
             [
                 import_id,
                 parsed.file_name,
@@ -419,6 +439,8 @@ class Store:
                 replaced,
                 parsed.encoding,
                 json.dumps(parsed.column_map, ensure_ascii=False),
+                parsed.scheme_id or None,
+                parsed.scheme_digest or None,
             ],
         )
 
