@@ -7,8 +7,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import load_scheme
-from engine.scoring.score import competition_rank, grade, round_half_away, score_table
+from engine.scoring.score import competition_rank, grade, score_table
 from tests.conftest import facts
 
 SCHEME = load_scheme()

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Kpi, Scheme
-from engine.scoring.score import plan_index, round_half_away, weight_matrices
+from engine.scoring.score import plan_index, weight_matrices
 
 # Unit names for labels and hover text: (Chinese, English).
 UNIT_NAMES = {

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Scheme
-from engine.scoring.score import grade, round_half_away
+from engine.scoring.score import grade
 
 PAGE_SIZE = 500
 # Charts with one row per group show at most this many groups from each end of the ranking.

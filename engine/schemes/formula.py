@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.schemes.precision import round_half_away
+
 FUNCTIONS = ("min", "max", "round")
 MAX_LENGTH = 500
 MAX_DEPTH = 60
@@ -293,14 +295,6 @@ def _check_divisor(node: Node, lookup: Callable[[str], Name | None]) -> None:
 
 
 # ------------------------------------------------------------------ computing
-
-
-def round_half_away(values: np.ndarray, decimals: int = 2) -> np.ndarray:
-    """Round half away from zero (2.345 → 2.35, −2.345 → −2.35), immune to binary float noise
-    (the same rule as the scores'; see engine.scoring.score.round_half_away)."""
-    scale = 10.0**decimals
-    scaled = np.round(np.asarray(values, dtype=float) * scale, 6)
-    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / scale
 
 
 def evaluate(

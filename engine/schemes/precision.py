@@ -10,12 +10,21 @@ import math
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 # Rates, totals and edges are written with 2 decimals (3.00 %, 89.99); an edge written with
 # more (2.005 days) is compared at its own decimals, up to MOST_DECIMALS.
 DECIMALS = 2
 MOST_DECIMALS = 6
 HALF_NOISE = 5e-7  # in units of the last decimal: 0.4999995 rounds up, as round(x, 6) would
+
+
+def round_half_away(values: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
+    """Round half away from zero (89.995 → 90.00, −2.345 → −2.35), immune to binary float noise:
+    the one rounding of totals, scores and money (engine.scoring and money formulas use it)."""
+    scale = 10.0**decimals
+    scaled = np.round(np.asarray(values, dtype=float) * scale, 6)
+    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / scale
 
 
 def decimals_of(*edges: object) -> int:

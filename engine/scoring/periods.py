@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Scheme
-from engine.scoring.score import finish, round_half_away, score_table
+from engine.scoring.score import finish, score_table
 
 PERIOD_PATTERNS = {
     "month": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),

@@ -10,19 +10,13 @@ import numpy as np
 import pandas as pd
 
 from engine.schemes.formula import Formula, evaluate
+from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Kpi, RolePlan, Scheme, normalize_header
 from engine.scoring.parallel import side_by_side
 
 ROSTER_COLUMNS = ["employee_id", "name", "department", "team", "role", "region", "hire_date"]
 RANK_SCOPES = {"rank": [], "dept_rank": ["department"], "team_rank": ["department", "team"]}
 BLOCK_ROWS = 1 << 16  # rows scored together (score_rows); see there
-
-
-def round_half_away(values: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
-    """Round half away from zero (89.995 → 90.00), immune to binary float noise."""
-    scale = 10.0**decimals
-    scaled = np.round(np.asarray(values, dtype=float) * scale, 6)
-    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / scale
 
 
 # ------------------------------------------------------------------ KPI scores
