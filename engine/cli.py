@@ -19,7 +19,7 @@ from engine.accounts import (
     load_accounts,
     remove_user,
 )
-from engine.intake.parse import ParsedFile, parse_file
+from engine.intake.parse import ParsedFile, parse_file, unreadable
 from engine.output.export import csv_bytes, write_table
 from engine.rules.evaluate import check_rules
 from engine.schemes import versions as scheme_versions
@@ -219,10 +219,7 @@ def run_import(args: argparse.Namespace) -> int:
         try:
             parsed = parse_file(file, scheme, period=args.period)
         except Exception as exc:  # the last guard: a file never ends the command in a traceback
-            print(f"{file.name}: 1 problem(s), nothing stored", file=sys.stderr)
-            print(f"  {file.name}: the file cannot be read ({exc})", file=sys.stderr)
-            code = EXIT_INVALID
-            continue
+            parsed = unreadable(b"", file.name, f"the file cannot be read ({exc})")
         if not parsed.ok:
             print(
                 f"{file.name}: {len(parsed.problems)} problem(s), nothing stored", file=sys.stderr

@@ -548,6 +548,13 @@ def parse_file(
     return parse_cells(cells, scheme, name, data, encoding, period, overrides, found, note)
 
 
+def unreadable(data: bytes, file_name: str, reason: str) -> ParsedFile:
+    """A file that could not be read at all, as a parsed file with that one problem."""
+    problems = ProblemList(file_name)
+    problems.add(reason)
+    return _failed(file_name, data, "unknown", problems)
+
+
 def _failed(name: str, data: bytes, encoding: str, problems: ProblemList) -> ParsedFile:
     empty = pd.DataFrame()
     return ParsedFile(name, sha256(data), encoding, None, "", {}, empty, empty, problems.frame())
