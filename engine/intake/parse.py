@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from engine.schemes.rules_spec import Input, RulesError, load_rules, parse_input
+from engine.schemes.rules_spec import Input, RulesError, load_rules, parse_input, rules_key
 from engine.schemes.scheme import Kpi, Scheme, normalize_header
 from engine.scoring.parallel import side_by_side
 
@@ -65,6 +65,14 @@ CR_SHOWN = "\u240d"  # ␍, how such a carriage return is shown in the problem l
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 ZERO_WIDTH = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 FORMULA = re.compile(rb"<f[ >/]")
+# Bytes that may start a control or zero-width character in UTF-8; the lead bytes E1, E2 and EF
+# also start common characters, so the byte after them decides.
+SUSPECT_BYTES = np.zeros(256, dtype=bool)
+SUSPECT_BYTES[[*range(0x20), 0x7F, 0xC2, 0xE1, 0xE2, 0xEF]] = True
+LEAD_BYTES = np.zeros(256, dtype=bool)
+LEAD_BYTES[[0xE1, 0xE2, 0xEF]] = True
+RULE_INPUTS: dict[str, tuple[Input, ...]] = {}  # the inputs of each scheme's rules, read once
+PLAIN_DATE = r"^(19|20|21)\d\d-\d\d-\d\d$"  # what most files hold, read at full speed
 DATE_PATTERN = (
     r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
     r"|(\d{4})(\d{2})(\d{2}))$"
@@ -253,12 +261,15 @@ def _check_width(width: int, row: int | None = None) -> None:
         )
 
 
-def _check_csv_size(data: bytes) -> None:
-    """Refuse a CSV file beyond the limits from cheap counts of its bytes, before reading it."""
+def _check_csv_size(data: bytes) -> tuple[int, int]:
+    """Refuse a CSV file beyond the limits from cheap counts of its bytes, before reading it;
+    otherwise the number of lines and the length of the longest (in bytes)."""
     if len(data) > MAX_BYTES:
         raise Refused(f"the file has {len(data):,} bytes; at most {MAX_BYTES:,} are accepted")
-    ends = b"\n" if b"\n" in data[:SAMPLE_BYTES] or b"\n" in data else b"\r"
-    lines = data.count(ends) + (not data.endswith(ends))
+    ends = b"\n" if b"\n" in data else b"\r"
+    line_ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(ends))
+    lines = len(line_ends) + (not data.endswith(ends))
+    longest = int(np.diff(line_ends, prepend=-1, append=len(data)).max())
     if lines - 1 > MAX_ROWS:
         raise Refused(f"the file has {lines - 1:,} rows; at most {MAX_ROWS:,} are accepted")
     first = data[: data.find(ends)] if ends in data else data
@@ -266,15 +277,22 @@ def _check_csv_size(data: bytes) -> None:
     if first.count(delimiter) + 1 > MAX_COLUMNS:  # quoted delimiters only make it look wider
         text = first.decode("utf-8", errors="ignore")
         _check_width(len(next(csv.reader([text], delimiter=delimiter.decode()))), row=HEADER_ROW)
+    return lines, longest
+
+
+def _may_hold_bare_carriage_returns(data: bytes, cells: pd.DataFrame, lines: int) -> bool:
+    """pandas' to_csv leaves a carriage return inside a cell unquoted, and every reader takes it
+    for a line end, splitting the row. Without one, a file whose lines end in LF or CRLF reads
+    as one row per line (quoted line breaks aside), which is cheap to see."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in data:
+        return False  # UTF-16, or old Mac line ends (a CR ends every line)
+    return b"\r" in data and len(cells) != lines
 
 
 def _mark_bare_carriage_returns(data: bytes) -> tuple[bytes, bool]:
-    """pandas' to_csv leaves a carriage return inside a cell unquoted, and every reader takes it
-    for a line end, splitting the row. In a file whose lines end in LF or CRLF, such a CR is
-    replaced by a mark so the row stays whole and the cell can be named."""
-    if b"\r" not in data or b"\n" not in data or data.startswith(codecs.BOM_UTF16_LE):
-        return data, False
-    if data.startswith(codecs.BOM_UTF16_BE) or data.count(b"\r") == data.count(b"\r\n"):
+    """The file with each carriage return that does not end a line replaced by a mark, so the
+    row stays whole and the cell can be named; and whether there was one."""
+    if re.search(rb"\r(?!\n)", data) is None:
         return data, False
     return re.sub(rb"\r(?!\n)", CR_MARK, data), True
 
@@ -327,7 +345,7 @@ def _cut_short(data: bytes, cells: pd.DataFrame, encoding: str) -> pd.DataFrame:
 def _encoding_note(data: bytes, encoding: str) -> str | None:
     """A note when the decoded text is implausible for its encoding: Latin-1 bytes read as
     GB18030 give rare characters, and UTF-8 that was once decoded wrongly carries 'Ã©'."""
-    sample = data[: SAMPLE_BYTES * 4]
+    sample = data[:SAMPLE_BYTES]
     if encoding == "gb18030":
         text = sample.decode("gb18030", errors="ignore")
         wide = [c for c in text if not c.isascii()]
@@ -526,11 +544,15 @@ def parse_file(
             problems.add(f"the workbook cannot be read ({type(exc).__name__}: {exc})")
             return _failed(name, data, "xlsx", problems)
         encoding = f"xlsx, sheet {sheet_name}"
+        found = pd.concat([f for f in (found, _long_cells(cells)) if not f.empty] or [found])
         return parse_cells(cells, scheme, name, data, encoding, period, overrides, found)
     try:
-        _check_csv_size(data)
-        readable, marked = _mark_bare_carriage_returns(data)
-        cells, encoding = read_csv_cells(readable)
+        lines, longest = _check_csv_size(data)
+        cells, encoding = read_csv_cells(data)
+        marked = False
+        if _may_hold_bare_carriage_returns(data, cells, lines):
+            readable, marked = _mark_bare_carriage_returns(data)
+            cells, encoding = read_csv_cells(readable) if marked else (cells, encoding)
     except Refused as exc:
         problems.add(str(exc), row=exc.row)
         return _failed(name, data, "unknown", problems)
@@ -540,10 +562,13 @@ def parse_file(
     except (pd.errors.ParserError, ValueError) as exc:
         problems.add(f"the file cannot be read as CSV: {exc}")
         return _failed(name, data, decode(data)[1], problems)
-    found = _cut_short(data, cells, encoding)
+    found = [_cut_short(data, cells, encoding)]
     if marked:
         cells, crs = _marked_cells(cells)
-        found = pd.concat([f for f in (found, crs) if not f.empty]) if not crs.empty else found
+        found.append(crs)
+    if longest > MAX_CELL_CHARS:  # no cell is longer than its line
+        found.append(_long_cells(cells))
+    found = pd.concat([f for f in found if not f.empty] or [_findings()])
     note = _encoding_note(data, encoding)
     return parse_cells(cells, scheme, name, data, encoding, period, overrides, found, note)
 
@@ -597,7 +622,6 @@ def parse_cells(
     headers = [str(h).strip() for h in cells.iloc[0].str.replace(ZERO_WIDTH, "", regex=True)]
     if found is not None and not found.empty:
         _add_found(found, headers, problems)
-    _check_lengths(cells, headers, problems)
     kpi_columns = {
         i
         for i, f in enumerate(match_columns(headers, scheme, overrides).values())
@@ -724,26 +748,21 @@ def _add_found(found: pd.DataFrame, headers: list[str], problems: ProblemList) -
     )
 
 
-def _check_lengths(cells: pd.DataFrame, headers: list[str], problems: ProblemList) -> None:
-    """Cells longer than MAX_CELL_CHARS. Their length in bytes (free to read from Arrow) bounds
-    their length in characters, so only a column with a long cell is measured."""
-    for i, column in enumerate(cells.columns):
-        values = cells[column]
-        widest = pc.max(pc.binary_length(pa.array(values, type=pa.string(), from_pandas=True)))
-        if (widest.as_py() or 0) <= MAX_CELL_CHARS:
-            continue
-        length = values.str.len()
+def _long_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells longer than MAX_CELL_CHARS, as findings by grid position."""
+    found = []
+    for column in cells.columns:
+        length = cells[column].str.len()
         long = length.gt(MAX_CELL_CHARS)
-        name = headers[i] or _column_letter(i)
-        problems.add_rows(
-            long,
-            pd.Series(np.arange(len(cells)) + HEADER_ROW, index=cells.index),
-            name,
-            values.str.slice(0, 20) + "…",
-            "the cell holds "
-            + length.map("{:,}".format)
-            + f" characters; at most {MAX_CELL_CHARS:,} are accepted",
-        )
+        if long.any():
+            reason = (
+                "the cell holds "
+                + length[long].map("{:,}".format)
+                + f" characters; at most {MAX_CELL_CHARS:,} are accepted"
+            )
+            values = cells.loc[long, column].str.slice(0, 20) + "…"
+            found.append(_findings(values, column, "").assign(problem=reason))
+    return pd.concat(found) if found else _findings()
 
 
 def _visible_text(
@@ -778,30 +797,43 @@ def _visible_text(
 def _plain_bytes(text: pd.Series) -> bool:
     """True when no cell can hold a control or zero-width character, from a look at the UTF-8
     bytes alone (fast; a column that may hold one is searched properly)."""
-    chunks = pa.array(text, type=pa.string(), from_pandas=True)
+    chunks = pa.array(text, from_pandas=True)
     for chunk in getattr(chunks, "chunks", [chunks]):
-        buffer = chunk.buffers()[2]
-        if buffer is None:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False  # not the usual Arrow text: search it properly
+        if not len(chunk) or chunk.buffers()[2] is None:
             continue
-        v = np.frombuffer(buffer, dtype=np.uint8)
-        if (v < 0x20).any() or (v == 0x7F).any() or (v == 0xC2).any():
+        # A chunk may be a slice of a larger buffer: look at its part only.
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        v = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[start:end]
+        if not len(v) or (v.min() >= 0x20 and v.max() < 0x7F):
+            continue  # printable ASCII only (ids, codes): seen at full speed
+        at = np.flatnonzero(SUSPECT_BYTES[v])
+        if not len(at):
+            continue
+        if not LEAD_BYTES[v[at]].all():  # a control byte, or C2 (C1 controls, soft hyphen)
             return False
-        lead, follow = v[:-1], v[1:]
+        lead, follow = v[at[at + 1 < len(v)]], v[at[at + 1 < len(v)] + 1]
         if (
-            ((lead == 0xE2) & (follow <= 0x81)).any()
-            or ((lead == 0xEF) & (follow == 0xBB)).any()
-            or ((lead == 0xE1) & (follow == 0xA0)).any()
-        ):
+            ((lead == 0xE2) & (follow <= 0x81))
+            | ((lead == 0xEF) & (follow == 0xBB))
+            | ((lead == 0xE1) & (follow == 0xA0))
+        ).any():
             return False
     return True
 
 
 def _rule_inputs(scheme: Scheme, headers: list[str]) -> dict[str, Input]:
     """Columns that the scheme's rules read as inputs (by id, name or alias), with the input."""
-    try:
-        inputs = load_rules(scheme).inputs
-    except RulesError:
-        return {}  # a broken rules file is reported where rules are checked
+    key = f"{scheme.digest}:{rules_key(scheme)}"
+    if key not in RULE_INPUTS:
+        try:
+            RULE_INPUTS[key] = load_rules(scheme).inputs
+        except RulesError:
+            RULE_INPUTS[key] = ()  # a broken rules file is reported where rules are checked
+    inputs = RULE_INPUTS[key]
     names = {
         normalize_header(n): item
         for item in inputs
@@ -925,16 +957,11 @@ def _dates(
     if header is None:
         return pd.Series(pd.NaT, index=body.index, dtype="datetime64[s]")
     codes, distinct = pd.factorize(body[header])
-    text = pd.Series(distinct, dtype=str).str.replace(r"[年月/.]", "-", regex=True)
-    text = text.str.replace("日", "", regex=False).str.strip()
-    parts = text.str.extract(DATE_PATTERN)
-    parts = parts[0].fillna(parts[3]), parts[1].fillna(parts[4]), parts[2].fillna(parts[5])
-    year, month, day = (pd.to_numeric(p, errors="coerce") for p in parts)
-    plausible = year.between(1900, 2200)  # also keeps pandas inside its 1677–2262 bounds
-    parsed = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": month, "day": day}).where(plausible),
-        errors="coerce",
-    )
+    text = pd.Series(distinct, dtype=str)
+    plain = text.str.match(PLAIN_DATE)
+    parsed = pd.to_datetime(text.where(plain), format="%Y-%m-%d", errors="coerce")
+    if not plain.all():
+        parsed[~plain] = _written_dates(text[~plain])
     dates = pd.Series(
         parsed.to_numpy()[codes] if len(distinct) else [], index=body.index, dtype="datetime64[ns]"
     )
@@ -943,6 +970,17 @@ def _dates(
         dates.isna() & text.ne(""), rows, header, body[header], "not a date (use 2024-03-15)"
     )
     return dates.astype("datetime64[s]")
+
+
+def _written_dates(text: pd.Series) -> pd.Series:
+    """Dates written otherwise than 2024-03-15 (2024/3/15, 2024年3月15日, 20240315, with a time):
+    a four-digit year first, years 1900–2200 (which also keeps pandas in its 1677–2262 bounds)."""
+    text = text.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "").str.strip()
+    parts = text.str.extract(DATE_PATTERN)
+    parts = parts[0].fillna(parts[3]), parts[1].fillna(parts[4]), parts[2].fillna(parts[5])
+    year, month, day = (pd.to_numeric(p, errors="coerce") for p in parts)
+    ymd = pd.DataFrame({"year": year, "month": month, "day": day})
+    return pd.to_datetime(ymd.where(year.between(1900, 2200)), errors="coerce")
 
 
 def _resolve_period(
