@@ -158,6 +158,22 @@ def test_a_file_with_too_many_rows_is_refused(monkeypatch) -> None:
     assert "3 rows" in problem and "2" in problem
 
 
+def test_too_many_cells_in_columns_the_scheme_does_not_use_are_refused(monkeypatch) -> None:
+    monkeypatch.setattr(intake, "MAX_EXTRA_CELLS", 5)
+    text = "工号,姓名,部门,备注,备注2\r\n" + "".join(f"E{i},张三,售后,x,y\r\n" for i in range(3))
+    assert problem_rows(parse(text)) == [
+        (
+            None,
+            "",
+            "",
+            "the file has 2 columns the scheme does not use, 6 cells; at most 5 such cells are "
+            "kept: remove the columns not needed",
+        )
+    ]
+    monkeypatch.setattr(intake, "MAX_EXTRA_CELLS", 6)
+    assert parse(text).ok
+
+
 def test_a_cell_that_is_too_long_is_a_problem() -> None:
     long = "长" * (intake.MAX_CELL_CHARS + 1)
     parsed = parse(one_row(name=long))

@@ -59,6 +59,7 @@ SAMPLE_BYTES = 65536  # read to find the delimiter and the width of the header r
 MAX_COLUMNS = 500
 MAX_ROWS = 2_000_000
 MAX_CELL_CHARS = 5_000
+MAX_EXTRA_CELLS = 5_000_000  # cells of columns the scheme does not use (kept as extras)
 MAX_BYTES = 512 * 2**20  # a CSV file, or a worksheet's XML unpacked from a workbook
 CR_MARK = b"\x1a"  # stands for a bare carriage return inside a row while the file is read
 CR_SHOWN = "\u240d"  # ␍, how such a carriage return is shown in the problem list
@@ -278,6 +279,22 @@ def _check_csv_size(data: bytes) -> tuple[int, int]:
         text = first.decode("utf-8", errors="ignore")
         _check_width(len(next(csv.reader([text], delimiter=delimiter.decode()))), row=HEADER_ROW)
     return lines, longest
+
+
+def _first_line(data: bytes) -> list[str]:
+    """The header cells, read from the first line alone (to refuse a file before reading it)."""
+    ends = b"\n" if b"\n" in data[:SAMPLE_BYTES] else b"\r"
+    first = data[: data.find(ends)] if ends in data[:SAMPLE_BYTES] else data[:SAMPLE_BYTES]
+    text = decode_prefix(first.removeprefix(codecs.BOM_UTF8))
+    return [c.strip() for c in next(csv.reader([text], delimiter=_delimiter(text)), [])]
+
+
+def decode_prefix(data: bytes) -> str:
+    """Text of the start of a file, UTF-8 else GB18030, never failing (for a first look only)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
 
 
 def _may_hold_bare_carriage_returns(data: bytes, cells: pd.DataFrame, lines: int) -> bool:
@@ -548,6 +565,7 @@ def parse_file(
         return parse_cells(cells, scheme, name, data, encoding, period, overrides, found)
     try:
         lines, longest = _check_csv_size(data)
+        _check_extra_cells(_first_line(data), lines - 1, scheme, overrides)
         cells, encoding = read_csv_cells(data)
         marked = False
         if _may_hold_bare_carriage_returns(data, cells, lines):
@@ -622,6 +640,11 @@ def parse_cells(
     headers = [str(h).strip() for h in cells.iloc[0].str.replace(ZERO_WIDTH, "", regex=True)]
     if found is not None and not found.empty:
         _add_found(found, headers, problems)
+    try:
+        _check_extra_cells(headers, len(cells) - 1, scheme, overrides)
+    except Refused as exc:
+        problems.add(str(exc))
+        return _failed(file_name, data, encoding, problems)
     kpi_columns = {
         i
         for i, f in enumerate(match_columns(headers, scheme, overrides).values())
@@ -730,6 +753,20 @@ def parse_cells(
         problems=problems.frame(),
         warnings=warnings.frame(),
     )
+
+
+def _check_extra_cells(
+    headers: list[str], rows: int, scheme: Scheme, overrides: dict[str, str] | None
+) -> None:
+    """Refuse a file whose columns unknown to the scheme hold more cells than are kept: each is
+    stored as a row of its own, and checking them costs time on the server per cell."""
+    overrides, lookup = overrides or {}, field_lookup(scheme)
+    extra = sum(1 for h in headers if h and not overrides.get(h, lookup.get(normalize_header(h))))
+    if extra * rows > MAX_EXTRA_CELLS:
+        raise Refused(
+            f"the file has {extra:,} columns the scheme does not use, {extra * rows:,} "
+            f"cells; at most {MAX_EXTRA_CELLS:,} such cells are kept: remove the columns not needed"
+        )
 
 
 def _add_found(found: pd.DataFrame, headers: list[str], problems: ProblemList) -> None:
