@@ -88,6 +88,16 @@ def test_a_bare_carriage_return_in_a_number_does_not_split_the_row() -> None:
     ]
 
 
+def test_a_bare_carriage_return_in_the_header_is_a_problem() -> None:
+    parsed = parse("工号,姓名,部\r门,满意度\nE1,张三,售后,90\n")
+    assert problem_rows(parsed)[0] == (
+        1,
+        "部门",
+        "部␍门",
+        "a line break (CR) inside the cell: remove it",
+    )
+
+
 def test_a_file_of_old_mac_line_ends_still_reads() -> None:
     parsed = parse("工号,姓名,部门,满意度\rE1,张三,售后,90\rE2,李四,售后,80\r")
     assert parsed.ok, parsed.problems

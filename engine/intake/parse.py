@@ -277,7 +277,7 @@ def _check_csv_size(data: bytes) -> tuple[int, int]:
     delimiter = b"\t" if first.count(b"\t") > first.count(b",") else b","
     if first.count(delimiter) + 1 > MAX_COLUMNS:  # quoted delimiters only make it look wider
         text = first.decode("utf-8", errors="ignore")
-        _check_width(len(next(csv.reader([text], delimiter=delimiter.decode()))), row=HEADER_ROW)
+        _check_width(len(_one_row(text, delimiter.decode())), row=HEADER_ROW)
     return lines, longest
 
 
@@ -286,7 +286,17 @@ def _first_line(data: bytes) -> list[str]:
     ends = b"\n" if b"\n" in data[:SAMPLE_BYTES] else b"\r"
     first = data[: data.find(ends)] if ends in data[:SAMPLE_BYTES] else data[:SAMPLE_BYTES]
     text = decode_prefix(first.removeprefix(codecs.BOM_UTF8))
-    return [c.strip() for c in next(csv.reader([text], delimiter=_delimiter(text)), [])]
+    return [c.strip() for c in _one_row(text, _delimiter(text))]
+
+
+def _one_row(text: str, delimiter: str) -> list[str]:
+    """The cells of one line of text (a stray line break or quote in it is read as text)."""
+    try:
+        return next(
+            csv.reader([text.replace("\r", " ").replace("\n", " ")], delimiter=delimiter), []
+        )
+    except csv.Error:
+        return text.split(delimiter)
 
 
 def decode_prefix(data: bytes) -> str:
@@ -297,18 +307,36 @@ def decode_prefix(data: bytes) -> str:
         return data.decode("gb18030", errors="replace")
 
 
+def _read_csv(data: bytes, lines: int) -> tuple[pd.DataFrame, str, bool]:
+    """The cells and encoding of a CSV file (see read_csv_cells), read again with its bare
+    carriage returns marked when it has any; and whether it had."""
+    try:
+        cells, encoding = read_csv_cells(data)
+    except UnicodeDecodeError:
+        raise
+    except (pd.errors.ParserError, ValueError):
+        readable, marked = _mark_bare_carriage_returns(data)
+        if not marked:
+            raise
+        return (*read_csv_cells(readable), True)
+    if not _may_hold_bare_carriage_returns(data, cells, lines):
+        return cells, encoding, False
+    readable, marked = _mark_bare_carriage_returns(data)
+    return (*read_csv_cells(readable), True) if marked else (cells, encoding, False)
+
+
 def _may_hold_bare_carriage_returns(data: bytes, cells: pd.DataFrame, lines: int) -> bool:
     """pandas' to_csv leaves a carriage return inside a cell unquoted, and every reader takes it
     for a line end, splitting the row. Without one, a file whose lines end in LF or CRLF reads
     as one row per line (quoted line breaks aside), which is cheap to see."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in data:
-        return False  # UTF-16, or old Mac line ends (a CR ends every line)
     return b"\r" in data and len(cells) != lines
 
 
 def _mark_bare_carriage_returns(data: bytes) -> tuple[bytes, bool]:
     """The file with each carriage return that does not end a line replaced by a mark, so the
     row stays whole and the cell can be named; and whether there was one."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in data:
+        return data, False
     if re.search(rb"\r(?!\n)", data) is None:
         return data, False
     return re.sub(rb"\r(?!\n)", CR_MARK, data), True
@@ -349,7 +377,7 @@ def _cut_short(data: bytes, cells: pd.DataFrame, encoding: str) -> pd.DataFrame:
     if not text.strip() or '"' in text or len(cells) < 2:
         return _findings()
     delimiter = _delimiter(data[:SAMPLE_BYTES].decode("utf-8", errors="ignore"))
-    given = len(next(csv.reader([text], delimiter=delimiter)))
+    given = len(_one_row(text, delimiter))
     if given >= width:
         return _findings()
     reason = (
@@ -566,11 +594,7 @@ def parse_file(
     try:
         lines, longest = _check_csv_size(data)
         _check_extra_cells(_first_line(data), lines - 1, scheme, overrides)
-        cells, encoding = read_csv_cells(data)
-        marked = False
-        if _may_hold_bare_carriage_returns(data, cells, lines):
-            readable, marked = _mark_bare_carriage_returns(data)
-            cells, encoding = read_csv_cells(readable) if marked else (cells, encoding)
+        cells, encoding, marked = _read_csv(data, lines)
     except Refused as exc:
         problems.add(str(exc), row=exc.row)
         return _failed(name, data, "unknown", problems)
@@ -579,7 +603,7 @@ def parse_file(
         return _failed(name, data, "unknown", problems)
     except (pd.errors.ParserError, ValueError) as exc:
         problems.add(f"the file cannot be read as CSV: {exc}")
-        return _failed(name, data, decode(data)[1], problems)
+        return _failed(name, data, "unknown", problems)
     found = [_cut_short(data, cells, encoding)]
     if marked:
         cells, crs = _marked_cells(cells)
