@@ -285,7 +285,7 @@ def _first_line(data: bytes) -> list[str]:
     """The header cells, read from the first line alone (to refuse a file before reading it)."""
     ends = b"\n" if b"\n" in data[:SAMPLE_BYTES] else b"\r"
     first = data[: data.find(ends)] if ends in data[:SAMPLE_BYTES] else data[:SAMPLE_BYTES]
-    text = decode_prefix(first.removeprefix(codecs.BOM_UTF8))
+    text = _decode_prefix(first.removeprefix(codecs.BOM_UTF8))
     return [c.strip() for c in _one_row(text, _delimiter(text))]
 
 
@@ -299,7 +299,7 @@ def _one_row(text: str, delimiter: str) -> list[str]:
         return text.split(delimiter)
 
 
-def decode_prefix(data: bytes) -> str:
+def _decode_prefix(data: bytes) -> str:
     """Text of the start of a file, UTF-8 else GB18030, never failing (for a first look only)."""
     try:
         return data.decode("utf-8")
