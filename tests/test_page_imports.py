@@ -168,6 +168,6 @@ def test_a_very_wide_file_is_refused_at_once(store_file):
     content = f"{header}\r\nE1,张三,售后服务部,{',' * 19_999}\r\n".encode()
     start = time.perf_counter()
     at = upload(import_page(), ("2026-11.csv", content))
-    assert time.perf_counter() - start < 15  # the page itself takes a few seconds here
+    assert time.perf_counter() - start < 30  # the page itself takes a few seconds here; 76 s before
     problem = at.dataframe[0].value["problem"].iloc[0]
     assert problem == "the file has 20,003 columns; at most 500 are accepted"
