@@ -19,7 +19,7 @@ from engine.accounts import (
     load_accounts,
     remove_user,
 )
-from engine.intake.parse import parse_file
+from engine.intake.parse import ParsedFile, parse_file, unreadable
 from engine.output.export import csv_bytes, write_table
 from engine.rules.evaluate import RulesError, check_rules, load_rules, reserve_ledger, with_inputs
 from engine.schemes import versions as scheme_versions
@@ -205,6 +205,13 @@ def problem_lines(problems: pd.DataFrame) -> pd.Series:
     return "  " + problems["file"] + ": " + row + column + value + problems["problem"]
 
 
+def print_notes(parsed: ParsedFile) -> None:
+    """The file's notes (not errors, such as a doubtful encoding), one line each."""
+    if not parsed.warnings.empty:
+        lines = problem_lines(parsed.warnings).str.replace(": ", ": note: ", n=1, regex=False)
+        print("\n".join(lines), file=sys.stderr)
+
+
 def run_import(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     store = open_store(args)
@@ -214,12 +221,16 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"{file}: no such file", file=sys.stderr)
             code = EXIT_INVALID
             continue
-        parsed = parse_file(file, scheme, period=args.period)
+        try:
+            parsed = parse_file(file, scheme, period=args.period)
+        except Exception as exc:  # the last guard: a file never ends the command in a traceback
+            parsed = unreadable(b"", file.name, f"the file cannot be read ({exc})")
         if not parsed.ok:
             print(
                 f"{file.name}: {len(parsed.problems)} problem(s), nothing stored", file=sys.stderr
             )
             print("\n".join(problem_lines(parsed.problems)), file=sys.stderr)
+            print_notes(parsed)
             code = EXIT_INVALID
             continue
         try:
@@ -227,6 +238,7 @@ def run_import(args: argparse.Namespace) -> int:
         except ImportRefused as exc:
             print(f"refused: {exc}", file=sys.stderr)
             code = EXIT_INVALID
+        print_notes(parsed)
     return code
 
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -416,3 +417,79 @@ def test_a_read_only_store_is_read_and_changes_are_refused(
     finally:
         media.chmod(0o755)
         copy.chmod(0o644)
+
+
+# ------------------------------------------------------------------ files that used to crash
+
+
+def refused_and_nothing_stored(db: Path, done: subprocess.CompletedProcess) -> list[str]:
+    """The problem lines of a refused import, after checking it stored nothing."""
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert cli(db, "history").stdout.strip() == "no imports yet"
+    return done.stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1500-01-01", "not a date (use 2024-03-15)"),
+        ("12.5", "not a date (use 2024-03-15)"),
+        ("2027-01-01", "hire date after the assessed month 2026-10"),
+    ],
+)
+def test_a_hire_date_that_crashed_or_slipped_through_is_a_problem(
+    db: Path, tmp_path: Path, written: str, reason: str
+) -> None:
+    text = "工号,姓名,部门,入职日期\r\nE001,张三,售后服务部,2020-03-15\r\n"
+    text += f"E002,李四,售后服务部,{written}\r\n"
+    done = cli(db, "import", write(tmp_path, "2026-10.csv", text))
+    assert refused_and_nothing_stored(db, done) == [
+        "2026-10.csv: 1 problem(s), nothing stored",
+        f"  2026-10.csv: row 3, column 入职日期, value '{written}': {reason}",
+    ]
+
+
+@pytest.mark.parametrize("columns", [20_000, 100_000])
+def test_a_very_wide_file_is_refused_in_seconds(db: Path, tmp_path: Path, columns: int) -> None:
+    header = "工号,姓名,部门," + ",".join(f"c{i}" for i in range(columns))
+    row = "E001,张三,售后服务部," + ",".join("1" for _ in range(columns))
+    start = time.perf_counter()
+    done = cli(db, "import", write(tmp_path, "2026-10.csv", f"{header}\r\n{row}\r\n"))
+    assert time.perf_counter() - start < 20  # Python starts in about 1–4 s here
+    assert refused_and_nothing_stored(db, done)[1] == (
+        f"  2026-10.csv: row 1, the file has {columns + 3:,} columns; at most 500 are accepted"
+    )
+
+
+def test_a_corrupt_workbook_and_a_csv_named_xlsx_are_problems(db: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "2026-10.xlsx"
+    truncated.write_bytes(b"PK\x03\x04" + bytes(200))
+    lines = refused_and_nothing_stored(db, cli(db, "import", truncated))
+    assert lines[1].startswith("  2026-10.xlsx: the workbook cannot be read")
+    renamed = tmp_path / "2026-11.xlsx"
+    renamed.write_bytes(OCTOBER.encode("utf-8"))
+    lines = refused_and_nothing_stored(db, cli(db, "import", renamed))
+    assert "not an Excel workbook" in lines[1]
+
+
+def test_text_in_a_rules_input_is_a_problem_and_nothing_is_stored(db: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(paths.SAMPLE_DIR / "2026-10.csv", dtype=str, keep_default_na=False)
+    frame.loc[8 - 2, "减分"] = "abc"
+    path = tmp_path / "2026-10.csv"
+    path.write_bytes(frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8"))
+    employee = frame.loc[8 - 2, "employee_id"]
+    assert employee
+    assert refused_and_nothing_stored(db, cli(db, "import", path)) == [
+        "2026-10.csv: 1 problem(s), nothing stored",
+        "  2026-10.csv: row 8, column 减分, value 'abc': not a number",
+    ]
+
+
+def test_a_latin1_file_is_imported_with_a_note(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "2026-10.csv"
+    text = "employee_id,name,department\r\nE1,Müller,Kundendienst Böblingen\r\n"
+    path.write_bytes(text.encode("latin-1"))
+    done = cli(db, "import", path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("  2026-10.csv: note: the text does not read as Chinese GBK")

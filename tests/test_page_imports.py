@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import time
+
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -130,3 +134,40 @@ def test_templates_download(store_file):
     labels = [b.label for b in at.get("download_button")]
     assert any("中文表头模板" in label for label in labels)
     assert any("示例数据" in label for label in labels)
+
+
+def workbook_bytes() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(["工号", "姓名", "部门", "客户满意度"])
+    book.active.append(["E1", "张三", "售后服务部", 90])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("2026-11.xlsx", workbook_bytes()[:700], "the workbook cannot be read"),
+        ("2026-11.xlsx", b"PK\x03\x04" + bytes(300), "the workbook cannot be read"),
+        ("2026-11.xlsx", (SAMPLE / "2026-10.csv").read_bytes(), "not an Excel workbook"),
+    ],
+    ids=["truncated", "corrupt", "csv renamed"],
+)
+def test_a_damaged_workbook_or_a_renamed_csv_is_a_message(store_file, name, content, reason):
+    at = upload(import_page(), (name, content))
+    assert not at.exception
+    assert "发现 1 个问题" in texts(at.error)
+    assert reason in at.dataframe[0].value["problem"].iloc[0]
+    assert button(at, "导入此文件").disabled
+    assert "2026-11" not in Store(store_file).periods()
+
+
+def test_a_very_wide_file_is_refused_at_once(store_file):
+    header = "工号,姓名,部门," + ",".join(f"c{i}" for i in range(20_000))
+    content = f"{header}\r\nE1,张三,售后服务部,{',' * 19_999}\r\n".encode()
+    start = time.perf_counter()
+    at = upload(import_page(), ("2026-11.csv", content))
+    assert time.perf_counter() - start < 30  # the page itself takes a few seconds here; 76 s before
+    problem = at.dataframe[0].value["problem"].iloc[0]
+    assert problem == "the file has 20,003 columns; at most 500 are accepted"

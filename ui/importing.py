@@ -15,6 +15,7 @@ from engine.intake.parse import (
     is_xlsx,
     parse_file,
     sha256,
+    unreadable,
     xlsx_sheets,
 )
 from engine.output.export import csv_bytes
@@ -73,14 +74,17 @@ def _parse(
     _content: bytes,
     _scheme: Scheme,
 ) -> ParsedFile:
-    return parse_file(
-        _content,
-        _scheme,
-        file_name=name,
-        period=period,
-        overrides=dict(overrides) or None,
-        sheet=sheet,
-    )
+    try:
+        return parse_file(
+            _content,
+            _scheme,
+            file_name=name,
+            period=period,
+            overrides=dict(overrides) or None,
+            sheet=sheet,
+        )
+    except Exception as exc:  # the last guard: a file is a message on the page, never a trace
+        return unreadable(_content, name, f"the file cannot be read ({exc})")
 
 
 def review(upload, scheme: Scheme) -> Review:

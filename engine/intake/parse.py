@@ -9,7 +9,8 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from engine.schemes.rules_spec import Input, RulesError, load_rules, parse_input, rules_key
 from engine.schemes.scheme import Kpi, Scheme, normalize_header
 from engine.scoring.parallel import side_by_side
 
@@ -51,6 +53,31 @@ PERIOD_PATTERN = re.compile(r"(20\d{2})\s*(?:[-/._年]\s*)?(0?[1-9]|1[0-2])(?!\d
 HEADER_ROW = 1  # the spreadsheet row number of the header; data starts on row 2
 XLSX_MAGIC = b"PK\x03\x04"
 SAMPLE_BYTES = 65536  # read to find the delimiter and the width of the header row
+# Sane limits, checked before the expensive work so an absurd file is refused at once (a file of
+# 100,000 columns once kept the server busy for minutes): the widest scheme has about 40 columns,
+# the bench imports 1,000,000 rows in one file.
+MAX_COLUMNS = 500
+MAX_ROWS = 2_000_000
+MAX_CELL_CHARS = 5_000
+MAX_EXTRA_CELLS = 5_000_000  # cells of columns the scheme does not use (kept as extras)
+MAX_BYTES = 512 * 2**20  # a CSV file, or a worksheet's XML unpacked from a workbook
+CR_MARK = b"\x1a"  # stands for a bare carriage return inside a row while the file is read
+CR_SHOWN = "\u240d"  # ␍, how such a carriage return is shown in the problem list
+CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+ZERO_WIDTH = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+FORMULA = re.compile(rb"<f[ >/]")
+# Bytes that may start a control or zero-width character in UTF-8; the lead bytes E1, E2 and EF
+# also start common characters, so the byte after them decides.
+SUSPECT_BYTES = np.zeros(256, dtype=bool)
+SUSPECT_BYTES[[*range(0x20), 0x7F, 0xC2, 0xE1, 0xE2, 0xEF]] = True
+LEAD_BYTES = np.zeros(256, dtype=bool)
+LEAD_BYTES[[0xE1, 0xE2, 0xEF]] = True
+RULE_INPUTS: dict[str, tuple[Input, ...]] = {}  # the inputs of each scheme's rules, read once
+PLAIN_DATE = r"^(19|20|21)\d\d-\d\d-\d\d$"  # what most files hold, read at full speed
+DATE_PATTERN = (
+    r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    r"|(\d{4})(\d{2})(\d{2}))$"
+)
 
 
 @dataclass
@@ -113,6 +140,14 @@ class ProblemList:
         return out[PROBLEM_COLUMNS].sort_values(
             "row", na_position="first", kind="stable", ignore_index=True
         )
+
+
+class Refused(ValueError):
+    """A file beyond the sane limits, refused before it is read any further."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
 
 
 Check = Callable[[ProblemList, ProblemList], object]  # a check of a file: (problems, warnings)
@@ -217,8 +252,174 @@ def _read_cells_pandas(text: str, delimiter: str) -> pd.DataFrame:
             width = max(len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter))
         except csv.Error as exc:
             raise ValueError(str(exc)) from exc
+        _check_width(width)
         cells = pd.read_csv(io.StringIO(text), names=range(width), **options)
     return cells.fillna("")
+
+
+def _check_width(width: int, row: int | None = None) -> None:
+    if width > MAX_COLUMNS:
+        raise Refused(
+            f"the file has {width:,} columns; at most {MAX_COLUMNS:,} are accepted", row=row
+        )
+
+
+def _check_csv_size(data: bytes) -> tuple[int, int]:
+    """Refuse a CSV file beyond the limits from cheap counts of its bytes, before reading it;
+    otherwise the number of lines and the length of the longest (in bytes)."""
+    if len(data) > MAX_BYTES:
+        raise Refused(f"the file has {len(data):,} bytes; at most {MAX_BYTES:,} are accepted")
+    ends = b"\n" if b"\n" in data else b"\r"
+    line_ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(ends))
+    lines = len(line_ends) + (not data.endswith(ends))
+    longest = int(np.diff(line_ends, prepend=-1, append=len(data)).max())
+    if lines - 1 > MAX_ROWS:
+        raise Refused(f"the file has {lines - 1:,} rows; at most {MAX_ROWS:,} are accepted")
+    first = data[: data.find(ends)] if ends in data else data
+    delimiter = b"\t" if first.count(b"\t") > first.count(b",") else b","
+    if first.count(delimiter) + 1 > MAX_COLUMNS:  # quoted delimiters only make it look wider
+        text = first.decode("utf-8", errors="ignore")
+        _check_width(len(_one_row(text, delimiter.decode())), row=HEADER_ROW)
+    return lines, longest
+
+
+def _first_line(data: bytes) -> list[str]:
+    """The header cells, read from the first line alone (to refuse a file before reading it)."""
+    ends = b"\n" if b"\n" in data[:SAMPLE_BYTES] else b"\r"
+    first = data[: data.find(ends)] if ends in data[:SAMPLE_BYTES] else data[:SAMPLE_BYTES]
+    text = _decode_prefix(first.removeprefix(codecs.BOM_UTF8))
+    return [c.strip() for c in _one_row(text, _delimiter(text))]
+
+
+def _one_row(text: str, delimiter: str) -> list[str]:
+    """The cells of one line of text (a stray line break or quote in it is read as text)."""
+    try:
+        return next(
+            csv.reader([text.replace("\r", " ").replace("\n", " ")], delimiter=delimiter), []
+        )
+    except csv.Error:
+        return text.split(delimiter)
+
+
+def _decode_prefix(data: bytes) -> str:
+    """Text of the start of a file, UTF-8 else GB18030, never failing (for a first look only)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _read_csv(data: bytes, lines: int) -> tuple[pd.DataFrame, str, bool]:
+    """The cells and encoding of a CSV file (see read_csv_cells), read again with its bare
+    carriage returns marked when it has any; and whether it had."""
+    try:
+        cells, encoding = read_csv_cells(data)
+    except UnicodeDecodeError:
+        raise
+    except (pd.errors.ParserError, ValueError):
+        readable, marked = _mark_bare_carriage_returns(data)
+        if not marked:
+            raise
+        return (*read_csv_cells(readable), True)
+    if not _may_hold_bare_carriage_returns(data, cells, lines):
+        return cells, encoding, False
+    readable, marked = _mark_bare_carriage_returns(data)
+    return (*read_csv_cells(readable), True) if marked else (cells, encoding, False)
+
+
+def _may_hold_bare_carriage_returns(data: bytes, cells: pd.DataFrame, lines: int) -> bool:
+    """pandas' to_csv leaves a carriage return inside a cell unquoted, and every reader takes it
+    for a line end, splitting the row. Without one, a file whose lines end in LF or CRLF reads
+    as one row per line (quoted line breaks aside), which is cheap to see."""
+    return b"\r" in data and len(cells) != lines
+
+
+def _mark_bare_carriage_returns(data: bytes) -> tuple[bytes, bool]:
+    """The file with each carriage return that does not end a line replaced by a mark, so the
+    row stays whole and the cell can be named; and whether there was one."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in data:
+        return data, False
+    if re.search(rb"\r(?!\n)", data) is None:
+        return data, False
+    return re.sub(rb"\r(?!\n)", CR_MARK, data), True
+
+
+def _marked_cells(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells that held a bare carriage return (as findings), and the grid without the
+    marks (so the cell is not also reported as, say, not a number)."""
+    mark = CR_MARK.decode()
+    found, cells = [], cells.copy()
+    for column in cells.columns:
+        held = cells[column].str.contains(mark, regex=False)
+        if held.any():
+            shown = cells.loc[held, column].str.replace(mark, CR_SHOWN, regex=False)
+            found.append(_findings(shown, column, "a line break (CR) inside the cell: remove it"))
+            cells[column] = cells[column].str.replace(mark, "", regex=False)
+    return cells, pd.concat(found) if found else _findings()
+
+
+def _findings(values: pd.Series | None = None, column: int = 0, problem: str = "") -> pd.DataFrame:
+    """Problems found while reading, by grid position (row 0 = the header row)."""
+    if values is None:
+        return pd.DataFrame(columns=["grid_row", "grid_column", "value", "problem"])
+    return pd.DataFrame(
+        {"grid_row": values.index, "grid_column": column, "value": values, "problem": problem}
+    )
+
+
+def _cut_short(data: bytes, cells: pd.DataFrame, encoding: str) -> pd.DataFrame:
+    """A last row with fewer cells than the header in a file without a final line break: the
+    file was cut off while it was written or sent."""
+    if data.endswith((b"\n", b"\r")) or cells.empty:
+        return _findings()
+    last = data[max(data.rfind(b"\n"), data.rfind(b"\r")) + 1 :]
+    text = last.decode(encoding if encoding.startswith("utf-8") else "gb18030", errors="replace")
+    header = [str(h).strip() for h in cells.iloc[0]]
+    width = max((i + 1 for i, h in enumerate(header) if h), default=0)
+    if not text.strip() or '"' in text or len(cells) < 2:
+        return _findings()
+    delimiter = _delimiter(data[:SAMPLE_BYTES].decode("utf-8", errors="ignore"))
+    given = len(_one_row(text, delimiter))
+    if given >= width:
+        return _findings()
+    reason = (
+        f"the last row ends after {given} of {width} cells and the file has no final line "
+        "break: the file looks cut short"
+    )
+    return _findings(pd.Series([""], index=[len(cells) - 1]), given, reason)
+
+
+def _encoding_note(data: bytes, encoding: str) -> str | None:
+    """A note when the decoded text is implausible for its encoding: Latin-1 bytes read as
+    GB18030 give rare characters, and UTF-8 that was once decoded wrongly carries 'Ã©'."""
+    sample = data[:SAMPLE_BYTES]
+    if encoding == "gb18030":
+        text = sample.decode("gb18030", errors="ignore")
+        wide = [c for c in text if not c.isascii()]
+        common = {c for c in set(wide) if _in_gb2312(c)}
+        rare = sum(c not in common for c in wide)
+        if wide and rare / len(wide) > 0.2:
+            return (
+                "the text does not read as Chinese GBK: many characters are rare ones, as when a "
+                "Latin-1 / Windows-1252 file is read as GBK; save it as CSV UTF-8 and import again"
+            )
+    elif encoding.startswith("utf-8"):
+        text = sample.decode("utf-8", errors="ignore")
+        odd = len(re.findall("[\x80-\x9f\ufffd]|[\u00c2-\u00ef][\u0080-\u00bf]", text))
+        if odd >= 2:
+            return (
+                "the text looks garbled (characters such as 'Ã©' or '\ufffd' that come from "
+                "reading a file in the wrong encoding): check the file's encoding"
+            )
+    return None
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------ header matching
@@ -268,8 +469,12 @@ def is_xlsx(data: bytes, file_name: str = "") -> bool:
 
 
 def xlsx_sheets(data: bytes) -> list[str]:
-    """The sheet names of a workbook, in order."""
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    """The sheet names of a workbook, in order; none when it cannot be read (parse_file then
+    says why)."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # a damaged workbook fails in many ways; parse_file says how
+        return []
     try:
         return list(workbook.sheetnames)
     finally:
@@ -293,19 +498,69 @@ def _cell_text(value: object, number_format: str) -> str:
 
 def read_xlsx_cells(data: bytes, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
     """Every cell of a sheet (the first unless named) as text, header row included."""
+    cells, name, _ = _read_xlsx(data, sheet)
+    return cells, name
+
+
+def _read_xlsx(data: bytes, sheet: str | None) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """The sheet's cells, its name, and the formulas that have no computed value (findings)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+        if sum(i.file_size for i in sheets) > MAX_BYTES:
+            raise Refused(f"the workbook unpacks to more than {MAX_BYTES:,} bytes")
+        has_formulas = any(FORMULA.search(archive.read(i)) for i in sheets)
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         chosen = workbook[sheet] if sheet else workbook.worksheets[0]
         rows = [
             [_cell_text(c.value, getattr(c, "number_format", "")) for c in row]
-            for row in chosen.iter_rows()
+            for row in _sheet_rows(chosen)
         ]
         name = chosen.title
     finally:
         workbook.close()
     width = max((len(r) for r in rows), default=0)
     cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
-    return cells, name
+    found = _uncalculated(data, name, cells) if has_formulas else _findings()
+    return cells, name, found
+
+
+def _sheet_rows(sheet) -> Iterator[tuple]:
+    """The rows of a read-only sheet, all of them (its <dimension> may understate its size),
+    each cut after its last value, refused beyond the limits."""
+    sheet.reset_dimensions()
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        width = len(row)
+        while width and row[width - 1].value is None:
+            width -= 1
+        _check_width(width, row=number)
+        if number - 1 > MAX_ROWS:
+            raise Refused(f"the sheet has more than {MAX_ROWS:,} rows")
+        yield row[:width]
+
+
+def _uncalculated(data: bytes, name: str, cells: pd.DataFrame) -> pd.DataFrame:
+    """Formula cells without a computed value: the workbook was written by a program and
+    never opened in Excel, so its formulas read as blank cells."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    found = []
+    try:
+        for i, row in enumerate(_sheet_rows(workbook[name])):
+            for j, cell in enumerate(row):
+                text = getattr(cell.value, "text", cell.value)
+                blank = i >= len(cells) or j >= cells.shape[1] or cells.iat[i, j] == ""
+                if cell.data_type == "f" and blank:
+                    found.append((i, j, str(text)))
+    finally:
+        workbook.close()
+    reason = (
+        "a formula without a computed value: the workbook was never calculated "
+        "(open it in Excel and save it again)"
+    )
+    return pd.DataFrame(
+        [(i, j, text, reason) for i, j, text in found],
+        columns=["grid_row", "grid_column", "value", "problem"],
+    )
 
 
 def parse_file(
@@ -321,22 +576,52 @@ def parse_file(
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "upload.csv")
     problems = ProblemList(name)
     if is_xlsx(data, name):
+        if not data.startswith(XLSX_MAGIC):
+            problems.add(
+                "the file is named .xlsx but is not an Excel workbook (a CSV file renamed?): "
+                "save it from Excel as .xlsx, or name it .csv"
+            )
+            return _failed(name, data, "unknown", problems)
         try:
-            cells, sheet_name = read_xlsx_cells(data, sheet)
-        except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
-            problems.add(f"the workbook cannot be read: {exc}")
+            cells, sheet_name, found = _read_xlsx(data, sheet)
+        except Refused as exc:
+            problems.add(str(exc), row=exc.row)
+            return _failed(name, data, "xlsx", problems)
+        except Exception as exc:  # a damaged workbook fails in many ways (zip, XML, values)
+            problems.add(f"the workbook cannot be read ({type(exc).__name__}: {exc})")
             return _failed(name, data, "xlsx", problems)
         encoding = f"xlsx, sheet {sheet_name}"
-        return parse_cells(cells, scheme, name, data, encoding, period, overrides)
+        found = pd.concat([f for f in (found, _long_cells(cells)) if not f.empty] or [found])
+        return parse_cells(cells, scheme, name, data, encoding, period, overrides, found)
     try:
-        cells, encoding = read_csv_cells(data)
+        lines, longest = _check_csv_size(data)
+        _check_extra_cells(_first_line(data), lines - 1, scheme, overrides)
+        cells, encoding, marked = _read_csv(data, lines)
+    except Refused as exc:
+        problems.add(str(exc), row=exc.row)
+        return _failed(name, data, "unknown", problems)
     except UnicodeDecodeError:
         problems.add("the file is neither UTF-8 nor GBK/GB18030 text (is it an Excel .xls file?)")
         return _failed(name, data, "unknown", problems)
     except (pd.errors.ParserError, ValueError) as exc:
         problems.add(f"the file cannot be read as CSV: {exc}")
-        return _failed(name, data, decode(data)[1], problems)
-    return parse_cells(cells, scheme, name, data, encoding, period, overrides)
+        return _failed(name, data, "unknown", problems)
+    found = [_cut_short(data, cells, encoding)]
+    if marked:
+        cells, crs = _marked_cells(cells)
+        found.append(crs)
+    if longest > MAX_CELL_CHARS:  # no cell is longer than its line
+        found.append(_long_cells(cells))
+    found = pd.concat([f for f in found if not f.empty] or [_findings()])
+    note = _encoding_note(data, encoding)
+    return parse_cells(cells, scheme, name, data, encoding, period, overrides, found, note)
+
+
+def unreadable(data: bytes, file_name: str, reason: str) -> ParsedFile:
+    """A file that could not be read at all, as a parsed file with that one problem."""
+    problems = ProblemList(file_name)
+    problems.add(reason)
+    return _failed(file_name, data, "unknown", problems)
 
 
 def _failed(name: str, data: bytes, encoding: str, problems: ProblemList) -> ParsedFile:
@@ -356,15 +641,36 @@ def parse_cells(
     encoding: str,
     period: str | None = None,
     overrides: dict[str, str] | None = None,
+    found: pd.DataFrame | None = None,
+    note: str | None = None,
 ) -> ParsedFile:
-    """Check a grid of text cells (row 0 = header) and turn it into clean facts."""
+    """Check a grid of text cells (row 0 = header) and turn it into clean facts; `found` holds
+    problems the reader saw by grid position, `note` a remark on the whole file."""
     problems = ProblemList(file_name)
     warnings = ProblemList(file_name)
+    if note:
+        warnings.add(note)
     if cells.empty or cells.shape[0] == 0:
         problems.add("the file is empty")
         return _failed(file_name, data, encoding, problems)
+    try:
+        _check_width(cells.shape[1], row=HEADER_ROW)
+        if len(cells) - 1 > MAX_ROWS:
+            raise Refused(
+                f"the file has {len(cells) - 1:,} rows; at most {MAX_ROWS:,} are accepted"
+            )
+    except Refused as exc:
+        problems.add(str(exc), row=exc.row)
+        return _failed(file_name, data, encoding, problems)
     # KPI columns are cleaned by _numbers (spaces included); strip only the other columns.
-    headers = [str(h).strip() for h in cells.iloc[0]]
+    headers = [str(h).strip() for h in cells.iloc[0].str.replace(ZERO_WIDTH, "", regex=True)]
+    if found is not None and not found.empty:
+        _add_found(found, headers, problems)
+    try:
+        _check_extra_cells(headers, len(cells) - 1, scheme, overrides)
+    except Refused as exc:
+        problems.add(str(exc))
+        return _failed(file_name, data, encoding, problems)
     kpi_columns = {
         i
         for i, f in enumerate(match_columns(headers, scheme, overrides).values())
@@ -404,15 +710,26 @@ def parse_cells(
     for fld in TEXT_FIELDS:
         facts[fld] = body[by_field[fld]] if fld in by_field else ""
     kpis = [kpi for kpi in scheme.kpis if kpi.id in by_field]
+    inputs = _rule_inputs(scheme, [h for h, f in column_map.items() if not f])
 
     def kpi_check(kpi: Kpi) -> Check:
         header = by_field[kpi.id]
         return lambda found, notes: _numbers(body[header], rows, header, kpi, found, notes)
 
+    def text_check(fld: str) -> Check:
+        header = by_field[fld]
+        return lambda found, notes: _visible_text(facts[fld], rows, header, found, notes)
+
+    def input_check(header: str, item: Input) -> Check:
+        return lambda found, _: _input_values(body[header], rows, header, item, found)
+
+    def roster_check(found: ProblemList, _) -> None:
+        _check_roster(facts, rows, by_field, found)
+
     # Independent steps run side by side, each with problem lists of its own, joined afterwards
     # in this order.
     steps: dict[str, Check] = {
-        "roster": lambda found, _: _check_roster(facts, rows, by_field, found),
+        "roster": roster_check,
         "hire_date": lambda found, _: _dates(body, rows, by_field.get("hire_date"), found),
         "period": lambda found, _: _resolve_period(
             body, rows, by_field.get("period"), file_name, period, found
@@ -421,26 +738,38 @@ def parse_cells(
             f: facts[f].mask(facts[f].eq("")) for f in ("team", "role", "region")
         },
         "sha256": lambda *_: sha256(data),
+        **{f"text {f}": text_check(f) for f in TEXT_FIELDS if f in by_field},
         **{f"kpi {kpi.id}": kpi_check(kpi) for kpi in kpis},
+        **{f"input {h}": input_check(h, item) for h, item in inputs.items()},
     }
     outcomes = side_by_side(partial(_checked, file_name=file_name), steps.values(), len(body))
-    done = {}
-    for name, (result, found, notes) in zip(steps, outcomes, strict=True):
-        done[name] = result
-        problems.parts += found.parts
+    done = dict(zip(steps, outcomes, strict=True))
+    texts = {f: done[f"text {f}"][0] for f in TEXT_FIELDS if f"text {f}" in done}
+    cleaned = {f: text for f, text in texts.items() if text is not None}
+    if cleaned:  # invisible characters removed: check the roster again on the clean text
+        facts = facts.assign(**cleaned)
+        done["roster"] = _checked(roster_check, file_name)
+    for _, found_here, notes in done.values():
+        problems.parts += found_here.parts
         warnings.parts += notes.parts
-    resolved, source = done["period"]
+    resolved, source = done["period"][0]
+    hired = _hired_in_time(
+        done["hire_date"][0], body, rows, by_field.get("hire_date"), resolved, problems
+    )
+    blank = done["blank_text"][0] | {
+        f: facts[f].mask(facts[f].eq("")) for f in ("team", "role", "region") if f in cleaned
+    }
     facts = facts.assign(
-        **done["blank_text"],
-        hire_date=done["hire_date"],
-        **{kpi.id: done[f"kpi {kpi.id}"] for kpi in kpis},
+        **blank,
+        hire_date=hired,
+        **{kpi.id: done[f"kpi {kpi.id}"][0] for kpi in kpis},
     )
     facts.insert(0, "period", resolved)
     extras = _extras(body, facts["employee_id"], [h for h, f in column_map.items() if not f])
     facts.insert(1, "source_row", rows.astype("int64"))
     return ParsedFile(
         file_name=file_name,
-        sha256=done["sha256"],
+        sha256=done["sha256"][0],
         encoding=encoding,
         period=resolved,
         period_source=source,
@@ -452,6 +781,163 @@ def parse_cells(
         scheme_id=scheme.id,
         scheme_digest=scheme.digest,
     )
+
+
+def _check_extra_cells(
+    headers: list[str], rows: int, scheme: Scheme, overrides: dict[str, str] | None
+) -> None:
+    """Refuse a file whose columns unknown to the scheme hold more cells than are kept: each is
+    stored as a row of its own, and checking them costs time on the server per cell."""
+    overrides, lookup = overrides or {}, field_lookup(scheme)
+    extra = sum(1 for h in headers if h and not overrides.get(h, lookup.get(normalize_header(h))))
+    if extra * rows > MAX_EXTRA_CELLS:
+        raise Refused(
+            f"the file has {extra:,} columns the scheme does not use, {extra * rows:,} "
+            f"cells; at most {MAX_EXTRA_CELLS:,} such cells are kept: remove the columns not needed"
+        )
+
+
+def _add_found(found: pd.DataFrame, headers: list[str], problems: ProblemList) -> None:
+    """Problems the reader found by grid position, named by spreadsheet row and header."""
+    columns = found["grid_column"].astype(int)
+    names = [headers[c] if c < len(headers) and headers[c] else _column_letter(c) for c in columns]
+    problems.parts.append(
+        pd.DataFrame(
+            {
+                "row": found["grid_row"].astype(int).to_numpy() + HEADER_ROW,
+                "column": names,
+                "value": found["value"].to_numpy(),
+                "problem": found["problem"].to_numpy(),
+            }
+        )
+    )
+
+
+def _long_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells longer than MAX_CELL_CHARS, as findings by grid position."""
+    found = []
+    for column in cells.columns:
+        length = cells[column].str.len()
+        long = length.gt(MAX_CELL_CHARS)
+        if long.any():
+            reason = (
+                "the cell holds "
+                + length[long].map("{:,}".format)
+                + f" characters; at most {MAX_CELL_CHARS:,} are accepted"
+            )
+            values = cells.loc[long, column].str.slice(0, 20) + "…"
+            found.append(_findings(values, column, "").assign(problem=reason))
+    return pd.concat(found) if found else _findings()
+
+
+def _visible_text(
+    text: pd.Series, rows: pd.Series, header: str, problems: ProblemList, notes: ProblemList
+) -> pd.Series | None:
+    """Control characters in a text field are a problem; zero-width ones are removed (one in a
+    department's name made a second, phantom department) with a note. None: nothing to do."""
+    if _plain_bytes(text):
+        return None
+    control = text.str.contains(CONTROL, regex=True)
+    if control.any():
+        code = (
+            text[control].str.extract(f"({CONTROL})", expand=False).map(lambda c: f"U+{ord(c):04X}")
+        )
+        shown = text.str.replace(
+            f"({CONTROL}|{ZERO_WIDTH})", lambda m: f"<U+{ord(m.group(0)):04X}>", regex=True
+        )
+        reason = "holds an invisible control character (" + code + "): remove it"
+        problems.add_rows(control, rows, header, shown, reason)
+    zero_width = text.str.contains(ZERO_WIDTH, regex=True)
+    if not zero_width.any():
+        return None
+    first = int(rows[zero_width].iloc[0])
+    notes.add(
+        f"zero-width (invisible) characters removed from {int(zero_width.sum())} cell(s), "
+        f"the first in row {first}",
+        column=header,
+    )
+    return text.str.replace(ZERO_WIDTH, "", regex=True)
+
+
+def _plain_bytes(text: pd.Series) -> bool:
+    """True when no cell can hold a control or zero-width character, from a look at the UTF-8
+    bytes alone (fast; a column that may hold one is searched properly)."""
+    chunks = pa.array(text, from_pandas=True)
+    for chunk in getattr(chunks, "chunks", [chunks]):
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False  # not the usual Arrow text: search it properly
+        if not len(chunk) or chunk.buffers()[2] is None:
+            continue
+        # A chunk may be a slice of a larger buffer: look at its part only.
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        v = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[start:end]
+        if not len(v) or (v.min() >= 0x20 and v.max() < 0x7F):
+            continue  # printable ASCII only (ids, codes): seen at full speed
+        at = np.flatnonzero(SUSPECT_BYTES[v])
+        if not len(at):
+            continue
+        if not LEAD_BYTES[v[at]].all():  # a control byte, or C2 (C1 controls, soft hyphen)
+            return False
+        lead, follow = v[at[at + 1 < len(v)]], v[at[at + 1 < len(v)] + 1]
+        if (
+            ((lead == 0xE2) & (follow <= 0x81))
+            | ((lead == 0xEF) & (follow == 0xBB))
+            | ((lead == 0xE1) & (follow == 0xA0))
+        ).any():
+            return False
+    return True
+
+
+def _rule_inputs(scheme: Scheme, headers: list[str]) -> dict[str, Input]:
+    """Columns that the scheme's rules read as inputs (by id, name or alias), with the input."""
+    key = f"{scheme.digest}:{rules_key(scheme)}"
+    if key not in RULE_INPUTS:
+        try:
+            RULE_INPUTS[key] = load_rules(scheme).inputs
+        except RulesError:
+            RULE_INPUTS[key] = ()  # a broken rules file is reported where rules are checked
+    inputs = RULE_INPUTS[key]
+    names = {
+        normalize_header(n): item
+        for item in inputs
+        if item.kind != "text"
+        for n in (item.id, item.name_zh, item.name_en, *item.aliases)
+    }
+    return {h: names[normalize_header(h)] for h in headers if normalize_header(h) in names}
+
+
+def _input_values(
+    raw: pd.Series, rows: pd.Series, header: str, item: Input, problems: ProblemList
+) -> None:
+    """A rules input read as the rules read it; a cell they could not read is a problem."""
+    value, bad = parse_input(raw, item.kind)
+    if item.kind == "number":
+        bad = bad | (value.notna() & ~np.isfinite(value))
+        reason = "not a number"
+    else:
+        reason = "not yes or no (是/否)"
+    problems.add_rows(bad, rows, header, raw, reason)
+
+
+def _hired_in_time(
+    dates: pd.Series,
+    body: pd.DataFrame,
+    rows: pd.Series,
+    header: str | None,
+    period: str | None,
+    problems: ProblemList,
+) -> pd.Series:
+    """Hire dates, with one after the assessed month a problem."""
+    if header is None or period is None:
+        return dates
+    end = pd.Period(period, freq="M").end_time.floor("D")
+    late = dates.notna() & (dates > end)
+    problems.add_rows(
+        late, rows, header, body[header], f"hire date after the assessed month {period}"
+    )
+    return dates.mask(late)
 
 
 def _filled_rows(body: pd.DataFrame) -> pd.Series:
@@ -476,11 +962,15 @@ def _check_header(
     headers: list[str], column_map: dict[str, str], problems: ProblemList, period: str | None
 ) -> None:
     seen: dict[str, str] = {}
-    for position, header in enumerate(headers):
+    counts = Counter(headers)
+    reported = set()
+    for header in headers:
         fld = column_map.get(header, "")
-        if headers.count(header) > 1 and header not in headers[:position]:
+        # Columns without a header are reported one by one as columns with values but no header.
+        if counts[header] > 1 and header not in reported and header != "":
+            reported.add(header)
             problems.add(
-                f"the column '{header}' appears {headers.count(header)} times",
+                f"the column '{header}' appears {counts[header]} times",
                 column=header,
                 row=HEADER_ROW,
             )
@@ -526,15 +1016,17 @@ def _check_roster(
 def _dates(
     body: pd.DataFrame, rows: pd.Series, header: str | None, problems: ProblemList
 ) -> pd.Series:
+    """Hire dates written year first with four digits (2024-03-15, 2024/3/15, 2024年3月15日,
+    20240315, with or without a time): anything else is a problem, never a guess (1-04-01 is
+    not 2001-01-04)."""
     if header is None:
         return pd.Series(pd.NaT, index=body.index, dtype="datetime64[s]")
     codes, distinct = pd.factorize(body[header])
-    text = pd.Series(distinct, dtype=str).str.replace(r"[年月/.]", "-", regex=True)
-    text = text.str.replace("日", "")
-    parsed = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-    retry = parsed.isna() & text.ne("")
-    if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+    text = pd.Series(distinct, dtype=str)
+    plain = text.str.match(PLAIN_DATE)
+    parsed = pd.to_datetime(text.where(plain), format="%Y-%m-%d", errors="coerce")
+    if not plain.all():
+        parsed[~plain] = _written_dates(text[~plain])
     dates = pd.Series(
         parsed.to_numpy()[codes] if len(distinct) else [], index=body.index, dtype="datetime64[ns]"
     )
@@ -543,6 +1035,17 @@ def _dates(
         dates.isna() & text.ne(""), rows, header, body[header], "not a date (use 2024-03-15)"
     )
     return dates.astype("datetime64[s]")
+
+
+def _written_dates(text: pd.Series) -> pd.Series:
+    """Dates written otherwise than 2024-03-15 (2024/3/15, 2024年3月15日, 20240315, with a time):
+    a four-digit year first, years 1900–2200 (which also keeps pandas in its 1677–2262 bounds)."""
+    text = text.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "").str.strip()
+    parts = text.str.extract(DATE_PATTERN)
+    parts = parts[0].fillna(parts[3]), parts[1].fillna(parts[4]), parts[2].fillna(parts[5])
+    year, month, day = (pd.to_numeric(p, errors="coerce") for p in parts)
+    ymd = pd.DataFrame({"year": year, "month": month, "day": day})
+    return pd.to_datetime(ymd.where(year.between(1900, 2200)), errors="coerce")
 
 
 def _resolve_period(
@@ -627,8 +1130,10 @@ def _numbers(
     elif kpi.method == "rating":
         above_text = f"above the rating scale {low:g}–{high:g}"
     else:
-        above_text = f"above the highest allowed {high:g}"
-    below_text = f"negative {kpi.unit}" if low == 0 else f"below the lowest allowed {low:g}"
+        above_text = f"above the highest allowed {_number_text(high)}"
+    below_text = (
+        f"negative {kpi.unit}" if low == 0 else f"below the lowest allowed {_number_text(low)}"
+    )
     problems.add_rows(below, rows, header, raw, below_text)
     problems.add_rows(above, rows, header, raw, above_text)
     given = numbers.dropna()
@@ -645,6 +1150,11 @@ def _numbers(
             column=header,
         )
     return numbers.where(~(below | above))
+
+
+def _number_text(value: float) -> str:
+    """200 → '200', 44640 → '44,640', 2.5 → '2.5'."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
 
 
 def _plain_numbers(raw: pd.Series) -> pd.Series | None:

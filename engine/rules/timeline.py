@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 
 from engine.schemes.precision import as_written
-from engine.schemes.rules_spec import NO_WORDS, YES_WORDS, Condition, Input, Rules
+from engine.schemes.rules_spec import Condition, Input, Rules, parse_input
 from engine.schemes.scheme import normalize_header
 
 ROSTER = ["period", "employee_id", "name", "department", "team", "role"]
-NUMBER_NOISE = r"[,，\s%分元]"
 
 
 # ------------------------------------------------------------------ months
@@ -204,23 +203,6 @@ def find_column(columns, item: Input) -> str | None:
     by_header = {normalize_header(c): c for c in columns}
     names = (item.id, item.name_zh, item.name_en, *item.aliases)
     return next((by_header[h] for h in map(normalize_header, names) if h in by_header), None)
-
-
-def parse_input(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
-    """Text cells as the input's kind, and where a filled cell could not be read."""
-    if kind == "text":
-        return raw.astype("string").str.strip().replace("", pd.NA), pd.Series(False, raw.index)
-    text = raw.astype("string").str.strip()
-    filled = text.notna() & text.ne("")
-    if kind == "yes_no":
-        lower = text.str.lower()
-        value = pd.Series(np.nan, index=raw.index)
-        value[lower.isin(YES_WORDS).fillna(False).to_numpy()] = 1.0
-        value[lower.isin(NO_WORDS).fillna(False).to_numpy()] = 0.0
-    else:
-        value = pd.to_numeric(text.str.replace(NUMBER_NOISE, "", regex=True), errors="coerce")
-        value = value.astype(float)
-    return value, (filled & value.isna()).fillna(False)
 
 
 def with_inputs(

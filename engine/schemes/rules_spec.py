@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from engine import paths
 from engine.schemes.scheme import Scheme
 
@@ -77,6 +80,7 @@ YES_WORDS = (
     "pass",
     "passed",
 )
+NUMBER_NOISE = r"[,，\s%分元]"  # what a number input may carry: 1,200 分, 5 元, 3%
 NO_WORDS = ("否", "无", "未通过", "不通过", "不合格", "no", "n", "false", "0", "×", "✗", "fail")
 
 
@@ -477,6 +481,23 @@ def _input(input_id: str, body: dict | str, problems: list[str]) -> Input:
         aliases=tuple(str(a) for a in body.get("aliases", [])),
         kind=kind,
     )
+
+
+def parse_input(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Text cells as the input's kind, and where a filled cell could not be read."""
+    if kind == "text":
+        return raw.astype("string").str.strip().replace("", pd.NA), pd.Series(False, raw.index)
+    text = raw.astype("string").str.strip()
+    filled = text.notna() & text.ne("")
+    if kind == "yes_no":
+        lower = text.str.lower()
+        value = pd.Series(np.nan, index=raw.index)
+        value[lower.isin(YES_WORDS).fillna(False).to_numpy()] = 1.0
+        value[lower.isin(NO_WORDS).fillna(False).to_numpy()] = 0.0
+    else:
+        value = pd.to_numeric(text.str.replace(NUMBER_NOISE, "", regex=True), errors="coerce")
+        value = value.astype(float)
+    return value, (filled & value.isna()).fillna(False)
 
 
 def _labels(scheme: Scheme, inputs: tuple[Input, ...]) -> dict[str, tuple[str, str]]:

@@ -19,6 +19,16 @@ DIRECTIONS = ("higher", "lower")
 MISSING_POLICIES = ("renormalize", "zero")
 MONEY_MODES = ("grade_amount", "performance_pay", "grade_coefficient", "formula")
 UNITS = ("days", "%", "min", "hours", "count", "points", "rating", "yuan")
+# What a monthly value in each unit can plausibly be (a scheme widens one with valid_min /
+# valid_max): a month has at most 31 days, so 44,640 minutes and 744 hours; days up to a year.
+UNIT_RANGES = {
+    "days": (0.0, 366.0),
+    "min": (0.0, 31 * 24 * 60.0),
+    "hours": (0.0, 31 * 24.0),
+    "count": (0.0, 1_000_000.0),
+    "points": (-1_000_000.0, 1_000_000.0),
+    "yuan": (-1_000_000_000.0, 1_000_000_000.0),
+}
 WEIGHT_TOLERANCE = 1e-6
 KPI_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 RESERVED_IDS = {
@@ -121,9 +131,7 @@ class Kpi:
             return self.scale_min, self.scale_max
         if self.unit == "%":
             return 0.0, 100.0
-        if self.unit in ("days", "min", "hours", "count"):
-            return 0.0, math.inf
-        return -math.inf, math.inf
+        return UNIT_RANGES.get(self.unit, (-math.inf, math.inf))
 
     def label(self, language: str = "zh") -> str:
         return self.name_zh if language == "zh" else self.name_en
