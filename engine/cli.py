@@ -19,12 +19,14 @@ from engine.accounts import (
     load_accounts,
     remove_user,
 )
+from engine.cycle.commands import add_cycle_commands
+from engine.cycle.results import CYCLE_COLUMNS, period_table
 from engine.intake.parse import parse_file
 from engine.output.export import csv_bytes, write_table
 from engine.rules.evaluate import check_rules
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
-from engine.scoring.periods import parse_period, score_period
+from engine.scoring.periods import parse_period
 from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_BUSY = 0, 1, 2, 3
@@ -68,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreBusy as exc:
         print(f"busy: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except ImportRefused as exc:  # a locked month (restore, delete)
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -122,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="which demo (default: $ASSESS_DEMO, else aftersales)",
     )
+    add_cycle_commands(command)
 
     users = commands.add_parser("users", help="manage sign-in accounts (see README)")
     users.add_argument(
@@ -225,14 +231,16 @@ def run_import(args: argparse.Namespace) -> int:
     return code
 
 
-def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
-    """The scored table of a period with the agreed columns first."""
+def scored(store: Store, scheme: Scheme, period: str, frozen: bool = True) -> pd.DataFrame:
+    """The scored table of a period with the agreed columns first; a locked month as it was
+    locked (unless `frozen` is off), then the adjustment columns and the scheme version."""
     chosen = parse_period(period)
-    table = score_period(store.facts(list(chosen.months)), scheme, chosen)
+    table = period_table(store, scheme, chosen, frozen)
     table = table.sort_values(["period", "rank", "employee_id"], ignore_index=True)
     rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
     values = [c for c in scheme.kpi_ids if c in table]
-    return table[[*LEADING_COLUMNS, *rest, *values]]
+    cycle = [c for c in CYCLE_COLUMNS if c in table]
+    return table[[*LEADING_COLUMNS, *rest, *values, *cycle, "scheme_version"]]
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -247,7 +255,7 @@ def run_score(args: argparse.Namespace) -> int:
         used = scheme_versions.active_scheme(store, file_scheme)
     else:
         used = scheme_versions.scheme_version(store, file_scheme, args.scheme_version)
-    table = scored(store, used, args.period).assign(scheme_version=f"{used.id} v{used.version}")
+    table = scored(store, used, args.period, frozen=args.scheme_version is None)
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED

@@ -8,10 +8,10 @@ import streamlit as st
 from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
+from engine.cycle.results import monthly_rows, period_table
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
-from engine.scoring.periods import available, parse_period, previous, score_period
-from engine.scoring.score import score_table
+from engine.scoring.periods import available, parse_period, previous
 from engine.store import Store
 
 
@@ -152,18 +152,19 @@ def scheme_key(scheme: Scheme) -> tuple[str, int, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _scored(db_file: str, version: int, under: tuple, period: str, _scheme: Scheme):
-    chosen = parse_period(period)
-    facts = store(db_file).facts(list(chosen.months))
-    table = score_period(facts, _scheme, chosen)
-    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}")
+def _scored(
+    db_file: str, version: int, under: tuple, period: str, frozen: bool, _scheme: Scheme
+) -> pd.DataFrame:
+    return period_table(store(db_file), _scheme, parse_period(period), frozen)
 
 
-def scored(period: str, scheme: Scheme) -> pd.DataFrame:
+def scored(period: str, scheme: Scheme, frozen: bool = True) -> pd.DataFrame:
     """The scored table of a period under a scheme (any version) as this user may see it
-    (ranks are over everyone), recomputed when the store or the scheme changes."""
+    (ranks are over everyone), recomputed when the store or the scheme changes. Locked months
+    come as they were locked (`frozen=False` re-scores them: the scheme page's comparison)."""
     target = current_store()
-    table = _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)
+    key = scheme_key(scheme)
+    table = _scored(str(target.path), store_version(), key, period, frozen, scheme)
     return scoped(table, access())
 
 
@@ -179,8 +180,7 @@ def clear_after_import() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _monthly(db_file: str, version: int, under: tuple, _scheme: Scheme) -> pd.DataFrame:
-    table = score_table(store(db_file).facts(), _scheme)
-    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}")
+    return monthly_rows(store(db_file), _scheme)
 
 
 def monthly(scheme: Scheme) -> pd.DataFrame:

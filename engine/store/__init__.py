@@ -3,9 +3,10 @@
 from engine.store.duckdb_store import (
     LOCK_WAIT_SECONDS,
     ImportRefused,
+    MonthLocked,
     Store,
     StoreBusy,
     StoreError,
 )
 
-__all__ = ["LOCK_WAIT_SECONDS", "ImportRefused", "Store", "StoreBusy", "StoreError"]
+__all__ = ["LOCK_WAIT_SECONDS", "ImportRefused", "MonthLocked", "Store", "StoreBusy", "StoreError"]

@@ -1,0 +1,186 @@
+"""Closing a month: states and who moves them, adjustments, locked months frozen."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.accounts import Access
+from engine.cycle.adjust import apply_adjustments, check, read_file
+from engine.cycle.config import load_cycle
+from engine.cycle.states import MONTH, MoveRefused, Standing, plan_move
+from engine.schemes.scheme import load_scheme, parse_scheme
+from engine.scoring.score import score_table
+from tests.conftest import facts
+from tests.test_properties import ROW, SCHEME
+
+CONFIG = load_cycle()
+ADMIN, HR = Access("boss", "admin"), Access("li", "hr")
+MANAGER = Access("wang", "manager", ("A",))
+
+
+def small_rows(small_scheme) -> pd.DataFrame:
+    """E1 100 (优秀), E2 82 (良好), E3 76 (合格): quality 60 % (days bands, complaints −20),
+    attitude 40 % (CSAT tiers 100 / 85 / 70)."""
+    rows = facts(
+        [
+            {"employee_id": "E1", "days": 1, "complaints": 0, "csat": 95},
+            {"employee_id": "E2", "days": 3, "complaints": 1, "csat": 85},
+            {"employee_id": "E3", "days": 3, "complaints": 1, "csat": 75},
+        ]
+    )
+    return score_table(rows, small_scheme)
+
+
+def adjustments(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"period": "2026-10", "employee_id": e, "points": p, "grade": g, "reason": r}
+            for e, p, g, r in rows
+        ]
+    )
+
+
+# ------------------------------------------------------------------ adjustments
+
+
+def test_points_move_total_grade_all_ranks_and_money(small_scheme):
+    table = small_rows(small_scheme)
+    assert table["total"].tolist() == [100.0, 82.0, 76.0]
+    out = apply_adjustments(
+        table,
+        adjustments(("E2", -5.0, None, "迟到两次"), ("E3", 5.0, None, "客户表扬")),
+        small_scheme,
+    ).set_index("employee_id")
+    assert out["computed_total"].tolist() == [100.0, 82.0, 76.0]
+    assert out["total"].tolist() == [100.0, 77.0, 81.0]
+    assert out["computed_grade"].astype(str).tolist() == ["优秀", "良好", "合格"]
+    assert out["grade"].astype(str).tolist() == ["优秀", "合格", "良好"]
+    assert out["grade_en"].astype(str).tolist() == ["Excellent", "Satisfactory", "Good"]
+    for column in ("rank", "dept_rank", "team_rank"):
+        assert out[column].tolist() == [1, 3, 2]
+    assert out["bonus"].tolist() == [1000.0, 0.0, 500.0]
+    assert out["adjustment"].fillna(0).tolist() == [0.0, -5.0, 5.0]
+    assert out["adjustment_reason"].tolist() == ["", "迟到两次", "客户表扬"]
+
+
+def test_a_grade_set_directly_changes_grade_and_money_not_total_or_ranks(small_scheme):
+    table = small_rows(small_scheme)
+    out = apply_adjustments(
+        table, adjustments(("E3", np.nan, "良好", "校准:部门平衡")), small_scheme
+    ).set_index("employee_id")
+    assert out["total"].tolist() == [100.0, 82.0, 76.0]
+    assert out["grade"].astype(str).tolist() == ["优秀", "良好", "良好"]
+    assert out["computed_grade"].astype(str).tolist() == ["优秀", "良好", "合格"]
+    assert out["rank"].tolist() == [1, 2, 3]
+    assert out["bonus"].tolist() == [1000.0, 500.0, 500.0]
+
+
+def test_every_problem_of_proposed_adjustments_is_listed(small_scheme):
+    rows = pd.DataFrame(
+        {
+            "employee_id": ["E1", "E9", "E2", "E2", "E3", ""],
+            "points": ["6", "1", "x", "", "2", "1"],
+            "grade": ["", "", "", "甲等", "优秀", ""],
+            "reason": ["太多", "无此人", "非数字", "未知等级", "两个都填", ""],
+            "row": [2, 3, 4, 5, 6, 7],
+        }
+    )
+    problems = check(rows, small_scheme, 5.0, {"E1", "E2", "E3"}, "adj.csv")
+    found = list(zip(problems["row"], problems["column"], problems["value"], strict=True))
+    assert found == [
+        (2, "points", "6"),
+        (3, "employee_id", "E9"),
+        (4, "employee_id", "E2"),
+        (4, "points", "x"),
+        (5, "employee_id", "E2"),
+        (5, "grade", "甲等"),
+        (6, "grade", "优秀"),
+        (7, "employee_id", ""),
+        (7, "reason", ""),
+    ]
+    assert problems["problem"].iloc[0] == "加减分超出 ±5 / points beyond ±5"
+    assert set(problems["file"]) == {"adj.csv"}
+
+
+def test_an_adjustment_file_is_read_with_its_rows_numbered():
+    text = "工号,加减分,原因\r\nE1,3,表扬\r\n,,\r\nE2,-2,迟到\r\n"
+    rows, problems = read_file(text.encode("gb18030"), "adj.csv")
+    assert problems.empty
+    assert rows[["employee_id", "points", "reason", "row"]].values.tolist() == [
+        ["E1", "3", "表扬", 2],
+        ["E2", "-2", "迟到", 4],
+    ]
+    _, missing = read_file("工号,加减分\r\nE1,3\r\n".encode(), "adj.csv")
+    assert missing["column"].tolist() == ["原因"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["A", "B"]), ROW), min_size=1, max_size=20))
+def test_without_adjustments_every_figure_is_todays(rows):
+    table = score_table(facts([{**r, "department": d} for d, r in rows]), SCHEME)
+    none = apply_adjustments(table, adjustments(), SCHEME)
+    pd.testing.assert_frame_equal(none[table.columns], table)
+    # a zero adjustment for everyone goes through the re-grading and re-ranking: same figures
+    zero = adjustments(*[(e, 0.0, None, "无变化") for e in table["employee_id"]])
+    again = apply_adjustments(table, zero, SCHEME)
+    pd.testing.assert_frame_equal(again[table.columns], table)
+    assert again["total"].equals(again["computed_total"])
+
+
+# ------------------------------------------------------------------ states
+
+
+def month(state: str = "open", **departments: str) -> Standing:
+    return Standing("2026-10", state, departments or {"A": "open", "B": "open"})
+
+
+def test_a_move_by_a_role_that_may_not_make_it_is_refused():
+    with pytest.raises(MoveRefused, match="the role manager may not calibrate"):
+        plan_move(CONFIG, MANAGER, "calibrate", month("submitted", A="submitted"))
+    with pytest.raises(MoveRefused, match="the role hr may not approve"):
+        plan_move(CONFIG, HR, "approve", month("calibrated"))
+    with pytest.raises(MoveRefused, match="only a department of their own"):
+        plan_move(CONFIG, MANAGER, "submit", month(), "B")
+
+
+def test_moves_follow_the_order_and_moves_back_need_a_reason():
+    with pytest.raises(MoveRefused, match="it is open; lock moves only from approved"):
+        plan_move(CONFIG, ADMIN, "lock", month())
+    with pytest.raises(MoveRefused, match="a reason is required"):
+        plan_move(CONFIG, ADMIN, "unlock", month("locked"), reason="  ")
+    states, detail = plan_move(CONFIG, ADMIN, "unlock", month("locked"), reason="补发奖金")
+    assert states == {MONTH: "approved", "A": "approved", "B": "approved"}
+    assert detail == "解锁 unlock: 2026-10 locked → approved; 补发奖金"
+
+
+def test_the_last_department_submitted_submits_the_month():
+    first, _ = plan_move(CONFIG, MANAGER, "submit", month(), "A")
+    assert first == {"A": "submitted"}
+    last, _ = plan_move(CONFIG, HR, "submit", month(A="submitted", B="open"), "B")
+    assert last == {"B": "submitted", MONTH: "submitted"}
+
+
+def test_a_department_sent_back_reopens_the_month():
+    states, _ = plan_move(
+        CONFIG, HR, "reopen", month("calibrated", A="calibrated", B="calibrated"), "A", "重算"
+    )
+    assert states == {"A": "open", "B": "submitted", MONTH: "open"}
+
+
+def test_a_month_without_data_cannot_move():
+    with pytest.raises(MoveRefused, match="has no data"):
+        plan_move(CONFIG, ADMIN, "submit", Standing("2026-12", "open", {}))
+
+
+def test_the_scheme_may_set_its_own_bound():
+    raw = copy.deepcopy(SCHEME.raw)
+    raw["cycle"] = {"max_adjustment": 3}
+    assert CONFIG.bound(SCHEME) == 5.0
+    assert CONFIG.bound(parse_scheme(raw)) == 3.0
+    assert load_scheme().raw.get("cycle") is None
