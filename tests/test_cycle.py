@@ -184,3 +184,63 @@ def test_the_scheme_may_set_its_own_bound():
     assert CONFIG.bound(SCHEME) == 5.0
     assert CONFIG.bound(parse_scheme(raw)) == 3.0
     assert load_scheme().raw.get("cycle") is None
+
+
+# ------------------------------------------------------------------ veto items
+
+
+def test_a_veto_caps_the_grade_whatever_the_total_and_names_the_rule(small_scheme):
+    from engine.cycle.veto import apply_vetoes
+
+    raw = copy.deepcopy(small_scheme.raw)
+    raw["cycle"] = {
+        "vetoes": [
+            {"name_zh": "重大失误", "column": "重大失误", "at_least": 1, "max_grade": "不合格"},
+            {"name_zh": "有效投诉", "column": "complaints", "at_least": 3, "max_grade": "合格"},
+        ]
+    }
+    vetoing = parse_scheme(raw, source="small")
+    rows = facts(
+        [
+            {"employee_id": "E1", "days": 1, "complaints": 0, "csat": 95, "重大失误": "1"},
+            {"employee_id": "E2", "days": 1, "complaints": 3, "csat": 95, "重大失误": "0"},
+            {"employee_id": "E3", "days": 1, "complaints": 4, "csat": 95, "重大失误": "2"},
+            {"employee_id": "E4", "days": 1, "complaints": 0, "csat": 95},
+        ]
+    )
+    out = apply_vetoes(score_table(rows, vetoing), rows, vetoing).set_index("employee_id")
+    assert out["total"].tolist() == [100.0, 82.0, 76.0, 100.0]
+    assert out["grade"].astype(str).tolist() == ["不合格", "合格", "不合格", "优秀"]
+    assert out["bonus"].tolist() == [-500.0, 0.0, -500.0, 1000.0]
+    assert out["rank"].tolist() == [1, 3, 4, 1]
+    assert out["veto"].tolist() == [
+        "重大失误 ≥ 1 → 不合格",
+        "有效投诉 ≥ 3 → 合格",
+        "重大失误 ≥ 1 → 不合格; 有效投诉 ≥ 3 → 合格",
+        "",
+    ]
+    raw["cycle"]["vetoes"][0]["max_grade"] = "甲"
+    with pytest.raises(Exception, match="max_grade '甲' is not a grade"):
+        apply_vetoes(score_table(rows, vetoing), rows, parse_scheme(raw, source="small"))
+
+
+def test_the_statement_names_the_adjustment_and_the_veto():
+    from engine.analysis.breakdown import closing_notes
+
+    person = pd.Series(
+        {
+            "total": 59.0,
+            "computed_total": 62.0,
+            "adjustment": -3.0,
+            "adjustment_reason": "迟到",
+            "computed_grade": "及格",
+            "grade": "不合格",
+            "veto": "重大失误 ≥ 1 → 不合格",
+        }
+    )
+    zh = [z for z, _ in closing_notes(person)]
+    assert zh == [
+        "加减分 -3.00(迟到):计算总分 62.00 → 总分 59.00。",
+        "一票否决:重大失误 ≥ 1 → 不合格,等级为「不合格」。",
+    ]
+    assert closing_notes(pd.Series({"total": 80.0})) == []

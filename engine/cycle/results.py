@@ -3,15 +3,17 @@ snapshot, the other months scored now with their adjustments."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from engine.cycle.adjust import apply_adjustments
+from engine.cycle.veto import apply_vetoes
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import Period, aggregate, parse_period
-from engine.scoring.score import score_table
+from engine.scoring.score import grade, round_half_away, score_table
 from engine.store import Store
 
-CYCLE_COLUMNS = ["computed_total", "adjustment", "adjustment_reason", "computed_grade"]
+CYCLE_COLUMNS = ["computed_total", "adjustment", "adjustment_reason", "computed_grade", "veto"]
 
 
 def scheme_label(scheme: Scheme) -> str:
@@ -20,9 +22,11 @@ def scheme_label(scheme: Scheme) -> str:
 
 def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
     """Months scored now under the scheme, with their adjustments, one row per person."""
-    monthly = score_table(store.facts(months), scheme)
+    facts = store.facts(months)
+    monthly = score_table(facts, scheme)
     adjusted = apply_adjustments(monthly, store.adjustments(months), scheme)
-    return adjusted.assign(scheme_version=scheme_label(scheme))
+    vetoed = apply_vetoes(adjusted, facts, scheme)
+    return vetoed.assign(scheme_version=scheme_label(scheme))
 
 
 def monthly_rows(
@@ -53,7 +57,24 @@ def period_table(
     if chosen.kind != "month":
         labels = sorted(set(monthly["scheme_version"].dropna())) or [scheme_label(scheme)]
         table = table.assign(scheme_version=" + ".join(labels))
+        table = with_computed(table, monthly, scheme)
     return table
+
+
+def with_computed(table: pd.DataFrame, monthly: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """A quarter / half / year beside what it would be without adjustments: the mean of the
+    monthly computed totals, its grade, and the difference the adjustments make."""
+    if "computed_total" not in monthly or monthly.empty:
+        return table
+    means = monthly.groupby("employee_id")["computed_total"].mean()
+    computed = round_half_away(table["employee_id"].map(means).to_numpy(dtype=float))
+    moved = round_half_away(table["total"].to_numpy(dtype=float) - computed)
+    return table.assign(
+        computed_total=computed,
+        adjustment=np.where(moved != 0, moved, np.nan),
+        adjustment_reason="",
+        computed_grade=grade(computed, scheme),
+    )
 
 
 def lock_snapshot(store: Store, scheme: Scheme, period: str) -> tuple[str, str, pd.DataFrame]:
