@@ -244,3 +244,42 @@ def test_the_statement_names_the_adjustment_and_the_veto():
         "一票否决:重大失误 ≥ 1 → 不合格,等级为「不合格」。",
     ]
     assert closing_notes(pd.Series({"total": 80.0})) == []
+
+
+# ------------------------------------------------------------------ calibration figures
+
+
+def test_grade_counts_per_department_against_the_target_mix(small_scheme):
+    from engine.cycle.calibration import grade_counts
+
+    table = pd.DataFrame(
+        {
+            "department": ["A", "A", "A", "B"],
+            "grade": pd.Categorical(["优秀", "良好", "良好", None], categories=SCHEME.grade_names),
+        }
+    )
+    out = grade_counts(table, SCHEME).set_index("department")
+    assert out.loc["A", ["people", "优秀", "良好", "合格"]].tolist() == [3, 1, 2, 0]
+    assert out.loc["A", ["优秀 %", "良好 %"]].tolist() == [33.3, 66.7]
+    assert "B" not in out.index  # nobody graded
+    assert out.loc["目标 target", "优秀 %"] == 15.0
+
+
+def test_people_near_a_cutoff_closest_first(small_scheme):
+    from engine.cycle.calibration import near_cutoffs
+
+    table = pd.DataFrame(
+        {
+            "employee_id": ["E1", "E2", "E3", "E4", "E5"],
+            "name": "n",
+            "department": "A",
+            "total": [89.5, 90.0, 71.2, 75.0, np.nan],
+            "grade": ["良好", "优秀", "合格", "合格", None],
+        }
+    )
+    out = near_cutoffs(table, small_scheme, 1.5)
+    assert out[["employee_id", "cutoff", "points_to_cutoff"]].values.tolist() == [
+        ["E2", 90.0, 0.0],
+        ["E1", 90.0, 0.5],
+        ["E3", 70.0, -1.2],
+    ]

@@ -8,6 +8,7 @@ import streamlit as st
 from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
+from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.results import monthly_rows, period_table
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
@@ -189,3 +190,28 @@ def monthly(scheme: Scheme) -> pd.DataFrame:
     target = current_store()
     table = _monthly(str(target.path), store_version(), scheme_key(scheme), scheme)
     return scoped(table, access())
+
+
+@st.cache_data(show_spinner=False)
+def _month_states(db_file: str, version: int) -> pd.DataFrame:
+    return store(db_file).month_states()
+
+
+def month_states(period: str) -> list[tuple[str, str]]:
+    """Each month of a period that has data, with its state (open where none is recorded)."""
+    target = current_store()
+    states = _month_states(str(target.path), store_version())
+    whole = states[states["department"].eq("")].set_index("period")["state"].to_dict()
+    held = set(periods()["month"])
+    return [(m, whole.get(m, "open")) for m in parse_period(period).months if m in held]
+
+
+@st.cache_data(show_spinner=False)
+def _cycle_config(file: str, modified: float) -> CycleConfig:
+    return load_cycle(file)
+
+
+def cycle_config() -> CycleConfig:
+    """The month-closing configuration, reread when its file changes."""
+    file = cycle_path()
+    return _cycle_config(str(file), file.stat().st_mtime)
