@@ -254,8 +254,11 @@ def test_grade_counts_per_department_against_the_target_mix(small_scheme):
 
     table = pd.DataFrame(
         {
-            "department": ["A", "A", "A", "B"],
-            "grade": pd.Categorical(["优秀", "良好", "良好", None], categories=SCHEME.grade_names),
+            "department": ["A", "A", "A", "B", "A"],
+            "grade": pd.Categorical(
+                ["优秀", "良好", "良好", None, "优秀"], categories=SCHEME.grade_names
+            ),
+            "in_mix": [True, True, True, True, False],  # on probation: not in the mix
         }
     )
     out = grade_counts(table, SCHEME).set_index("department")
@@ -283,3 +286,61 @@ def test_people_near_a_cutoff_closest_first(small_scheme):
         ["E1", 90.0, 0.5],
         ["E3", 70.0, -1.2],
     ]
+
+
+# ------------------------------------------------------------------ eligibility
+
+
+def test_statuses_decide_grading_ranking_the_mix_and_prorated_money(small_scheme):
+    from engine.cycle.eligibility import apply_eligibility
+
+    raw = copy.deepcopy(small_scheme.raw)
+    raw["cycle"] = {"probation_months": 3, "training_months": 2}
+    scheme = parse_scheme(raw, source="small")
+    rows = facts(
+        [
+            {"employee_id": "E1", "days": 1, "complaints": 0, "csat": 95, "状态": "在岗"},
+            {"employee_id": "E2", "days": 3, "complaints": 1, "csat": 85, "状态": "离职"},
+            {"employee_id": "E3", "days": 3, "complaints": 1, "csat": 75},
+            {"employee_id": "E4", "days": 5, "complaints": 2, "csat": 75, "状态": "培训"},
+            {"employee_id": "E5", "days": 1, "complaints": 0, "csat": 85},
+            {"employee_id": "E6", "days": 1, "complaints": 0, "csat": 70},
+        ]
+    ).assign(
+        出勤天数=["", "10", "", "", "", ""],
+        hire_date=pd.to_datetime(
+            ["2020-01-01", "2020-01-01", "2026-10-05", "2026-09-01", "2026-08-15", "2020-01-01"]
+        ),
+    )
+    table = score_table(rows, scheme)
+    out = apply_eligibility(table, rows, scheme).set_index("employee_id")
+    assert out["total"].tolist() == [100.0, 82.0, 76.0, 64.0, 94.0, 88.0]  # scores stay
+    assert out["status"].tolist() == ["在岗", "离职", "新入职", "培训期", "试用期", "在岗"]
+    assert out["grade"].astype(object).fillna("—").tolist() == [
+        "优秀",
+        "良好",
+        "—",
+        "—",
+        "优秀",
+        "良好",
+    ]
+    # only E1 and E6 are ranked: E6 is second although E5 (probation, 94) scores more
+    assert out["rank"].astype(object).fillna(0).tolist() == [1, 0, 0, 0, 0, 2]
+    # 离职 with 10 of October's 31 days: 500 × 10 ÷ 31 = 161.29
+    assert out["bonus"].fillna(-1).tolist() == [1000.0, 161.29, -1, -1, 1000.0, 500.0]
+    assert out["in_mix"].tolist() == [True, False, False, False, False, True]
+    assert out.loc["E3", "status_note"] == "新入职:不评级 / joined this month: not graded"
+    assert out.loc["E5", "status_note"] == "试用期:不排名 / probation: not ranked"
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["A", "B"]), ROW), min_size=1, max_size=20))
+def test_without_statuses_or_vetoes_every_figure_is_todays(rows):
+    from engine.cycle.eligibility import apply_eligibility
+    from engine.cycle.veto import apply_vetoes
+
+    month = facts([{**r, "department": d} for d, r in rows])
+    table = score_table(month, SCHEME)
+    out = apply_eligibility(apply_vetoes(table, month, SCHEME), month, SCHEME)
+    pd.testing.assert_frame_equal(out[table.columns], table)
+    assert set(out["status"]) == {"在岗"} and out["in_mix"].all()

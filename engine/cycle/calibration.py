@@ -11,9 +11,10 @@ from engine.scoring.score import round_half_away
 
 
 def grade_counts(table: pd.DataFrame, scheme: Scheme, column: str = "grade") -> pd.DataFrame:
-    """Departments side by side: per grade the count and share (%) of the graded people, with a
-    last row of the scheme's target shares (when it has a target mix)."""
-    graded = table[table[column].notna()]
+    """Departments side by side: per grade the count and share (%) of the graded people counted
+    in the mix, with a last row of the scheme's target shares (when it has a target mix)."""
+    counted = table["in_mix"].fillna(True).astype(bool) if "in_mix" in table else True
+    graded = table[table[column].notna() & counted]  # probation, leavers … are not in the mix
     counts = pd.crosstab(graded["department"], graded[column].astype(str)).reindex(
         columns=scheme.grade_names, fill_value=0
     )

@@ -7,13 +7,22 @@ import numpy as np
 import pandas as pd
 
 from engine.cycle.adjust import apply_adjustments
+from engine.cycle.eligibility import apply_eligibility
 from engine.cycle.veto import apply_vetoes
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import Period, aggregate, parse_period
 from engine.scoring.score import grade, round_half_away, score_table
 from engine.store import Store
 
-CYCLE_COLUMNS = ["computed_total", "adjustment", "adjustment_reason", "computed_grade", "veto"]
+CYCLE_COLUMNS = [
+    "computed_total",
+    "adjustment",
+    "adjustment_reason",
+    "computed_grade",
+    "veto",
+    "status",
+    "status_note",
+]
 
 
 def scheme_label(scheme: Scheme) -> str:
@@ -26,7 +35,8 @@ def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
     monthly = score_table(facts, scheme)
     adjusted = apply_adjustments(monthly, store.adjustments(months), scheme)
     vetoed = apply_vetoes(adjusted, facts, scheme)
-    return vetoed.assign(scheme_version=scheme_label(scheme))
+    eligible = apply_eligibility(vetoed, facts, scheme)
+    return eligible.assign(scheme_version=scheme_label(scheme))
 
 
 def monthly_rows(
