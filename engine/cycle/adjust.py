@@ -31,9 +31,13 @@ def grade_position(grades: pd.Series, scheme: Scheme) -> np.ndarray:
     scheme has no such grade."""
     known = {normalize_header(g.name): i for i, g in enumerate(scheme.grades)}
     known |= {normalize_header(g.name_en): i for i, g in enumerate(scheme.grades)}
-    text = grades.fillna("").astype(str).str.strip()
-    found = text.map(lambda g: known.get(normalize_header(g), -2) if g else -1)
-    return found.to_numpy(dtype=np.int64)
+    if isinstance(grades.dtype, pd.CategoricalDtype):  # the scored grade column: its codes
+        codes, distinct = grades.cat.codes.to_numpy(), grades.cat.categories
+    else:
+        codes, distinct = pd.factorize(grades.astype(object).fillna(""))  # each name once
+    text = [str(g).strip() for g in distinct]
+    found = np.array([known.get(normalize_header(g), -2) if g else -1 for g in text] + [-1])
+    return found[codes].astype(np.int64)
 
 
 def check(
@@ -162,19 +166,33 @@ def apply_adjustments(
     ones (computed_total, computed_grade, adjustment, adjustment_reason); total, grade, ranks
     and money follow the adjusted values. Points move the total (2 decimals, then graded); a
     grade set directly replaces the grade and its money, the total and ranks stay."""
-    keyed = table[["period", "employee_id"]].merge(
-        adjustments.reindex(columns=["period", "employee_id", "points", "grade", "reason"]),
-        on=["period", "employee_id"],
-        how="left",
-    )
     out = table.assign(
         computed_total=table["total"],
         computed_grade=table["grade"],
-        adjustment=keyed["points"].to_numpy(dtype=float),
-        adjustment_reason=keyed["reason"].fillna("").astype(str).to_numpy(),
+        adjustment=np.nan,
+        adjustment_reason="",
     )
-    points = keyed["points"].to_numpy(dtype=float)
-    chosen = grade_position(keyed["grade"], scheme)
+    if adjustments.empty:
+        return out
+    # Only the few people adjusted are joined on their keys, not every row.
+    touched = np.flatnonzero(table["employee_id"].isin(adjustments["employee_id"]).to_numpy())
+    keyed = (
+        table[["period", "employee_id"]]
+        .iloc[touched]
+        .merge(
+            adjustments.reindex(columns=["period", "employee_id", "points", "grade", "reason"]),
+            on=["period", "employee_id"],
+            how="left",
+        )
+    )
+    points = np.full(len(table), np.nan)
+    points[touched] = keyed["points"].to_numpy(dtype=float)
+    reasons = np.full(len(table), "", dtype=object)
+    reasons[touched] = keyed["reason"].fillna("").astype(str).to_numpy()
+    grades = pd.Series(None, index=table.index, dtype=object)
+    grades.iloc[touched] = keyed["grade"].to_numpy(dtype=object)
+    out["adjustment"], out["adjustment_reason"] = points, reasons
+    chosen = grade_position(grades, scheme)
     if not (np.isfinite(points).any() or (chosen >= 0).any()):
         return out
     total = out["total"].to_numpy(dtype=float)
@@ -188,3 +206,15 @@ def apply_adjustments(
         out["grade_en"] = grade_labels(codes, scheme, "en")
         out["bonus"] = np.where(calibrated, money(total, codes, scheme), out["bonus"])
     return out[[*table.columns, *[c for c in out.columns if c not in table.columns]]]
+
+
+def aligned(table: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame`'s rows (keyed by period and employee_id) in the order of the table's rows. A
+    month's facts come in the order the scored table has them, which is checked and then used
+    as it is (joining a million rows on text keys takes about a second)."""
+    keys = ["period", "employee_id"]
+    if len(frame) == len(table) and all(
+        table[k].reset_index(drop=True).eq(frame[k].reset_index(drop=True)).all() for k in keys
+    ):
+        return frame.reset_index(drop=True)
+    return table[keys].merge(frame, on=keys, how="left")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.cycle.adjust import aligned
 from engine.cycle.config import cycle_path
 from engine.schemes.scheme import Scheme, SchemeError, normalize_header
 from engine.scoring.score import ranks, round_half_away
@@ -100,39 +101,43 @@ def apply_eligibility(table: pd.DataFrame, facts: pd.DataFrame, scheme: Scheme) 
     money × days worked ÷ days in the month, to the cent; in_mix says whether the person
     counts in the grade mix, the forced distribution and the bonus pool."""
     known = statuses(scheme)
-    keys = ["period", "employee_id"]
     days = _column(facts, DAYS_HEADERS)
-    found = facts[keys].assign(
+    found = facts[["period", "employee_id"]].assign(
         status=status_of(facts, scheme, known).to_numpy(),
         days_worked=np.nan if days is None else pd.to_numeric(days, errors="coerce").to_numpy(),
     )
-    rows = table[keys].merge(found, on=keys, how="left")
-    status = rows["status"].fillna(ACTIVE)
-    flag = {
-        f: status.map({n: getattr(s, f) for n, s in known.items()}).fillna(DEFAULTS[f])
-        for f in FLAGS
-    }
-    graded, ranked = flag["graded"].to_numpy(bool), flag["ranked"].to_numpy(bool)
-    ranked = ranked & graded
-    english = status.map({n: s.name_en for n, s in known.items()}).fillna(status)
-    note = np.where(
-        ~graded,
-        status + ":不评级 / " + english + ": not graded",
-        np.where(~ranked, status + ":不排名 / " + english + ": not ranked", ""),
-    )
+    rows = aligned(table, found)
+    # Flags and notes per distinct status (a handful), then taken for every row.
+    codes, names = pd.factorize(rows["status"].fillna(ACTIVE))
+    kinds = [known.get(n, known[ACTIVE]) for n in names]
+    graded = np.array([k.graded for k in kinds], dtype=bool)[codes]
+    ranked = np.array([k.graded and k.ranked for k in kinds], dtype=bool)[codes]
+    english = [known[n].name_en if n in known else n for n in names]
+    notes = [
+        f"{n}:不评级 / {e}: not graded"
+        if not k.graded
+        else (f"{n}:不排名 / {e}: not ranked" if not k.ranked else "")
+        for n, e, k in zip(names, english, kinds, strict=True)
+    ]
+    note_codes, note_names = pd.factorize(pd.Series(notes, dtype=object))
     out = table.assign(
-        status=status.to_numpy(), status_note=note, in_mix=flag["in_mix"].to_numpy(bool) & graded
+        status=pd.Categorical.from_codes(codes, list(names)),
+        status_note=pd.Categorical.from_codes(note_codes[codes], list(note_names)),
+        in_mix=np.array([k.graded and k.in_mix for k in kinds], dtype=bool)[codes],
     )
-    if (~ranked).any():
+    if not ranked.all():
         masked = out.assign(total=np.where(ranked, out["total"], np.nan))
-        out[list(ranks(masked, scheme).columns)] = ranks(masked, scheme)
+        for column, values in ranks(masked, scheme).items():
+            out[column] = values
     bonus = out["bonus"].to_numpy(dtype=float)
     worked = rows["days_worked"].to_numpy(dtype=float)
-    prorated = flag["prorate"].to_numpy(bool) & np.isfinite(worked)
+    prorated = np.array([k.prorate for k in kinds], dtype=bool)[codes] & np.isfinite(worked)
     if prorated.any():
-        in_month = pd.PeriodIndex(out["period"], freq="M").days_in_month.to_numpy(dtype=float)
-        bonus = np.where(prorated, round_half_away(bonus * worked / in_month), bonus)
-    if (~graded).any():
+        month_codes, months = pd.factorize(out["period"])
+        in_month = pd.PeriodIndex(months, freq="M").days_in_month.to_numpy(dtype=float)
+        share = worked / in_month[month_codes]
+        bonus = np.where(prorated, round_half_away(bonus * share), bonus)
+    if not graded.all():
         out["grade"] = out["grade"].where(graded)
         out["grade_en"] = out["grade_en"].where(graded)
         bonus = np.where(graded, bonus, np.nan)

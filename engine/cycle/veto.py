@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.cycle.adjust import grade_position
+from engine.cycle.adjust import aligned, grade_position
 from engine.schemes.scheme import Scheme, SchemeError, normalize_header
 from engine.scoring.score import grade_labels, money
 
@@ -72,19 +72,20 @@ def apply_vetoes(table: pd.DataFrame, facts: pd.DataFrame, scheme: Scheme) -> pd
         return table.assign(veto="")
     keys = ["period", "employee_id"]
     conditions = pd.DataFrame(
-        {i: _values(facts, v).ge(v.at_least).to_numpy() for i, v in enumerate(rules)}
+        {f"veto_{i}": _values(facts, v).ge(v.at_least).to_numpy() for i, v in enumerate(rules)}
     ).assign(period=facts["period"].to_numpy(), employee_id=facts["employee_id"].to_numpy())
-    held = table[keys].merge(conditions, on=keys, how="left").drop(columns=keys)
+    held = aligned(table, conditions).drop(columns=keys)
     held = held.fillna(False).to_numpy(dtype=bool)
-    codes = grade_position(table["grade"].astype(object), scheme)
+    codes = grade_position(table["grade"], scheme)
     caps = np.array([scheme.grade_names.index(v.max_grade) for v in rules])
     cap = np.max(np.where(held, caps, -1), axis=1, initial=-1)
     capped = np.where(codes >= 0, np.maximum(codes, cap), codes)
-    named = np.full(len(table), "", dtype=object)
-    for i, rule in enumerate(rules):
-        name = f"{rule.name_zh} ≥ {rule.at_least:g} → {rule.max_grade}"
-        named = np.where(held[:, i], np.where(named == "", name, named + "; " + name), named)
-    out = table.assign(veto=named)
+    # Which rules hold, as one number per row; the names are joined once per combination.
+    mask = held.astype(np.int64) @ (1 << np.arange(len(rules), dtype=np.int64))
+    combos, combo_of_row = np.unique(mask, return_inverse=True)
+    names = [f"{r.name_zh} ≥ {r.at_least:g} → {r.max_grade}" for r in rules]
+    joined = ["; ".join(n for i, n in enumerate(names) if c >> i & 1) for c in combos]
+    out = table.assign(veto=np.asarray(joined, dtype=object)[combo_of_row.ravel()])
     lowered = capped != codes
     if lowered.any():
         out["grade"] = grade_labels(capped, scheme)
