@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine import paths
 from engine.accounts import Access, add_user
 from engine.store import Store
 from tests.apptest import open_page, using_demo_store
@@ -107,3 +108,24 @@ def test_the_calibration_page_is_for_admin_and_hr_only(store, tmp_path, monkeypa
         at.switch_page("pages/calibration.py").run()
     hr = open_page("calibration", access=Access("li", "hr"), last_seen=time.time())
     assert not hr.exception and hr.main.metric[0].value == "进行中"
+
+
+def test_the_import_page_says_why_a_locked_month_is_not_replaced(store):
+    from engine.cycle.close import make_move
+    from engine.cycle.config import load_cycle
+    from engine.schemes.scheme import load_scheme
+
+    admin = Access("boss", "admin")
+    for action in ("submit", "calibrate", "approve", "lock"):
+        make_move(store, load_cycle(), admin, load_scheme(), action, "2026-10")
+    before = store.imports().to_csv(index=False)
+    lines = (paths.SAMPLE_DIR / "2026-10.csv").read_bytes().decode("utf-8").split("\r\n")
+    changed = "\r\n".join([lines[0], *lines[2:]]).encode("utf-8")  # one employee removed
+    at = open_page("imports")
+    at.file_uploader[0].set_value([("2026-10.csv", changed, "text/csv")]).run()
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm_"))).check().run()
+    next(b for b in at.button if b.label.startswith("导入此文件")).click().run()
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "2026-10 已锁定" in errors and "Unlock it with a reason first" in errors
+    assert store.imports().to_csv(index=False) == before
