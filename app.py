@@ -20,6 +20,7 @@ PAGES = [
     ("pages/whatif.py", "模拟测算 · What-if", "🧪", "editors"),
     ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
     ("pages/scheme.py", "考核标准 · Scheme", "📜", "everyone"),
+    ("pages/calibration.py", "校准 · Calibration", "⚖️", "editors"),
     ("pages/imports.py", "导入数据 · Import", "📥", "editors"),
     ("pages/audit.py", "审计日志 · Audit log", "🔎", "auditors"),
 ]

@@ -19,13 +19,15 @@ from engine.accounts import (
     load_accounts,
     remove_user,
 )
+from engine.cycle.commands import add_cycle_commands
+from engine.cycle.results import CYCLE_COLUMNS, period_table
 from engine.intake.parse import ParsedFile, parse_file, unreadable
 from engine.output.export import csv_bytes, write_table
 from engine.rules.evaluate import RulesError, check_rules, load_rules, reserve_ledger, with_inputs
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
 from engine.scoring.fit import SchemeFit, SchemeRefused, scheme_fit
-from engine.scoring.periods import Period, parse_period, score_period
+from engine.scoring.periods import Period, parse_period
 from engine.scoring.score import score_table
 from engine.store import LOCK_WAIT_SECONDS, ImportRefused, Store, StoreBusy, StoreError
 
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreBusy as exc:
         print(f"busy: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except ImportRefused as exc:  # a locked month (restore, delete)
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -127,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="which demo (default: $ASSESS_DEMO, else aftersales)",
     )
+    add_cycle_commands(command)
 
     users = commands.add_parser("users", help="manage sign-in accounts (see README)")
     users.add_argument(
@@ -242,20 +248,23 @@ def run_import(args: argparse.Namespace) -> int:
     return code
 
 
-def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
-    """The scored table of a period with the agreed columns first. Raises SchemeRefused when
-    the scheme finds fewer than half of its weighted KPIs in data not imported under it."""
+def scored(store: Store, scheme: Scheme, period: str, frozen: bool = True) -> pd.DataFrame:
+    """The scored table of a period with the agreed columns first; a locked month as it was
+    locked (unless `frozen` is off), then the adjustment columns and the scheme version. Raises
+    SchemeRefused when the scheme finds fewer than half of its weighted KPIs in data not
+    imported under it."""
     chosen = parse_period(period)
     facts = store.facts(list(chosen.months))
     imported_for = store.imported_schemes(list(chosen.months))["scheme_id"]
     fit = scheme_fit(facts, scheme, chosen.label, imported_for.tolist())
     if fit.refused:
         raise SchemeRefused(fit.message("en") + _scheme_hint(fit, facts))
-    table = score_period(facts, scheme, chosen)
+    table = period_table(store, scheme, chosen, frozen)
     table = table.sort_values(["period", "rank", "employee_id"], ignore_index=True)
     rest = [c for c in table.columns if c.startswith(("score_", "cat_"))]
     values = [c for c in scheme.kpi_ids if c in table]
     inputs = [i.id for i in scheme.money.inputs if i.id in table]
+    cycle = [c for c in CYCLE_COLUMNS if c in table]
     leading = LEADING_COLUMNS
     reserves = period_reserves(store, scheme, chosen)
     if reserves is not None:
@@ -265,7 +274,7 @@ def scored(store: Store, scheme: Scheme, period: str) -> pd.DataFrame:
             table.attrs["money_problems"] = problems
         after = LEADING_COLUMNS.index("bonus") + 1
         leading = [*LEADING_COLUMNS[:after], *RESERVE_COLUMNS, *LEADING_COLUMNS[after:]]
-    return table[[*leading, *rest, *values, *inputs]]
+    return table[[*leading, *rest, *values, *inputs, *cycle, "scheme_version"]]
 
 
 def period_reserves(store: Store, scheme: Scheme, period: Period) -> pd.DataFrame | None:
@@ -320,11 +329,10 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         used = scheme_versions.scheme_version(store, file_scheme, args.scheme_version)
     try:
-        table = scored(store, used, args.period)
+        table = scored(store, used, args.period, frozen=args.scheme_version is None)
     except SchemeRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    table = table.assign(scheme_version=f"{used.id} v{used.version}")
     if table.empty:
         print(f"no data for {args.period}", file=sys.stderr)
         return EXIT_FAILED

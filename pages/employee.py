@@ -8,6 +8,7 @@ import streamlit as st
 
 from engine.analysis.breakdown import (
     category_statement,
+    closing_notes,
     kpi_profile,
     people_by_rank,
     points_to_next_grade,
@@ -189,6 +190,8 @@ else:
         tr(f"等级「{grade}」对应奖金 {bonus:,.2f}。", f"Grade {grade} earns {bonus:,.2f}.")
     )
 st.caption(" ".join(notes))
+for closing in closing_notes(person):  # the adjustment and the veto, each a line of its own
+    st.text(tr(*closing))
 with st.expander(tr("下载得分明细", "Download the statement")):
     downloads(shown, f"statement_{employee_id}_{view.period}", key="employee_statement")
 

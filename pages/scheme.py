@@ -192,7 +192,7 @@ kind = kind_column.selectbox(
 )
 period = period_column.selectbox(tr("期间", "Period"), found[kind], key="scheme_rescore_period")
 stop_if_unfit(period, picked)
-table = data.scored(period, picked)
+table = data.scored(period, picked, frozen=False)
 names = grade_labels(picked, language())
 counts = table["grade"].astype(str).value_counts().reindex(picked.grade_names, fill_value=0)
 figures = st.columns(3)

@@ -28,6 +28,7 @@ PAGES = {
     "whatif": 1,
     "rules": 1,
     "scheme": 0,
+    "calibration": 0,
     "imports": 0,
     "audit": 0,
 }

@@ -20,6 +20,8 @@ FLOW = {
     "analysis": {"schemes", "scoring"},
     "output": set(),
     "demo": {"schemes", "intake", "store", "output"},
+    # closing a month: states in the store, adjustments checked like a file, scored and frozen
+    "cycle": {"schemes", "intake", "store", "scoring"},
 }
 
 

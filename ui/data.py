@@ -10,12 +10,13 @@ import streamlit as st
 from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
+from engine.cycle.config import CycleConfig, cycle_path, load_cycle
+from engine.cycle.results import monthly_rows, period_table
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
 from engine.scoring import fit as fitting
 from engine.scoring.fit import SchemeFit
-from engine.scoring.periods import available, parse_period, previous, score_period
-from engine.scoring.score import score_table
+from engine.scoring.periods import available, parse_period, previous
 from engine.store import Store
 
 
@@ -174,29 +175,31 @@ def scheme_key(scheme: Scheme) -> tuple[str, int, str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _scored(
-    db_file: str, version: int, under: tuple, period: str, _scheme: Scheme
+    db_file: str, version: int, under: tuple, period: str, frozen: bool, _scheme: Scheme
 ) -> tuple[pd.DataFrame, SchemeFit]:
     chosen = parse_period(period)
-    facts = store(db_file).facts(list(chosen.months))
-    imported_for = store(db_file).imported_schemes(list(chosen.months))["scheme_id"]
+    target = store(db_file)
+    facts = target.facts(list(chosen.months))
+    imported_for = target.imported_schemes(list(chosen.months))["scheme_id"]
     fit = fitting.scheme_fit(facts, _scheme, chosen.label, imported_for.tolist())
-    table = score_period(facts, _scheme, chosen)
-    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}"), fit
+    return period_table(target, _scheme, chosen, frozen), fit
 
 
-def scored(period: str, scheme: Scheme) -> pd.DataFrame:
+def scored(period: str, scheme: Scheme, frozen: bool = True) -> pd.DataFrame:
     """The scored table of a period under a scheme (any version) as this user may see it
-    (ranks are over everyone), recomputed when the store or the scheme changes. Pages show it
-    only when `scheme_fit` does not refuse the scheme."""
+    (ranks are over everyone), recomputed when the store or the scheme changes. Locked months
+    come as they were locked (`frozen=False` re-scores them: the scheme page's comparison).
+    Pages show it only when `scheme_fit` does not refuse the scheme."""
     target = current_store()
-    table = _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)[0]
+    key = scheme_key(scheme)
+    table = _scored(str(target.path), store_version(), key, period, frozen, scheme)[0]
     return scoped(table, access())
 
 
 def scheme_fit(period: str, scheme: Scheme) -> SchemeFit:
     """How much of the scheme the period's data holds, and whether scoring it is refused."""
     target = current_store()
-    return _scored(str(target.path), store_version(), scheme_key(scheme), period, scheme)[1]
+    return _scored(str(target.path), store_version(), scheme_key(scheme), period, True, scheme)[1]
 
 
 def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:
@@ -211,8 +214,7 @@ def clear_after_import() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _monthly(db_file: str, version: int, under: tuple, _scheme: Scheme) -> pd.DataFrame:
-    table = score_table(store(db_file).facts(), _scheme)
-    return table.assign(scheme_version=f"{_scheme.id} v{_scheme.version}")
+    return monthly_rows(store(db_file), _scheme)
 
 
 def monthly(scheme: Scheme) -> pd.DataFrame:
@@ -221,3 +223,28 @@ def monthly(scheme: Scheme) -> pd.DataFrame:
     target = current_store()
     table = _monthly(str(target.path), store_version(), scheme_key(scheme), scheme)
     return scoped(table, access())
+
+
+@st.cache_data(show_spinner=False)
+def _month_states(db_file: str, version: int) -> pd.DataFrame:
+    return store(db_file).month_states()
+
+
+def month_states(period: str) -> list[tuple[str, str]]:
+    """Each month of a period that has data, with its state (open where none is recorded)."""
+    target = current_store()
+    states = _month_states(str(target.path), store_version())
+    whole = states[states["department"].eq("")].set_index("period")["state"].to_dict()
+    held = set(periods()["month"])
+    return [(m, whole.get(m, "open")) for m in parse_period(period).months if m in held]
+
+
+@st.cache_data(show_spinner=False)
+def _cycle_config(file: str, modified: float) -> CycleConfig:
+    return load_cycle(file)
+
+
+def cycle_config() -> CycleConfig:
+    """The month-closing configuration, reread when its file changes."""
+    file = cycle_path()
+    return _cycle_config(str(file), file.stat().st_mtime)

@@ -10,12 +10,20 @@ import pandas as pd
 import streamlit as st
 from plotly.colors import sample_colorscale
 
+from engine.cycle.config import STATE_NAMES
 from engine.output.export import csv_bytes, xlsx_bytes
 from engine.schemes.scheme import Scheme
 from ui import auth, data, sidebar
 from ui.i18n import labelled, language, tr
 from ui.sidebar import View
 
+STATE_COLORS = {
+    "open": "gray",
+    "submitted": "blue",
+    "calibrated": "violet",
+    "approved": "orange",
+    "locked": "green",
+}
 # Best grade green, through amber (not pale yellow, which vanishes on white), to the worst in red.
 GRADE_SCALE = [
     [0, "#d73027"],
@@ -37,6 +45,7 @@ def require_view() -> tuple[View, Scheme, pd.DataFrame]:
     if view is None:
         st.info(tr("还没有数据:请先导入月度考核表。", "No data yet: import a monthly file first."))
         st.stop()
+    month_badges(view.period)
     scheme = view.scheme
     stop_if_unfit(view.period, scheme)
     table = view.rows(data.scored(view.period, scheme))
@@ -53,6 +62,16 @@ def stop_if_unfit(period: str, scheme: Scheme) -> None:
     if fit.refused:
         st.error(fit.message(language()))
         st.stop()
+
+
+def month_badges(period: str) -> None:
+    """Where the months of the period shown stand (进行中 … 已锁定), one badge per month."""
+    badges = [
+        f":{STATE_COLORS[state]}-badge[{month} · {tr(*STATE_NAMES[state])}]"
+        for month, state in data.month_states(period)
+    ]
+    if badges:
+        st.markdown(" ".join(badges))
 
 
 def export_stamp(user: str, language: str) -> str:

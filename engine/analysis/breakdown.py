@@ -240,7 +240,10 @@ def score_statement(person: pd.Series, months: pd.DataFrame, scheme: Scheme) -> 
     )
     assessed = (weights["kpi_weight"] > 0) & (weights["category_weight"] > 0)
     statement = weights[assessed | (weights["share"] > 0)].reset_index(drop=True)
-    statement["points"] = apportioned(statement["raw_points"].fillna(0.0), person["total"])
+    # With an adjustment the KPIs add up to the computed total; the adjustment is a line of its own.
+    computed = person.get("computed_total", np.nan)
+    total = person["total"] if pd.isna(computed) else computed
+    statement["points"] = apportioned(statement["raw_points"].fillna(0.0), total)
     return statement[STATEMENT_COLUMNS]
 
 
@@ -311,3 +314,38 @@ def points_to_next_grade(totals: pd.Series, scheme: Scheme) -> pd.DataFrame:
         },
         index=totals.index,
     )
+
+
+def closing_notes(person: pd.Series) -> list[tuple[str, str]]:
+    """What the closing of the month changed for a person, in Chinese and English: the
+    adjustment (points or a calibrated grade, with its reason) and the veto that capped the
+    grade."""
+    notes = []
+    points, reason = person.get("adjustment", np.nan), person.get("adjustment_reason", "")
+    computed, total = person.get("computed_total", np.nan), person["total"]
+    if pd.notna(points) and pd.notna(computed):
+        notes.append(
+            (
+                f"加减分 {points:+.2f}({reason}):计算总分 {computed:.2f} → 总分 {total:.2f}。",
+                f"Adjustment {points:+.2f} ({reason}): computed total {computed:.2f} → "
+                f"total {total:.2f}.",
+            )
+        )
+    elif isinstance(reason, str) and reason:
+        notes.append(
+            (
+                f"等级校准({reason}):计算等级「{person.get('computed_grade')}」→"
+                f"「{person['grade']}」。",
+                f"Grade calibrated ({reason}): computed {person.get('computed_grade')} → "
+                f"{person['grade']}.",
+            )
+        )
+    veto = person.get("veto", "")
+    if isinstance(veto, str) and veto:
+        notes.append(
+            (
+                f"一票否决:{veto},等级为「{person['grade']}」。",
+                f"Veto: {veto}; the grade is {person['grade']}.",
+            )
+        )
+    return notes

@@ -3,6 +3,7 @@
 from engine.store.duckdb_store import (
     LOCK_WAIT_SECONDS,
     ImportRefused,
+    MonthLocked,
     Store,
     StoreBusy,
     StoreError,
@@ -12,6 +13,7 @@ from engine.store.duckdb_store import (
 __all__ = [
     "LOCK_WAIT_SECONDS",
     "ImportRefused",
+    "MonthLocked",
     "Store",
     "StoreBusy",
     "StoreError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from engine import paths
 from engine.intake.parse import ParsedFile
@@ -72,6 +74,19 @@ SCHEMA = [
         scheme_id VARCHAR NOT NULL, name VARCHAR NOT NULL, base_version INTEGER NOT NULL,
         toml VARCHAR NOT NULL, settings VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL,
         PRIMARY KEY (scheme_id, name))""",
+    # Closing a month (engine/cycle): its state per department ("" = the month as a whole), the
+    # frozen results of a locked month, and the adjustments (加减分 / calibration) per person.
+    """CREATE TABLE IF NOT EXISTS month_states (
+        period VARCHAR NOT NULL, department VARCHAR NOT NULL, state VARCHAR NOT NULL,
+        changed_at TIMESTAMP NOT NULL, username VARCHAR, PRIMARY KEY (period, department))""",
+    """CREATE TABLE IF NOT EXISTS month_snapshots (
+        period VARCHAR PRIMARY KEY, scheme_id VARCHAR NOT NULL, scheme_version VARCHAR NOT NULL,
+        locked_at TIMESTAMP NOT NULL, username VARCHAR, row_count BIGINT NOT NULL,
+        snapshot BLOB NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS adjustments (
+        period VARCHAR NOT NULL, employee_id VARCHAR NOT NULL, points DOUBLE, grade VARCHAR,
+        reason VARCHAR NOT NULL, proposed_by VARCHAR, proposed_at TIMESTAMP NOT NULL,
+        approved_by VARCHAR, PRIMARY KEY (period, employee_id))""",
 ]
 
 TABLES = (
@@ -100,6 +115,10 @@ class StoreReadOnly(StoreError):
 
 class ImportRefused(StoreError):
     """The month already holds a different file and replacement was not asked for."""
+
+
+class MonthLocked(ImportRefused):
+    """The month is locked: its data and results stay as they were until it is unlocked."""
 
 
 @dataclass(frozen=True)
@@ -344,6 +363,7 @@ class Store:
                 f"{parsed.file_name} has {len(parsed.problems)} problem(s); nothing stored"
             )
         with self._transaction() as con:
+            _refuse_locked(con, parsed.period, f"{parsed.file_name}: ")
             active = con.execute(
                 "SELECT import_id, sha256, file_name, imported_at FROM imports "
                 "WHERE period = ? AND status = 'active'",
@@ -483,6 +503,7 @@ class Store:
         """Make a replaced or deleted import its month's data again; the current one stays kept."""
         with self._transaction() as con:
             period, status, file_name = self._import_entry(con, import_id)
+            _refuse_locked(con, period, f"Import {import_id} ({file_name}): ")
             if status == "active":
                 raise StoreError(f"Import {import_id} ({file_name}) is already {period}'s data.")
             current = con.execute(
@@ -501,6 +522,7 @@ class Store:
         """Take an import's month out of every view; the rows stay kept and can be restored."""
         with self._transaction() as con:
             period, status, file_name = self._import_entry(con, import_id)
+            _refuse_locked(con, period, f"Import {import_id} ({file_name}): ")
             if status != "active":
                 raise StoreError(f"Import {import_id} ({file_name}) is not in use ({status}).")
             con.execute("UPDATE imports SET status = 'deleted' WHERE import_id = ?", [import_id])
@@ -615,3 +637,129 @@ class Store:
         with self._transaction() as con:
             con.execute("DELETE FROM scenarios WHERE scheme_id = ? AND name = ?", [scheme_id, name])
             self._event(con, "scenario_deleted", None, None, f"{scheme_id}: {name}")
+
+    # -------------------------------------------------------------- closing a month
+
+    def month_states(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """The recorded state of each month ("" department = the month as a whole) and of each
+        department that moved on its own: period, department, state, changed_at, username."""
+        where, params = "", []
+        if periods is not None:
+            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
+        with self._connect() as con:
+            return con.execute(
+                f"SELECT * FROM month_states {where} ORDER BY period, department", params
+            ).df()
+
+    def departments(self, period: str) -> list[str]:
+        """The departments with data in a month, sorted."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT coalesce(f.department, '') FROM facts f JOIN imports i "
+                "USING (import_id) WHERE i.status = 'active' AND i.period = ? ORDER BY 1",
+                [period],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def move_month(
+        self,
+        period: str,
+        states: dict[str, str],
+        action: str,
+        detail: str,
+        snapshot: tuple[str, str, pd.DataFrame] | None = None,
+    ) -> None:
+        """Record new states (department → state, "" for the whole month) and the move in the
+        audit log, in one transaction; locking keeps `snapshot` (scheme id, scheme version label,
+        the month's scored table), any other move forgets a kept snapshot of the month."""
+        with self._transaction() as con:
+            for department, state in states.items():
+                con.execute(
+                    "INSERT OR REPLACE INTO month_states VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
+                    [period, department, state, self.user],
+                )
+            con.execute("DELETE FROM month_snapshots WHERE period = ?", [period])
+            if snapshot is not None:
+                scheme_id, label, table = snapshot
+                con.execute(
+                    "INSERT INTO month_snapshots VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?)",
+                    [period, scheme_id, label, self.user, len(table), _parquet(table)],
+                )
+            self._event(con, action, None, period, detail)
+
+    def snapshots(self, periods: list[str]) -> dict[str, tuple[str, str, pd.DataFrame]]:
+        """The kept results of locked months: period → (scheme id, scheme version, table)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT period, scheme_id, scheme_version, snapshot FROM month_snapshots "
+                "WHERE period IN (SELECT unnest(?))",
+                [list(periods)],
+            ).fetchall()
+        return {
+            period: (scheme_id, label, pq.read_table(io.BytesIO(blob)).to_pandas())
+            for period, scheme_id, label, blob in rows
+        }
+
+    def adjustments(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """The adjustments in force: period, employee_id, points, grade, reason, proposed_by,
+        proposed_at, approved_by."""
+        where, params = "", []
+        if periods is not None:
+            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
+        with self._connect() as con:
+            return con.execute(
+                f"SELECT * FROM adjustments {where} ORDER BY period, employee_id", params
+            ).df()
+
+    def save_adjustments(self, period: str, rows: pd.DataFrame, action: str, detail: str) -> int:
+        """Keep checked adjustments of one month (employee_id, points, grade, reason,
+        approved_by), each replacing the person's earlier one, in one transaction; refused for a
+        locked month. Returns how many were kept."""
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            staged = rows.reindex(
+                columns=["employee_id", "points", "grade", "reason", "approved_by"]
+            ).assign(period=period, proposed_by=self.user)
+            con.register("staging_adjustments", staged)
+            con.execute(
+                "INSERT OR REPLACE INTO adjustments BY NAME SELECT *, now()::TIMESTAMP AS "
+                "proposed_at FROM staging_adjustments"
+            )
+            con.unregister("staging_adjustments")
+            self._event(con, action, None, period, detail)
+        return len(rows)
+
+    def withdraw_adjustment(self, period: str, employee_id: str, detail: str) -> bool:
+        """Take back a person's adjustment of a month (refused when locked); True if there was
+        one."""
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            found = con.execute(
+                "DELETE FROM adjustments WHERE period = ? AND employee_id = ? RETURNING 1",
+                [period, employee_id],
+            ).fetchall()
+            if found:
+                self._event(con, "adjustment_withdrawn", None, period, detail)
+        return bool(found)
+
+
+def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
+    """Stop a change to a locked month's data or results, saying how to unlock it."""
+    found = con.execute(
+        "SELECT 1 FROM month_states WHERE period = ? AND department = '' AND state = 'locked'",
+        [period],
+    ).fetchall()
+    if found:
+        raise MonthLocked(
+            f"{prefix}{period} 已锁定,结果不再改变;如需修改请先解锁并说明理由 / {period} is "
+            "locked: its results are final. Unlock it with a reason first "
+            f"(python -m engine month unlock {period} --reason …)."
+        )
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    """A table as Parquet bytes: every column's type (categories, nullable integers) comes back
+    as it was."""
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), sink)
+    return sink.getvalue()

@@ -1,0 +1,1 @@
+"""Closing a month: its states and who moves them, adjustments, frozen results of locked months."""

@@ -1,0 +1,170 @@
+"""Calibration (校准): HR closes a month: where it stands and the moves to make, departments side
+by side against the target mix, the people near a cutoff, the adjustments so far and a new one."""
+
+import pandas as pd
+import streamlit as st
+
+from engine.cycle.calibration import grade_counts, near_cutoffs
+from engine.cycle.close import AdjustmentRefused, MoveRefused, make_move, month_standing, propose
+from engine.cycle.config import STATE_NAMES
+from engine.store import StoreError
+from ui import data
+from ui.i18n import tr
+from ui.page import downloads, require_view
+
+MESSAGE_KEY = "calibration_message"
+
+view, scheme, table = require_view()
+st.title(tr("校准与月度关账", "Calibration and closing the month") + f" · {view.period}")
+if view.kind != "month":
+    st.info(tr("校准按月进行:请在侧边栏选择一个月份。", "Calibration is monthly: choose a month."))
+    st.stop()
+period, access, store, config = (
+    view.period,
+    data.access(),
+    data.current_store(),
+    data.cycle_config(),
+)
+for kind, text in st.session_state.pop(MESSAGE_KEY, []):
+    (st.success if kind == "ok" else st.error)(
+        tr("已完成", "Done") if kind == "ok" else tr("未执行", "Refused")
+    )
+    st.text(text)
+
+
+def done(kind: str, text: str) -> None:
+    """Show the outcome after the rerun that shows every figure as it now is."""
+    st.session_state[MESSAGE_KEY] = [(kind, text)]
+    data.clear_after_import()
+    st.rerun()
+
+
+# ---------------------------------------------------------------- the month's state
+st.subheader(tr("月度状态", "State of the month"))
+now = month_standing(store, period)
+states = pd.DataFrame(
+    {
+        tr("部门", "Department"): list(now.departments),
+        tr("状态", "State"): [tr(*STATE_NAMES[s]) for s in now.departments.values()],
+    }
+)
+left, right = st.columns([1, 2])
+left.metric(tr("本月状态", "This month"), tr(*STATE_NAMES[now.state]))
+left.dataframe(states, hide_index=True, width="stretch")
+with right.form("cycle_move_form"):
+    moves = {name: f"{move.name_zh} {name}" for name, move in config.moves.items()}
+    action = st.selectbox(
+        tr("操作", "Move"), list(moves), format_func=moves.get, key="cycle_action"
+    )
+    department = st.selectbox(
+        tr("部门(仅提交/退回可选)", "Department (submit / reopen only)"),
+        [None, *now.departments],
+        format_func=lambda d: tr("整月", "Whole month") if d is None else d,
+        key="cycle_department",
+    )
+    reason = st.text_input(tr("说明/理由", "Comment / reason"), key="cycle_reason")
+    if st.form_submit_button(tr("执行", "Make the move"), key="cycle_move"):
+        try:
+            done("ok", make_move(store, config, access, scheme, action, period, department, reason))
+        except (MoveRefused, StoreError) as exc:
+            st.error(tr("未执行", "Refused"))
+            st.text(str(exc))
+
+# ---------------------------------------------------------------- departments side by side
+st.subheader(tr("各部门等级分布与目标", "Grades by department against the target mix"))
+
+
+def counts_shown(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers and shares with one decimal; blank where there is none (the
+    target row has shares only)."""
+    numbers = counts.drop(columns="department")
+    text = numbers.apply(
+        lambda c: c.map("{:.1f}".format if c.name.endswith(" %") else "{:.0f}".format)
+    )
+    return pd.concat([counts[["department"]], text.where(numbers.notna(), "")], axis=1)
+
+
+counts = grade_counts(table, scheme)
+st.dataframe(counts_shown(counts), hide_index=True, width="stretch")
+with st.expander(tr("计算等级(调整前)", "Computed grades (before adjustments)")):
+    computed = grade_counts(table, scheme, "computed_grade")
+    st.dataframe(counts_shown(computed), hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- near a cutoff
+st.subheader(tr("临界人员", "People near a cutoff"))
+within = st.number_input(
+    tr("距等级线(分)以内", "Within (points) of a cutoff"), 0.0, 10.0, 2.0, 0.5, key="near_within"
+)
+near = near_cutoffs(table, scheme, within)
+st.dataframe(near, hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- adjustments
+st.subheader(tr("调整记录", "Adjustments so far"))
+kept = store.adjustments([period])
+columns = ["employee_id", "name", "department", "computed_total", "total", "computed_grade"]
+so_far = kept.merge(table[[*columns, "grade"]], on="employee_id", how="inner")
+if so_far.empty:
+    st.caption(tr("本月还没有调整。", "No adjustments this month yet."))
+else:
+    shown = so_far[
+        [*columns, "points", "grade_x", "grade_y", "reason", "proposed_by", "approved_by"]
+    ]
+    shown = shown.rename(columns={"grade_x": "calibrated_grade", "grade_y": "grade"})
+    st.dataframe(shown.astype(object).fillna(""), hide_index=True, width="stretch")
+    downloads(shown, f"adjustments_{period}", key="adjustments")
+
+st.subheader(tr("新增调整", "New adjustment"))
+people = table.sort_values("total", ascending=False)
+labels = dict(
+    zip(
+        people["employee_id"],
+        people["employee_id"]
+        + " "
+        + people["name"].astype(str)
+        + " ("
+        + people["total"].map("{:.2f}".format)
+        + ")",
+        strict=True,
+    )
+)
+with st.form("adjust_form"):
+    employee = st.selectbox(
+        tr("人员", "Person"), list(labels), format_func=labels.get, key="adjust_employee"
+    )
+    kind = st.radio(
+        tr("方式", "How"),
+        ["points", "grade"],
+        format_func=lambda k: (
+            tr("加减分", "Points") if k == "points" else tr("直接定等级", "Set grade")
+        ),
+        horizontal=True,
+        key="adjust_kind",
+    )
+    bound = config.bound(scheme)
+    points = st.number_input(
+        tr(f"加减分(±{bound:g})", f"Points (±{bound:g})"),
+        -bound,
+        bound,
+        0.0,
+        0.5,
+        key="adjust_points",
+    )
+    chosen = st.selectbox(tr("等级", "Grade"), scheme.grade_names, key="adjust_grade")
+    why = st.text_input(tr("原因(必填)", "Reason (required)"), key="adjust_reason")
+    if st.form_submit_button(tr("保存调整", "Save the adjustment"), key="adjust_save"):
+        row = {
+            "employee_id": employee,
+            "points": f"{points:g}" if kind == "points" else "",
+            "grade": chosen if kind == "grade" else "",
+            "reason": why,
+            "row": pd.NA,
+        }
+        try:
+            propose(store, config, access, scheme, period, pd.DataFrame([row]))
+            done("ok", f"{employee}: {tr('已保存', 'saved')}")
+        except (AdjustmentRefused, StoreError) as exc:
+            st.error(tr("未保存", "Not saved"))
+            st.text(str(exc))
+            problems = getattr(exc, "problems", pd.DataFrame())
+            if len(problems):
+                st.dataframe(problems, hide_index=True, width="stretch")

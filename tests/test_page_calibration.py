@@ -1,0 +1,132 @@
+"""AppTest of the calibration page and of the month-state badge every page shows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from engine import paths
+from engine.accounts import Access, add_user
+from engine.store import Store
+from tests.apptest import open_page, using_demo_store
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[Store]:
+    """A fresh demo store per test: these tests change the month's state."""
+    with using_demo_store(tmp_path) as store:
+        yield store
+
+
+def texts(at) -> list[str]:
+    return [t.value for t in at.main.text]
+
+
+def badges(at) -> list[str]:
+    return [m.value for m in at.main.markdown if "-badge[" in m.value]
+
+
+def test_the_calibration_page_shows_the_month_departments_and_cutoffs(store):
+    at = open_page("calibration")
+    assert not at.exception
+    assert badges(at) == [":gray-badge[2026-10 · 进行中]"]
+    assert at.main.metric[0].value == "进行中"
+    counts = at.main.dataframe[1].value
+    departments = set(store.departments("2026-10"))
+    assert set(counts["department"]) == departments | {"目标 target"}
+    people = counts.loc[counts["department"].isin(departments), "people"].astype(int)
+    assert people.sum() == len(store.facts(["2026-10"]))
+    near = at.main.dataframe[3].value
+    assert (near["points_to_cutoff"].abs() <= 2).all()
+
+
+def test_an_adjustment_made_on_the_page_moves_every_figure(store):
+    at = open_page("calibration")
+    person = at.selectbox(key="adjust_employee").options[-1]  # the lowest total
+    employee = person.split(" ")[0]
+    at.selectbox(key="adjust_employee").set_value(employee)
+    at.number_input(key="adjust_points").set_value(3.0)
+    at.button(key="adjust_save").click().run()
+    assert not at.exception
+    assert "本月还没有调整。" in [c.value for c in at.main.caption]
+    assert store.adjustments().empty
+    assert texts(at)[-1] == "1 个问题,未保存 / problem(s), nothing stored"
+    assert at.main.dataframe[-1].value["problem"].tolist() == [
+        "需要填写原因 / a reason is required"
+    ]
+    at.text_input(key="adjust_reason").set_value("客户书面表扬")
+    at.button(key="adjust_save").click().run()
+    assert not at.exception
+    kept = store.adjustments()
+    assert kept[["employee_id", "points", "reason"]].values.tolist() == [
+        [employee, 3.0, "客户书面表扬"]
+    ]
+    so_far = at.main.dataframe[4].value.set_index("employee_id")
+    assert so_far.loc[employee, "total"] == pytest.approx(
+        so_far.loc[employee, "computed_total"] + 3
+    )
+    employee_page = open_page("employee", query={"employee": employee})
+    assert not employee_page.exception
+    assert any("加减分 +3.00(客户书面表扬)" in t for t in texts(employee_page))
+
+
+def test_a_month_closed_on_the_page_from_submit_to_lock(store):
+    at = open_page("calibration")
+    for action, state in (
+        ("submit", "已提交"),
+        ("calibrate", "已校准"),
+        ("approve", "已审批"),
+        ("lock", "已锁定"),
+    ):
+        at.selectbox(key="cycle_action").set_value(action)
+        at.button(key="cycle_move").click().run()
+        assert not at.exception
+        assert at.main.metric[0].value == state, texts(at)
+    assert badges(at) == [":green-badge[2026-10 · 已锁定]"]
+    assert set(store.month_states(["2026-10"])["state"]) == {"locked"}
+    at.selectbox(key="cycle_action").set_value("unlock")
+    at.button(key="cycle_move").click().run()
+    assert any("a reason is required" in t for t in texts(at))
+    assert at.main.metric[0].value == "已锁定"
+    overview = open_page("overview")
+    assert not overview.exception
+    assert badges(overview) == [":green-badge[2026-10 · 已锁定]"]
+    quarter = open_page("overview", period_kind="quarter")
+    assert badges(quarter) == [":green-badge[2026-10 · 已锁定]"]  # the demo has no Nov / Dec
+
+
+def test_the_calibration_page_is_for_admin_and_hr_only(store, tmp_path, monkeypatch):
+    accounts = tmp_path / "accounts.toml"
+    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
+    add_user("li", "li-password", "hr", [], file=accounts)  # a session's account must exist
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    manager = {"access": Access("wang", "manager", ("客服部",)), "last_seen": time.time()}
+    at = open_page(**manager)
+    assert not at.exception
+    with pytest.raises(ValueError):
+        at.switch_page("pages/calibration.py").run()
+    hr = open_page("calibration", access=Access("li", "hr"), last_seen=time.time())
+    assert not hr.exception and hr.main.metric[0].value == "进行中"
+
+
+def test_the_import_page_says_why_a_locked_month_is_not_replaced(store):
+    from engine.cycle.close import make_move
+    from engine.cycle.config import load_cycle
+    from engine.schemes.scheme import load_scheme
+
+    admin = Access("boss", "admin")
+    for action in ("submit", "calibrate", "approve", "lock"):
+        make_move(store, load_cycle(), admin, load_scheme(), action, "2026-10")
+    before = store.imports().to_csv(index=False)
+    lines = (paths.SAMPLE_DIR / "2026-10.csv").read_bytes().decode("utf-8").split("\r\n")
+    changed = "\r\n".join([lines[0], *lines[2:]]).encode("utf-8")  # one employee removed
+    at = open_page("imports")
+    at.file_uploader[0].set_value([("2026-10.csv", changed, "text/csv")]).run()
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm_"))).check().run()
+    next(b for b in at.button if b.label.startswith("导入此文件")).click().run()
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "2026-10 已锁定" in errors and "Unlock it with a reason first" in errors
+    assert store.imports().to_csv(index=False) == before
