@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import re
 import time
 
 import pandas as pd
@@ -29,6 +32,10 @@ ALL_PAGES = [
 ]
 MANAGER = Access("wang", "manager", ("客服部",))
 VIEWER = Access("zhao", "viewer")
+ADMIN = Access("admin.zhou", "admin")
+OTHER_DEPARTMENTS = ("呼叫中心", "售后服务部", "备件部", "技术支持部", "质检部")
+# Pages that show people or departments, so an admin's view must hold other departments.
+WHOLE_COMPANY_PAGES = {"overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme"}
 
 
 @pytest.fixture
@@ -91,6 +98,59 @@ def page_text(at) -> str:
     parts += [d.value.to_csv() for d in at.dataframe]
     parts += [str(t.value) for t in at.get("table")]
     return "\n".join(map(str, parts))
+
+
+def everything_shown(at, exported: list[bytes]) -> str:
+    """A page's text, its selectable options, its charts' data and every file it offers."""
+    parts = [page_text(at)]
+    parts += [str(option) for box in at.selectbox for option in box.options]
+    parts += [
+        json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")
+    ]
+    for content in exported:
+        if content.startswith(b"PK"):
+            parts.append(pd.read_excel(io.BytesIO(content)).to_csv())
+        else:
+            parts.append(content.decode("utf-8-sig"))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    "order", [(ADMIN, MANAGER, VIEWER), (VIEWER, MANAGER, ADMIN)], ids=["admin_first", "admin_last"]
+)
+def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(store_file, exported, order):
+    """Caches are process-wide: an admin, a manager and a viewer open every page they may open
+    one after the other in one process, on one store, and each sees exactly their scope."""
+    facts = Store(store_file).facts()
+    managed = set(facts.loc[facts["department"] == "客服部", "employee_id"])
+    names = set(facts["name"])
+    for access in order:
+        for page in ALL_PAGES:
+            if page not in allowed_pages(access):
+                continue
+            exported.clear()
+            at = open_page(**signed_in(access))  # the first page, as a browser opens it
+            if page != "overview":
+                exported.clear()  # only what this page offers
+                at.switch_page(f"pages/{page}.py").run()
+            assert not at.exception, (access.role, page)
+            seen = everything_shown(at, exported)
+            if access.role == "admin" and page in WHOLE_COMPANY_PAGES:
+                assert any(d in seen for d in OTHER_DEPARTMENTS), (access.role, page)
+            if access.role == "manager":
+                assert not [d for d in OTHER_DEPARTMENTS if d in seen], page
+                assert set(re.findall(r"E\d{4}", seen)) <= managed, page
+            if access.role == "viewer":
+                assert not [n for n in names if n in seen], page
+                assert not re.search(r"E\d{4}", seen), page
+
+
+def allowed_pages(access: Access) -> set[str]:
+    """The pages the navigation offers this user (as app.py decides)."""
+    named = {"employee", "rules"} if access.sees_names else set()
+    editing = {"whatif", "imports"} if access.may_change_data else set()
+    audit = {"audit"} if access.may_read_audit else set()
+    return {"overview", "ranking", "distribution", "kpis", "scheme"} | named | editing | audit
 
 
 def test_without_signing_in_only_the_form_shows(store_file):

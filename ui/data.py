@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import pandas as pd
 import streamlit as st
 
 from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
+from engine.rules.evaluate import RulesReport, evaluate, load_rules, rules_key, with_inputs
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
 from engine.scoring.periods import available, parse_period, previous, score_period
@@ -189,3 +192,39 @@ def monthly(scheme: Scheme) -> pd.DataFrame:
     target = current_store()
     table = _monthly(str(target.path), store_version(), scheme_key(scheme), scheme)
     return scoped(table, access())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _rules_report(
+    db_file: str, version: int, under: tuple, rules_version: str, as_of: str, _scheme: Scheme
+) -> tuple[RulesReport, pd.DataFrame]:
+    """The rules over every stored month for everyone, judged at as_of. Cached for every
+    session, so it holds everyone and is scoped after the cache: never scope inside."""
+    rules = load_rules(_scheme)
+    everyone = _monthly(db_file, version, under, _scheme)
+    table, unreadable = with_inputs(everyone, store(db_file).facts(), rules)
+    return evaluate(table, rules, as_of), unreadable
+
+
+def scoped_report(report: RulesReport, access: Access) -> RulesReport:
+    """The rules report as this user may see it: every table scoped; the per-condition checks,
+    which carry no department, follow the people the user may see."""
+    frames = {
+        f.name: scoped(getattr(report, f.name), access)
+        for f in fields(report)
+        if isinstance(getattr(report, f.name), pd.DataFrame)
+    }
+    visible = report.ladder.loc[frames["ladder"].index, "employee_id"]
+    checks = report.ladder_checks
+    frames["ladder_checks"] = scoped(checks[checks["employee_id"].isin(visible)], access)
+    return replace(report, **frames)
+
+
+def rules_report(scheme: Scheme, as_of: str) -> tuple[RulesReport, pd.DataFrame]:
+    """The rules across months judged at as_of, as this user may see them (ranks and team
+    figures over everyone), and the rule inputs that could not be read."""
+    target = current_store()
+    report, unreadable = _rules_report(
+        str(target.path), target.version(), scheme_key(scheme), rules_key(scheme), as_of, scheme
+    )
+    return scoped_report(report, access()), unreadable
