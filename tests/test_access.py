@@ -124,6 +124,7 @@ def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(store_file, e
     facts = Store(store_file).facts()
     managed = set(facts.loc[facts["department"] == "客服部", "employee_id"])
     names = set(facts["name"])
+    hire_dates = set(facts["hire_date"].dropna().astype(str).str[:10])
     for access in order:
         for page in ALL_PAGES:
             if page not in allowed_pages(access):
@@ -143,6 +144,7 @@ def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(store_file, e
             if access.role == "viewer":
                 assert not [n for n in names if n in seen], page
                 assert not re.search(r"E\d{4}", seen), page
+                assert not [d for d in hire_dates if d in seen], page
 
 
 def allowed_pages(access: Access) -> set[str]:

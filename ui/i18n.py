@@ -17,6 +17,7 @@ COLUMN_LABELS = {
     "team": ("班组", "Team"),
     "role": ("岗位", "Role"),
     "region": ("地区", "Region"),
+    "tenure": ("司龄(年)", "Tenure (years)"),
     "period": ("期间", "Period"),
     "total": ("总分", "Total"),
     "grade": ("等级", "Grade"),
