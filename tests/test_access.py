@@ -15,7 +15,7 @@ import ui.page
 from engine import paths
 from engine.accounts import Access, add_user
 from engine.output import export
-from engine.store import Store
+from engine.store import Store, StoreBusy
 from tests.apptest import demo_store, open_page
 
 ALL_PAGES = [
@@ -56,8 +56,8 @@ def exported(monkeypatch) -> list[bytes]:
     files: list[bytes] = []
     lazy = ui.page.deferred
 
-    def eager(build, table, name):
-        content = lazy(build, table, name)()
+    def eager(build, table, name, key=""):
+        content = lazy(build, table, name, key)()
         files.append(content)
         return lambda: content
 
@@ -243,3 +243,41 @@ def test_exports_carry_who_and_when(store_file, exported):
     assert not at.exception
     csv_files = [c.decode("utf-8-sig") for c in exported if not c.startswith(b"PK")]
     assert csv_files and all("导出人 hr.li" in text.splitlines()[-1] for text in csv_files)
+
+
+def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(store_file, monkeypatch):
+    made: dict[str, object] = {}
+    lazy = ui.page.deferred
+
+    def kept(build, table, name, *rest):
+        content = lazy(build, table, name, *rest)
+        made[f"{name}.{'csv' if build is export.csv_bytes else 'xlsx'}"] = content
+        return content
+
+    monkeypatch.setattr(ui.page, "deferred", kept)
+    at = open_page(**signed_in(ADMIN))
+    assert not at.exception and not at.main.error
+    audit = Store.audit
+
+    def busy(self, *args, **kwargs):
+        raise StoreBusy(f"The store {self.path} is in use by another program.")
+
+    monkeypatch.setattr(Store, "audit", busy)
+    with pytest.raises(StoreBusy):  # the browser shows at once that the download failed
+        made["scores_2026-10.xlsx"]()
+    at.run()
+    assert [e.value for e in at.main.error] == [
+        "scores_2026-10.xlsx 未能下载:数据库正忙(可能正在导入数据)。请稍后再点一次下载。"
+    ]
+    monkeypatch.setattr(Store, "audit", audit)
+    at.run()
+    assert not at.main.error  # said once; the button is there to try again
+    assert made["scores_2026-10.xlsx"]().startswith(b"PK")
+
+
+def test_the_scheme_file_download_does_not_rerun_the_page():
+    """A rerun gives the page's other download buttons new ids: an Excel clicked right after the
+    TOML would ask for a file that is gone."""
+    at = open_page("scheme")
+    toml = next(b for b in at.get("download_button") if "scheme_download" in b.proto.id)
+    assert toml.proto.ignore_rerun
