@@ -14,7 +14,7 @@ from engine.rules.evaluate import (
 from engine.schemes.rules_spec import Rules, describe_rules
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import language, tr
+from ui.i18n import language, plain, tr
 from ui.page import downloads, require_view
 
 SHOWN_ROWS = 2000  # more rows than this are left to the downloads
@@ -215,9 +215,10 @@ st.caption(
 for row in unreadable.itertuples():
     st.warning(
         tr(
-            f"“{row.column}”列有 {row.cells} 个值无法读取(如 {row.examples}),按空白处理。",
-            f"Column '{row.column}': {row.cells} values could not be read "
-            f"(e.g. {row.examples}) and count as blank.",
+            f"“{plain(row.column)}”列有 {row.cells} 个值无法读取(如 {plain(row.examples)}),"
+            "按空白处理。",
+            f"Column '{plain(row.column)}': {row.cells} values could not be read "
+            f"(e.g. {plain(row.examples)}) and count as blank.",
         )
     )
 

@@ -17,6 +17,7 @@ from engine.accounts import Access, add_user
 from engine.output import export
 from engine.store import Store, StoreBusy
 from tests.apptest import demo_store, open_page
+from ui.i18n import plain
 
 ALL_PAGES = [
     "overview",
@@ -267,7 +268,8 @@ def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(store
         made["scores_2026-10.xlsx"]()
     at.run()
     assert [e.value for e in at.main.error] == [
-        "scores_2026-10.xlsx 未能下载:数据库正忙(可能正在导入数据)。请稍后再点一次下载。"
+        plain("scores_2026-10.xlsx")
+        + " 未能下载:数据库正忙(可能正在导入数据)。请稍后再点一次下载。"
     ]
     monkeypatch.setattr(Store, "audit", audit)
     at.run()

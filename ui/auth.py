@@ -9,7 +9,7 @@ import streamlit as st
 
 from engine.accounts import LOCAL_ACCESS, ROLE_NAMES, Access, Accounts, Throttle, verify
 from ui import data
-from ui.i18n import tr
+from ui.i18n import plain, tr
 
 ACCESS_KEY = "access"
 SEEN_KEY = "last_seen"
@@ -96,7 +96,7 @@ def sidebar_badge(access: Access) -> None:
         return
     role = tr(*ROLE_NAMES[access.role])
     everyone = tr("全部部门", "all departments")
-    scope = "、".join(access.departments) if access.departments else everyone
+    scope = plain("、".join(access.departments)) if access.departments else everyone
     st.sidebar.caption(f"👤 {access.user} · {role} · {scope}")
     if st.sidebar.button(tr("退出登录", "Sign out"), key="sign_out"):
         data.current_store().audit("sign_out")

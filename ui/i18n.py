@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
+import string
+
+import pandas as pd
 import streamlit as st
 
+# Every ASCII punctuation sign may be backslash-escaped in markdown; escaping them all stops
+# links, images, emphasis, LaTeX ($), colours (:red[...]), headings and lists alike.
+MARKDOWN_SIGNS = re.compile("([" + re.escape(string.punctuation) + "])")
 LANGUAGES = {"zh": "中文", "en": "English"}
 LANGUAGE_KEY = "language"
 
@@ -63,3 +71,18 @@ def column_label(column: str, scheme=None) -> str:
 def labelled(table, scheme=None):
     """The table with headers in the user's language (for display and export)."""
     return table.rename(columns={c: column_label(c, scheme) for c in table.columns})
+
+
+def plain(text: object) -> str:
+    """Text from a file (a name, a department) made safe for a call that renders markdown
+    (title, header, caption, markdown, info, warning, error): shown as typed, never
+    interpreted; line breaks become spaces so it cannot start a block of its own."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", re.sub(r"\s*[\r\n]+\s*", " ", str(text)))
+
+
+def chart_text(values):
+    """Text from a file for a plotly chart (labels, legend, hover), which renders some HTML
+    (<a>, <b>, <span style>): its signs escaped, so it is drawn as typed."""
+    if isinstance(values, pd.Index | pd.Series):
+        return values.map(lambda v: v if pd.isna(v) else html.escape(str(v), quote=False))
+    return html.escape(str(values), quote=False)

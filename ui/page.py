@@ -14,7 +14,7 @@ from engine.output.export import csv_bytes, xlsx_bytes
 from engine.schemes.scheme import Scheme
 from engine.store import StoreBusy, StoreError
 from ui import data, sidebar
-from ui.i18n import labelled, language, tr
+from ui.i18n import labelled, language, plain, tr
 from ui.sidebar import View
 
 # Downloads that failed while being made, by button key, shown at the button on the next run.
@@ -78,16 +78,17 @@ def deferred(build, table: pd.DataFrame, name: str, key: str = "") -> Callable[[
 
 def _failure_text(exc: Exception, file: str, lang: str) -> str:
     """Why a download did not happen and what to do, in the reader's language."""
+    file, reason = plain(file), plain(exc)
     if isinstance(exc, StoreBusy):
         zh = f"{file} 未能下载:数据库正忙(可能正在导入数据)。请稍后再点一次下载。"
         en = f"{file} was not downloaded: the store is busy (an import may be running). "
         en += "Click the download again in a moment."
     elif isinstance(exc, StoreError):
-        zh = f"{file} 未能下载:{exc} 请再试一次。"
-        en = f"{file} was not downloaded: {exc} Try again."
+        zh = f"{file} 未能下载:{reason} 请再试一次。"
+        en = f"{file} was not downloaded: {reason} Try again."
     else:
-        zh = f"{file} 未能生成:{type(exc).__name__}: {exc}。请再试一次。"
-        en = f"{file} could not be made: {type(exc).__name__}: {exc}. Try again."
+        zh = f"{file} 未能生成:{type(exc).__name__}: {reason}。请再试一次。"
+        en = f"{file} could not be made: {type(exc).__name__}: {reason}. Try again."
     return zh if lang == "zh" else en
 
 
