@@ -17,12 +17,12 @@ from engine.intake.parse import parse_file
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import open_page
-from ui.i18n import plain
+from ui.i18n import INVISIBLE_BREAK, plain
 
-IMAGE_NAME = "![x](http://127.0.0.1:9/p.png)"
+IMAGE_NAME = "![x](http://evil.invalid/p.png)"
 LINK_NAME = "[链接](https://example.com/n) **粗** $x^2$ :red[红]"
-DEPARTMENT = '<a href="http://127.0.0.1:9/d">部门</a> [d](http://127.0.0.1:9/d) $y$'
-TEAM = "<img src=http://127.0.0.1:9/t.png> <b>组</b> :blue-background[蓝]"
+DEPARTMENT = '<a href="http://evil.invalid/d">部门</a> [d](http://evil.invalid/d) $y$'
+TEAM = "<img src=http://evil.invalid/t.png> <b>组</b> :blue-background[蓝]"
 ROLE = "*岗位* `code` ~~删~~"
 HOSTILE = (IMAGE_NAME, LINK_NAME, DEPARTMENT, TEAM, ROLE)
 # (employee id, name): the two people whose roster is hostile, both in the hostile department
@@ -113,4 +113,50 @@ def test_the_employee_page_shows_the_hostile_name_as_typed(hostile):
     assert plain(DEPARTMENT) in at.main.caption[0].value
     assert plain(TEAM) in at.main.caption[0].value
     legends = chart_strings(at)
-    assert '&lt;a href="http://127.0.0.1:9/d"&gt;' in " ".join(legends)
+    assert '&lt;a href="http://evil.invalid/d"&gt;' in " ".join(legends)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["employee?employee=E0001", "ranking", "kpis"])
+def test_in_a_browser_hostile_text_makes_no_link_image_or_request(tmp_path, path):
+    """What only a browser shows: the rendered page holds no link, image, emphasis, maths or
+    colour from the file's text, draws it as typed, and fetches nothing it names."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import (
+        CHROMIUM,
+        CHROMIUM_FLAGS,
+        dashboard,
+        error_boxes,
+        require_chromium,
+        wait_until_drawn,
+    )
+
+    require_chromium()
+    with dashboard(hostile_store(tmp_path)) as url, sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto(f"{url}/{path}")
+        wait_until_drawn(page)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert error_boxes(page) == []
+        named = 'a[href*="evil.invalid"], a[href*="example.com"], [*|href*="evil.invalid"]'
+        links = [e.evaluate("n => n.outerHTML") for e in page.query_selector_all(named)]
+        assert links == []
+        assert page.query_selector_all('img[src*="evil.invalid"]') == []
+        main = page.query_selector('[data-testid="stMain"]')
+        styled = [e.inner_text() for e in main.query_selector_all(".katex, del, em, strong, b")]
+        assert not [t for t in styled if re.search("粗|删|岗位|组|^x|^y", t)], styled
+        assert not [u for u in asked if "evil.invalid/" in u or "example.com" in u]
+        charts = " ".join(t.text_content() for t in page.query_selector_all(".js-plotly-plot"))
+        assert DEPARTMENT in charts  # the department drawn as typed, tags and all
+        if path.startswith("employee"):
+            header = page.query_selector("h2").inner_text().replace(INVISIBLE_BREAK, "")
+            assert header.startswith(f"{IMAGE_NAME} · E0001"), header
+            caption = main.query_selector('[data-testid="stCaptionContainer"]').inner_text()
+            caption = caption.replace(INVISIBLE_BREAK, "")
+            assert caption.startswith(f"{DEPARTMENT} · {TEAM} · {ROLE}"), caption
+        browser.close()

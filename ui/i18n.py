@@ -12,6 +12,11 @@ import streamlit as st
 # Every ASCII punctuation sign may be backslash-escaped in markdown; escaping them all stops
 # links, images, emphasis, LaTeX ($), colours (:red[...]), headings and lists alike.
 MARKDOWN_SIGNS = re.compile("([" + re.escape(string.punctuation) + "])")
+# Escapes do not stop GitHub-style bare links (http://…, www.…, a@b.c) nor :emoji: codes, which
+# are found in the text after escapes are read: an invisible word joiner after their first
+# sign breaks them (measured in Chromium: an escaped http://host/p.png still became a link).
+LINK_STARTS = re.compile(r"[:@]|(?i:www)(?=\.)")
+INVISIBLE_BREAK = "\u2060"
 LANGUAGES = {"zh": "中文", "en": "English"}
 LANGUAGE_KEY = "language"
 
@@ -77,7 +82,8 @@ def plain(text: object) -> str:
     """Text from a file (a name, a department) made safe for a call that renders markdown
     (title, header, caption, markdown, info, warning, error): shown as typed, never
     interpreted; line breaks become spaces so it cannot start a block of its own."""
-    return MARKDOWN_SIGNS.sub(r"\\\1", re.sub(r"\s*[\r\n]+\s*", " ", str(text)))
+    flat = re.sub(r"\s*[\r\n]+\s*", " ", str(text))
+    return MARKDOWN_SIGNS.sub(r"\\\1", LINK_STARTS.sub("\\g<0>" + INVISIBLE_BREAK, flat))
 
 
 def chart_text(values):
