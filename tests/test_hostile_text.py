@@ -160,3 +160,14 @@ def test_in_a_browser_hostile_text_makes_no_link_image_or_request(tmp_path, path
             caption = caption.replace(INVISIBLE_BREAK, "")
             assert caption.startswith(f"{DEPARTMENT} · {TEAM} · {ROLE}"), caption
         browser.close()
+
+
+def test_an_uploaded_file_name_is_shown_as_typed(hostile):
+    name = "![f](http://evil.invalid/f.png) **2026-11**.csv"
+    at = open_page("imports")
+    content = (paths.SAMPLE_DIR / "2026-10.csv").read_bytes()
+    at.file_uploader[0].set_value([(name, content, "text/csv")]).run()
+    assert not at.exception
+    assert [h.value for h in at.main.subheader] == [plain(name)]
+    for text in rendered_text(at):
+        assert name not in text and "](http" not in text, text
