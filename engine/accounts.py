@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 import tomllib
@@ -10,12 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import tomli_w
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from engine import paths
+from engine.scoring.periods import parse_period
 
 ROLES = ("admin", "hr", "manager", "viewer")
 ROLE_NAMES = {
@@ -27,6 +30,9 @@ ROLE_NAMES = {
 ACCOUNTS_ENV = "ASSESS_ACCOUNTS"
 DEFAULT_SESSION_MINUTES = 30
 HIDDEN_NAME = "—"
+PSEUDONYM_KEY_FILE = "pseudonym.key"  # beside the accounts file
+# What a viewer sees instead of a hire date: years of service, in bands (whole months below).
+TENURE_BANDS = {"0–1": 12, "1–3": 36, "3–5": 60, "5–10": 120, "10+": None}
 _HASHER = PasswordHasher()
 
 
@@ -210,7 +216,8 @@ class Throttle:
 
 
 def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:
-    """Only the rows and columns this user may see: a manager's departments; no names for a viewer.
+    """Only the rows and columns this user may see: a manager's departments; for a viewer no
+    names, keyed pseudonyms for ids and tenure bands instead of hire dates.
 
     Ranks are left as computed over everyone, so a manager sees company ranks.
     """
@@ -222,10 +229,53 @@ def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:
             out = out.assign(name=HIDDEN_NAME)
         if "employee_id" in out:
             out = out.assign(employee_id=pseudonyms(out["employee_id"]))
+        if "hire_date" in out:
+            bands = tenure_bands(out["hire_date"], out.get("period"))
+            out = out.assign(hire_date=bands).rename(columns={"hire_date": "tenure"})
     return out
 
 
+def pseudonym_key(file: Path | None = None) -> str:
+    """The secret that keys viewers' pseudonyms, kept beside the accounts file and readable by
+    its owner only; made on first use. Without it nobody can hash every possible id and match."""
+    target = file or accounts_path().with_name(PSEUDONYM_KEY_FILE)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(12))  # 16 characters, 96 random bits
+    key = target.read_text(encoding="ascii").strip()
+    if len(key) != 16:
+        raise AccountError(f"{target} is not a pseudonym secret: delete it to make a new one")
+    return key
+
+
 def pseudonyms(ids: pd.Series) -> pd.Series:
-    """A stable stand-in for each employee id, so a person's rows still line up, unnamed."""
-    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False) % 10**7
-    return "#" + hashed.astype(str).str.zfill(7).set_axis(ids.index)
+    """A stable stand-in for each employee id, so a person's rows still line up, unnamed: a
+    keyed hash (SipHash under the secret), which cannot be turned back into the id."""
+    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False, hash_key=pseudonym_key())
+    return "#" + (hashed % 10**10).astype(str).str.zfill(10).set_axis(ids.index)
+
+
+def tenure_bands(hired: pd.Series, periods: pd.Series | None = None) -> pd.Series:
+    """Years of service as a band ('1–3'), counted in whole months from the hire month to each
+    row's period's last month (today's month without a period); a date alone could single a
+    person out."""
+    dates = pd.to_datetime(hired, errors="coerce")
+    if periods is None:
+        last = pd.Series(pd.Timestamp.today().strftime("%Y-%m"), index=hired.index)
+    else:
+        labels = periods.astype(str)
+        ends = {label: parse_period(label).months[-1] for label in labels.unique()}
+        last = labels.map(ends)
+    months = (
+        last.str.slice(0, 4).astype(int) * 12
+        + last.str.slice(5, 7).astype(int)
+        - (dates.dt.year * 12 + dates.dt.month)
+    )
+    edges = [-np.inf, *[upper for upper in TENURE_BANDS.values() if upper], np.inf]
+    return pd.cut(months, edges, right=False, labels=list(TENURE_BANDS))

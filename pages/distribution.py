@@ -17,7 +17,7 @@ from engine.analysis.ranking import (
     histogram,
     quartiles,
 )
-from ui.i18n import labelled, language, tr
+from ui.i18n import chart_text, labelled, language, tr
 from ui.page import downloads, grade_colors, require_view
 
 # A gap from the target mix this large (percentage points) is marked in red.
@@ -137,7 +137,7 @@ mix = (
     .melt(id_vars="department", var_name="grade", value_name="share")
 )
 chart = px.bar(
-    mix.assign(grade=mix["grade"].map(names)),
+    mix.assign(grade=mix["grade"].map(names), department=chart_text(mix["department"])),
     x="share",
     y="department",
     color="grade",
@@ -145,7 +145,7 @@ chart = px.bar(
     text="share",
     color_discrete_map=colors,
     labels=words,
-    category_orders={"grade": list(names.values()), "department": charted},
+    category_orders={"grade": list(names.values()), "department": [chart_text(d) for d in charted]},
 )
 chart.update_traces(texttemplate="%{x:.0f}%", textposition="inside", insidetextanchor="middle")
 chart.update_layout(
@@ -172,7 +172,7 @@ boxes = quartiles(table, "department").set_index("department").loc[ranked].reset
 drawn = boxes.set_index("department").loc[charted]
 chart = go.Figure(
     go.Box(
-        x=drawn.index,
+        x=chart_text(drawn.index),
         q1=drawn["q1"],
         median=drawn["median"],
         q3=drawn["q3"],

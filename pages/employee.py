@@ -19,7 +19,7 @@ from engine.analysis.figures import department_trend
 from engine.schemes import describe
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import labelled, language, tr
+from ui.i18n import chart_text, labelled, language, plain, tr
 from ui.page import downloads, require_view
 
 PICK_KEY = "employee_pick"
@@ -63,8 +63,8 @@ elif st.session_state.get(PICK_KEY) not in labels:
 if wanted and wanted not in labels:
     st.warning(
         tr(
-            f"工号 {wanted} 不在本期或当前筛选范围内,请另选人员。",
-            f"{wanted} is not in this period or the current filters: choose someone else.",
+            f"工号 {plain(wanted)} 不在本期或当前筛选范围内,请另选人员。",
+            f"{plain(wanted)} is not in this period or the current filters: choose someone else.",
         )
     )
 employee_id = st.selectbox(
@@ -82,8 +82,8 @@ statement = score_statement(person, history[history["period"].isin(months)], sch
 categories = category_statement(statement, person, scheme)
 upgrade = points_to_next_grade(table.loc[[person.name], "total"], scheme).iloc[0]
 
-st.header(f"{person['name']} · {employee_id}", divider="grey")
-where = [str(person[c]) for c in ("department", "team", "role") if pd.notna(person[c])]
+st.header(f"{plain(person['name'])} · {plain(employee_id)}", divider="grey")
+where = [plain(person[c]) for c in ("department", "team", "role") if pd.notna(person[c])]
 months_note = tr(f"(本期 {person['months']} 个月)", f" ({person['months']} months)")
 st.caption(" · ".join([*where, view.period]) + (months_note if person["months"] > 1 else ""))
 
@@ -205,10 +205,14 @@ radar = go.Figure()
 radar.add_scatterpolar(
     r=ring["peer_mean"],
     theta=ring["kpi"],
-    name=tr(f"部门平均({person['department']})", f"Department mean ({person['department']})"),
+    name=chart_text(
+        tr(f"部门平均({person['department']})", f"Department mean ({person['department']})")
+    ),
     line={"color": "grey", "dash": "dot"},
 )
-radar.add_scatterpolar(r=ring["score"], theta=ring["kpi"], name=str(person["name"]), fill="toself")
+radar.add_scatterpolar(
+    r=ring["score"], theta=ring["kpi"], name=chart_text(person["name"]), fill="toself"
+)
 radar.update_traces(hovertemplate="%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>")
 radar.update_layout(
     height=420,
@@ -241,7 +245,7 @@ trend.add_scatter(
 trend.add_scatter(
     x=history["period"],
     y=history["total"],
-    name=str(person["name"]),
+    name=chart_text(person["name"]),
     mode="lines+markers",
     customdata=history[grade_column].astype(str),
     hovertemplate="%{x}: %{y:.2f} · %{customdata}<extra></extra>",

@@ -9,7 +9,7 @@ from engine import paths
 from engine.output.export import csv_bytes, template_table
 from engine.store import StoreError
 from ui import data, importing, sidebar
-from ui.i18n import tr
+from ui.i18n import plain, tr
 
 STATUS_NAMES = {
     "active": ("使用中", "in use"),
@@ -67,7 +67,7 @@ with upload_tab:
     reviews = []
     for upload in uploads or []:
         with st.container(border=True):
-            st.subheader(upload.name)
+            st.subheader(plain(upload.name))
             with st.spinner(tr("正在检查…", "Checking…")):
                 item = importing.review(upload, scheme)
             reviews.append(item)
@@ -135,10 +135,10 @@ with history_tab:
             )
             if st.button(tr("恢复", "Restore"), disabled=chosen is None, key="restore"):
                 try:
-                    st.success(store.restore(int(chosen)))
+                    st.success(plain(store.restore(int(chosen))))
                     data.clear_after_import()
                 except StoreError as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
         with right:
             st.markdown(tr("**删除一个导入(可恢复)**", "**Delete an import (restorable)**"))
             doomed = st.selectbox(
@@ -152,10 +152,10 @@ with history_tab:
             sure = st.checkbox(tr("确认删除", "Yes, delete it"), key="delete_confirm")
             if st.button(tr("删除", "Delete"), disabled=doomed is None or not sure, key="delete"):
                 try:
-                    st.success(store.delete(int(doomed)))
+                    st.success(plain(store.delete(int(doomed))))
                     data.clear_after_import()
                 except StoreError as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
 
 with template_tab:
     st.markdown(tr(f"当前考核方案:**{scheme.name_zh}**", f"Active scheme: **{scheme.name_en}**"))

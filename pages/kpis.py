@@ -18,7 +18,7 @@ from engine.analysis.breakdown import (
 )
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import language, tr
+from ui.i18n import chart_text, language, tr
 from ui.page import downloads, require_view
 
 view, scheme, table = require_view()
@@ -48,7 +48,7 @@ heatmap = go.Figure(
     go.Heatmap(
         z=means[[f"score_{k}" for k in kpis]].to_numpy(),
         x=[kpi_names[k] for k in kpis],
-        y=means["department"],
+        y=chart_text(means["department"]),
         customdata=np.dstack([value_text.to_numpy(), headcount]),
         colorscale="RdYlGn",
         texttemplate="%{z:.0f}",
@@ -152,14 +152,14 @@ parts = department_contributions(table, monthly_rows, scheme)
 contribution = go.Figure()
 for category, name in category_names.items():
     contribution.add_bar(
-        x=parts["department"],
+        x=chart_text(parts["department"]),
         y=parts[category],
         name=name,
         texttemplate="%{y:.1f}",
         hovertemplate=f"%{{x}} · {name}: %{{y:.2f}}<extra></extra>",
     )
 contribution.add_scatter(
-    x=parts["department"],
+    x=chart_text(parts["department"]),
     y=parts["mean_total"],
     mode="markers+text",
     name=tr("平均总分", "Mean total"),

@@ -6,7 +6,7 @@ import streamlit as st
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import labelled, language, tr
+from ui.i18n import chart_text, labelled, language, tr
 from ui.page import downloads, require_view
 
 view, scheme, table = require_view()
@@ -50,6 +50,7 @@ else:
 st.subheader(tr("各部门月度平均分", "Mean total by department over the months"))
 history = view.rows(data.monthly(view.scheme))
 trend = department_trend(history)
+trend = trend.assign(department=chart_text(trend["department"]))
 chart = px.line(
     trend,
     x="period",

@@ -22,7 +22,7 @@ from engine.analysis.ranking import (
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period, previous
 from ui import data
-from ui.i18n import column_label, labelled, language, tr
+from ui.i18n import chart_text, column_label, labelled, language, plain, tr
 from ui.page import downloads, require_view
 
 EXTRA_LABELS = {"group_rank": ("排名", "Rank"), "previous_mean": ("上期平均分", "Previous mean")}
@@ -110,6 +110,7 @@ else:
 st.subheader(tr("部门排名(按平均分)", "Departments by mean total"))
 departments = group_ranking(table, before, scheme, ["department"])
 charted = ends(departments)
+charted = charted.assign(department=chart_text(charted["department"]))
 chart = go.Figure(
     [
         go.Scatter(
@@ -183,7 +184,10 @@ search = st.text_input(
 found = matching(people, search)
 if found.empty:
     st.info(
-        tr(f"没有姓名或工号包含“{search}”的人员。", f"No one's name or ID contains '{search}'.")
+        tr(
+            f"没有姓名或工号包含“{plain(search)}”的人员。",
+            f"No one's name or ID contains '{plain(search)}'.",
+        )
     )
 else:
     pages = page_count(len(found))

@@ -8,18 +8,13 @@ import streamlit as st
 
 from engine.rules.evaluate import (
     RulesError,
-    RulesReport,
-    evaluate,
     load_rules,
     pay_reasons,
-    rules_key,
-    with_inputs,
 )
 from engine.schemes.rules_spec import RUN_WORDS, Rules, describe_rules
-from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import language, tr
+from ui.i18n import language, plain, tr
 from ui.page import downloads, require_view
 
 SHOWN_ROWS = 2000  # more rows than this are left to the downloads
@@ -125,16 +120,6 @@ TABS = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _report(
-    db_file: str, version: int, under: tuple, rules_version: str, as_of: str, _scheme: Scheme
-) -> tuple[RulesReport, pd.DataFrame]:
-    """The rules over every stored month, judged at as_of (keyed on small values only)."""
-    rules = load_rules(_scheme)
-    table, unreadable = with_inputs(data.monthly(_scheme), data.store(db_file).facts(), rules)
-    return evaluate(table, rules, as_of), unreadable
-
-
 def word(value: object) -> str:
     pair = WORDS.get(str(value))
     return tr(*pair) if pair else str(value)
@@ -227,15 +212,7 @@ if rules.empty:
 
 stored = set(data.periods()["month"])
 months = [m for m in parse_period(view.period).months if m in stored]
-store = data.current_store()
-report, unreadable = _report(
-    str(store.path),
-    store.version(),
-    data.scheme_key(scheme),
-    rules_key(scheme),
-    months[-1],
-    scheme,
-)
+report, unreadable = data.rules_report(scheme, months[-1])
 text = describe_rules(rules, language())
 judged = tr(f" · 晋升判断截至 {report.as_of}", f" · promotion judged at {report.as_of}")
 st.caption(
@@ -248,9 +225,10 @@ st.caption(
 for row in unreadable.itertuples():
     st.warning(
         tr(
-            f"“{row.column}”列有 {row.cells} 个值无法读取(如 {row.examples}),按空白处理。",
-            f"Column '{row.column}': {row.cells} values could not be read "
-            f"(e.g. {row.examples}) and count as blank.",
+            f"“{plain(row.column)}”列有 {row.cells} 个值无法读取(如 {plain(row.examples)}),"
+            "按空白处理。",
+            f"Column '{plain(row.column)}': {row.cells} values could not be read "
+            f"(e.g. {plain(row.examples)}) and count as blank.",
         )
     )
 

@@ -176,6 +176,7 @@ st.download_button(
     f"{scheme.id}_v{chosen}.toml",
     "application/toml",
     key="scheme_download",
+    on_click="ignore",  # a rerun would give the table downloads below new ids mid-click
 )
 
 found = data.periods()

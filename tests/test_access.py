@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import re
 import threading
 import time
 
@@ -13,8 +16,9 @@ import ui.page
 from engine import paths
 from engine.accounts import Access, accounts_path, add_user, remove_user
 from engine.output import export
-from engine.store import Store
+from engine.store import Store, StoreBusy
 from tests.apptest import demo_store, open_page
+from ui.i18n import plain
 
 ALL_PAGES = [
     "overview",
@@ -26,10 +30,15 @@ ALL_PAGES = [
     "rules",
     "scheme",
     "imports",
+    "calibration",
     "audit",
 ]
 MANAGER = Access("wang", "manager", ("客服部",))
 VIEWER = Access("zhao", "viewer")
+ADMIN = Access("admin.zhou", "admin")
+OTHER_DEPARTMENTS = ("呼叫中心", "售后服务部", "备件部", "技术支持部", "质检部")
+# Pages that show people or departments, so an admin's view must hold other departments.
+WHOLE_COMPANY_PAGES = {"overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme"}
 
 
 @pytest.fixture
@@ -39,6 +48,9 @@ def store_file(tmp_path, monkeypatch):
     accounts = tmp_path / "accounts.toml"
     add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
     add_user("hr.li", "li-password", "hr", file=accounts)
+    # A session's account must exist in the file (an open session ends when it is removed).
+    add_user("admin.zhou", "zhou-password", "admin", file=accounts)
+    add_user("zhao", "zhao-password", "viewer", file=accounts)
     monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
     ui.auth.throttle.clear()  # failures of an earlier test in this process must not carry over
     return db
@@ -50,8 +62,8 @@ def exported(monkeypatch) -> list[bytes]:
     files: list[bytes] = []
     lazy = ui.page.deferred
 
-    def eager(build, table, name):
-        content = lazy(build, table, name)()
+    def eager(build, table, name, key=""):
+        content = lazy(build, table, name, key)()
         files.append(content)
         return lambda: content
 
@@ -92,6 +104,61 @@ def page_text(at) -> str:
     parts += [d.value.to_csv() for d in at.dataframe]
     parts += [str(t.value) for t in at.get("table")]
     return "\n".join(map(str, parts))
+
+
+def everything_shown(at, exported: list[bytes]) -> str:
+    """A page's text, its selectable options, its charts' data and every file it offers."""
+    parts = [page_text(at)]
+    parts += [str(option) for box in at.selectbox for option in box.options]
+    parts += [
+        json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")
+    ]
+    for content in exported:
+        if content.startswith(b"PK"):
+            parts.append(pd.read_excel(io.BytesIO(content)).to_csv())
+        else:
+            parts.append(content.decode("utf-8-sig"))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    "order", [(ADMIN, MANAGER, VIEWER), (VIEWER, MANAGER, ADMIN)], ids=["admin_first", "admin_last"]
+)
+def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(store_file, exported, order):
+    """Caches are process-wide: an admin, a manager and a viewer open every page they may open
+    one after the other in one process, on one store, and each sees exactly their scope."""
+    facts = Store(store_file).facts()
+    managed = set(facts.loc[facts["department"] == "客服部", "employee_id"])
+    names = set(facts["name"])
+    hire_dates = set(facts["hire_date"].dropna().astype(str).str[:10])
+    for access in order:
+        for page in ALL_PAGES:
+            if page not in allowed_pages(access):
+                continue
+            exported.clear()
+            at = open_page(**signed_in(access))  # the first page, as a browser opens it
+            if page != "overview":
+                exported.clear()  # only what this page offers
+                at.switch_page(f"pages/{page}.py").run()
+            assert not at.exception, (access.role, page)
+            seen = everything_shown(at, exported)
+            if access.role == "admin" and page in WHOLE_COMPANY_PAGES:
+                assert any(d in seen for d in OTHER_DEPARTMENTS), (access.role, page)
+            if access.role == "manager":
+                assert not [d for d in OTHER_DEPARTMENTS if d in seen], page
+                assert set(re.findall(r"E\d{4}", seen)) <= managed, page
+            if access.role == "viewer":
+                assert not [n for n in names if n in seen], page
+                assert not re.search(r"E\d{4}", seen), page
+                assert not [d for d in hire_dates if d in seen], page
+
+
+def allowed_pages(access: Access) -> set[str]:
+    """The pages the navigation offers this user (as app.py decides)."""
+    named = {"employee", "rules"} if access.sees_names else set()
+    editing = {"whatif", "imports", "calibration"} if access.may_change_data else set()
+    audit = {"audit"} if access.may_read_audit else set()
+    return {"overview", "ranking", "distribution", "kpis", "scheme"} | named | editing | audit
 
 
 def test_without_signing_in_only_the_form_shows(store_file):
@@ -251,8 +318,8 @@ def download_buttons(monkeypatch) -> list:
     found = []
     original = ui.page.deferred
 
-    def keep(build, table, name):
-        content = original(build, table, name)
+    def keep(build, table, name, *rest):
+        content = original(build, table, name, *rest)
         found.append(content)
         return content
 
@@ -308,3 +375,42 @@ def test_the_sign_in_form_says_when_the_connection_is_not_encrypted(
     assert not at.exception
     notes = [w.value for w in at.warning]
     assert any("未加密" in note for note in notes) == warned
+
+
+def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(store_file, monkeypatch):
+    made: dict[str, object] = {}
+    lazy = ui.page.deferred
+
+    def kept(build, table, name, *rest):
+        content = lazy(build, table, name, *rest)
+        made[f"{name}.{'csv' if build is export.csv_bytes else 'xlsx'}"] = content
+        return content
+
+    monkeypatch.setattr(ui.page, "deferred", kept)
+    at = open_page(**signed_in(ADMIN))
+    assert not at.exception and not at.main.error
+    audit = Store.audit
+
+    def busy(self, *args, **kwargs):
+        raise StoreBusy(f"The store {self.path} is in use by another program.")
+
+    monkeypatch.setattr(Store, "audit", busy)
+    with pytest.raises(StoreBusy):  # the browser shows at once that the download failed
+        made["scores_2026-10.xlsx"]()
+    at.run()
+    assert [e.value for e in at.main.error] == [
+        plain("scores_2026-10.xlsx")
+        + " 未能下载:数据库正忙(可能正在导入数据)。请稍后再点一次下载。"
+    ]
+    monkeypatch.setattr(Store, "audit", audit)
+    at.run()
+    assert not at.main.error  # said once; the button is there to try again
+    assert made["scores_2026-10.xlsx"]().startswith(b"PK")
+
+
+def test_the_scheme_file_download_does_not_rerun_the_page():
+    """A rerun gives the page's other download buttons new ids: an Excel clicked right after the
+    TOML would ask for a file that is gone."""
+    at = open_page("scheme")
+    toml = next(b for b in at.get("download_button") if "scheme_download" in b.proto.id)
+    assert toml.proto.ignore_rerun

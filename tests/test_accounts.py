@@ -157,3 +157,49 @@ def test_a_removed_or_changed_account_is_no_longer_valid(accounts_file):
     assert not still_valid(load_accounts(accounts_file), wang)
     remove_user("wang", file=accounts_file)
     assert not still_valid(load_accounts(accounts_file), wang)
+
+
+VIEWER = Access("v", "viewer")
+
+
+def unkeyed(ids: list[str]) -> list[str]:
+    """The pseudonyms as an unkeyed hash would give them: anyone can compute these."""
+    hashed = pd.util.hash_pandas_object(pd.Series(ids), index=False)
+    return [f"#{h % 10**7:07d}" for h in hashed] + [f"#{h % 10**10:010d}" for h in hashed]
+
+
+def test_pseudonyms_cannot_be_reversed_by_hashing_every_possible_id(tmp_path):
+    everyone = [f"E{i:04d}" for i in range(1, 10000)]
+    out = scoped(pd.DataFrame({"employee_id": everyone}), VIEWER)
+    assert not set(out["employee_id"]) & set(unkeyed(everyone))
+
+
+def test_the_pseudonym_secret_is_made_on_first_use_beside_the_accounts_owner_only(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    secret = tmp_path / "pseudonym.key"
+    assert not secret.exists()
+    first = scoped(TABLE, VIEWER)["employee_id"].tolist()
+    assert secret.exists() and secret.stat().st_mode & 0o777 == 0o600
+    assert scoped(TABLE, VIEWER)["employee_id"].tolist() == first  # stable while kept
+    secret.unlink()
+    assert not set(scoped(TABLE, VIEWER)["employee_id"]) & set(first)  # a new secret, new names
+
+
+def test_a_viewer_sees_tenure_bands_not_hire_dates():
+    hired = ["2026-10-31", "2025-11-01", "2025-10-01", "2023-10-15", "2021-10-01", "2016-10-01"]
+    table = pd.DataFrame(
+        {
+            "period": ["2026-10"] * 5 + ["2026-Q4"],
+            "employee_id": [f"E{i}" for i in range(6)],
+            "hire_date": pd.to_datetime(hired),
+        }
+    )
+    out = scoped(table.assign(hire_date=lambda t: t["hire_date"].astype("object")), VIEWER)
+    assert "hire_date" not in out
+    # whole months from the hire month to the period's last month: 0, 11, 12, 36, 60, 122
+    assert out["tenure"].astype(str).tolist() == ["0–1", "0–1", "1–3", "3–5", "5–10", "10+"]
+    undated = scoped(table.assign(hire_date=pd.NaT), VIEWER)
+    assert undated["tenure"].isna().all()
+    assert "hire_date" in scoped(table, Access("x", "hr"))

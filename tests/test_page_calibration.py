@@ -11,6 +11,7 @@ from engine import paths
 from engine.accounts import Access, add_user
 from engine.store import Store
 from tests.apptest import open_page, using_demo_store
+from ui.i18n import plain
 
 
 @pytest.fixture
@@ -128,5 +129,5 @@ def test_the_import_page_says_why_a_locked_month_is_not_replaced(store):
     next(b for b in at.button if b.label.startswith("导入此文件")).click().run()
     assert not at.exception
     errors = "\n".join(e.value for e in at.error)
-    assert "2026-10 已锁定" in errors and "Unlock it with a reason first" in errors
+    assert plain("2026-10 已锁定") in errors and plain("Unlock it with a reason first") in errors
     assert store.imports().to_csv(index=False) == before

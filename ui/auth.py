@@ -23,7 +23,7 @@ from engine.accounts import (
     verify,
 )
 from ui import data
-from ui.i18n import tr
+from ui.i18n import plain, tr
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 ACCESS_KEY = "access"
@@ -180,7 +180,7 @@ def sidebar_badge(access: Access) -> None:
         return
     role = tr(*ROLE_NAMES[access.role])
     everyone = tr("全部部门", "all departments")
-    scope = "、".join(access.departments) if access.departments else everyone
+    scope = plain("、".join(access.departments)) if access.departments else everyone
     st.sidebar.caption(f"👤 {access.user} · {role} · {scope}")
     if st.sidebar.button(tr("退出登录", "Sign out"), key="sign_out"):
         data.current_store().audit("sign_out")

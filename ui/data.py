@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields, replace
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,7 @@ from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_
 from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.results import monthly_rows, period_table
+from engine.rules.evaluate import RulesReport, evaluate, load_rules, rules_key, with_inputs
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
 from engine.scoring import fit as fitting
@@ -248,3 +250,39 @@ def cycle_config() -> CycleConfig:
     """The month-closing configuration, reread when its file changes."""
     file = cycle_path()
     return _cycle_config(str(file), file.stat().st_mtime)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _rules_report(
+    db_file: str, version: int, under: tuple, rules_version: str, as_of: str, _scheme: Scheme
+) -> tuple[RulesReport, pd.DataFrame]:
+    """The rules over every stored month for everyone, judged at as_of. Cached for every
+    session, so it holds everyone and is scoped after the cache: never scope inside."""
+    rules = load_rules(_scheme)
+    everyone = _monthly(db_file, version, under, _scheme)
+    table, unreadable = with_inputs(everyone, store(db_file).facts(), rules)
+    return evaluate(table, rules, as_of), unreadable
+
+
+def scoped_report(report: RulesReport, access: Access) -> RulesReport:
+    """The rules report as this user may see it: every table scoped; the per-condition checks,
+    which carry no department, follow the people the user may see."""
+    frames = {
+        f.name: scoped(getattr(report, f.name), access)
+        for f in fields(report)
+        if isinstance(getattr(report, f.name), pd.DataFrame)
+    }
+    visible = report.ladder.loc[frames["ladder"].index, "employee_id"]
+    checks = report.ladder_checks
+    frames["ladder_checks"] = scoped(checks[checks["employee_id"].isin(visible)], access)
+    return replace(report, **frames)
+
+
+def rules_report(scheme: Scheme, as_of: str) -> tuple[RulesReport, pd.DataFrame]:
+    """The rules across months judged at as_of, as this user may see them (ranks and team
+    figures over everyone), and the rule inputs that could not be read."""
+    target = current_store()
+    report, unreadable = _rules_report(
+        str(target.path), store_version(), scheme_key(scheme), rules_key(scheme), as_of, scheme
+    )
+    return scoped_report(report, access()), unreadable

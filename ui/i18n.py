@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
+import string
+
+import pandas as pd
 import streamlit as st
 
+# Every ASCII punctuation sign may be backslash-escaped in markdown; escaping them all stops
+# links, images, emphasis, LaTeX ($), colours (:red[...]), headings and lists alike.
+MARKDOWN_SIGNS = re.compile("([" + re.escape(string.punctuation) + "])")
+# Escapes do not stop GitHub-style bare links (http://…, www.…, a@b.c) nor :emoji: codes, which
+# are found in the text after escapes are read: an invisible word joiner after their first
+# sign breaks them (measured in Chromium: an escaped http://host/p.png still became a link).
+LINK_STARTS = re.compile(r"[:@]|(?i:www)(?=\.)")
+INVISIBLE_BREAK = "\u2060"
 LANGUAGES = {"zh": "中文", "en": "English"}
 LANGUAGE_KEY = "language"
 
@@ -17,6 +30,7 @@ COLUMN_LABELS = {
     "team": ("班组", "Team"),
     "role": ("岗位", "Role"),
     "region": ("地区", "Region"),
+    "tenure": ("司龄(年)", "Tenure (years)"),
     "period": ("期间", "Period"),
     "total": ("总分", "Total"),
     "grade": ("等级", "Grade"),
@@ -62,3 +76,19 @@ def column_label(column: str, scheme=None) -> str:
 def labelled(table, scheme=None):
     """The table with headers in the user's language (for display and export)."""
     return table.rename(columns={c: column_label(c, scheme) for c in table.columns})
+
+
+def plain(text: object) -> str:
+    """Text from a file (a name, a department) made safe for a call that renders markdown
+    (title, header, caption, markdown, info, warning, error): shown as typed, never
+    interpreted; line breaks become spaces so it cannot start a block of its own."""
+    flat = re.sub(r"\s*[\r\n]+\s*", " ", str(text))
+    return MARKDOWN_SIGNS.sub(r"\\\1", LINK_STARTS.sub("\\g<0>" + INVISIBLE_BREAK, flat))
+
+
+def chart_text(values):
+    """Text from a file for a plotly chart (labels, legend, hover), which renders some HTML
+    (<a>, <b>, <span style>): its signs escaped, so it is drawn as typed."""
+    if isinstance(values, pd.Index | pd.Series):
+        return values.map(lambda v: v if pd.isna(v) else html.escape(str(v), quote=False))
+    return html.escape(str(values), quote=False)

@@ -23,7 +23,7 @@ from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period, previous
 from engine.store import ImportRefused, StoreBusy, StoreError
 from ui import data
-from ui.i18n import language, tr
+from ui.i18n import language, plain, tr
 
 EXTRA = ""  # the field value of a column kept as an extra (not used by the scheme)
 ROSTER_NAMES = {
@@ -239,9 +239,10 @@ def _effect(
     values, people = counts["changed_values"], counts["changed_people"]
     st.warning(
         tr(
-            f"将替换 {month} 现有数据({old_file},导入编号 {old_id}):新增 {added} 人,"
+            f"将替换 {month} 现有数据({plain(old_file)},导入编号 {old_id}):新增 {added} 人,"
             f"移除 {removed} 人,{people} 人的 {values} 个值有变化。原数据可恢复。",
-            f"Replaces {month} ({old_file}, import {old_id}): {added} added, {removed} removed, "
+            f"Replaces {month} ({plain(old_file)}, import {old_id}): {added} added, "
+            f"{removed} removed, "
             f"{values} values of {people} people changed. The current data stays restorable.",
         )
     )
@@ -278,11 +279,14 @@ def commit(reviews: list[Review]) -> None:
             messages.append(
                 (
                     "error",
-                    tr(f"数据库正忙,请稍后重试:{exc}", f"The store is busy, try again: {exc}"),
+                    tr(
+                        f"数据库正忙,请稍后重试:{plain(exc)}",
+                        f"The store is busy, try again: {plain(exc)}",
+                    ),
                 )
             )
         except (ImportRefused, StoreError) as exc:
-            messages.append(("error", str(exc)))
+            messages.append(("error", plain(exc)))
         bar.progress(done / len(reviews), text=f"{done}/{len(reviews)}")
     data.clear_after_import()
     st.session_state[MESSAGES_KEY] = messages
@@ -301,6 +305,6 @@ def _result_text(result) -> str:
         "unchanged": ("无变化", "unchanged"),
     }[result.status]
     return tr(
-        f"{result.file_name}:{words[0]} {result.period},{result.rows} 行",
-        f"{result.file_name}: {words[1]} {result.period}, {result.rows} rows",
+        f"{plain(result.file_name)}:{words[0]} {result.period},{result.rows} 行",
+        f"{plain(result.file_name)}: {words[1]} {result.period}, {result.rows} rows",
     )

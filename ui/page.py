@@ -13,10 +13,13 @@ from plotly.colors import sample_colorscale
 from engine.cycle.config import STATE_NAMES
 from engine.output.export import csv_bytes, xlsx_bytes
 from engine.schemes.scheme import Scheme
+from engine.store import StoreBusy, StoreError
 from ui import auth, data, sidebar
-from ui.i18n import labelled, language, tr
+from ui.i18n import labelled, language, plain, tr
 from ui.sidebar import View
 
+# Downloads that failed while being made, by button key, shown at the button on the next run.
+FAILED_DOWNLOADS_KEY = "failed_downloads"
 STATE_COLORS = {
     "open": "gray",
     "submitted": "blue",
@@ -80,12 +83,16 @@ def export_stamp(user: str, language: str) -> str:
     return f"导出人 {user} · {now}" if language == "zh" else f"Exported by {user} · {now}"
 
 
-def deferred(build, table: pd.DataFrame, name: str) -> Callable[[], bytes]:
+def deferred(build, table: pd.DataFrame, name: str, key: str = "") -> Callable[[], bytes]:
     """The file's content, made only when the user clicks download (large tables take seconds
-    to write), stamped with who and when, and written to the audit log."""
+    to write), stamped with who and when, and written to the audit log. It is made outside the
+    page's run, where nothing can be drawn: a failure (the store busy with an import, say) is
+    kept for the button to explain on the next run, and raised so the browser shows at once
+    that the download failed."""
     store, user, lang = data.current_store(), data.access().user, language()
     kind = "csv" if build is csv_bytes else "xlsx"
     signed_in = auth.still_signed_in()
+    failures: dict[str, str] = st.session_state.setdefault(FAILED_DOWNLOADS_KEY, {})
 
     def content() -> bytes:
         # Made when clicked, possibly long after the page was drawn: the session may have
@@ -96,20 +103,43 @@ def deferred(build, table: pd.DataFrame, name: str) -> Callable[[], bytes]:
                 "登录已过期或账户已更改,请重新登录后再下载。"
                 " · The session has expired or the account changed: sign in again to download."
             )
-        store.audit("export", f"{name}.{kind}, {len(table)} rows")
-        return build(table, stamp=export_stamp(user, lang))
+        try:
+            store.audit("export", f"{name}.{kind}, {len(table)} rows")
+            return build(table, stamp=export_stamp(user, lang))
+        except Exception as exc:
+            failures[key or name] = _failure_text(exc, f"{name}.{kind}", lang)
+            raise
 
     return content
+
+
+def _failure_text(exc: Exception, file: str, lang: str) -> str:
+    """Why a download did not happen and what to do, in the reader's language."""
+    file, reason = plain(file), plain(exc)
+    if isinstance(exc, StoreBusy):
+        zh = f"{file} 未能下载:数据库正忙(可能正在导入数据)。请稍后再点一次下载。"
+        en = f"{file} was not downloaded: the store is busy (an import may be running). "
+        en += "Click the download again in a moment."
+    elif isinstance(exc, StoreError):
+        zh = f"{file} 未能下载:{reason} 请再试一次。"
+        en = f"{file} was not downloaded: {reason} Try again."
+    else:
+        zh = f"{file} 未能生成:{type(exc).__name__}: {reason}。请再试一次。"
+        en = f"{file} could not be made: {type(exc).__name__}: {reason}. Try again."
+    return zh if lang == "zh" else en
 
 
 def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key: str = "") -> None:
     """CSV (UTF-8 with BOM) and XLSX downloads of a table, headers in the user's language, with
     a footer naming who exported it and when; each download is written to the audit log."""
     shown = labelled(table, scheme)
+    failed = st.session_state.get(FAILED_DOWNLOADS_KEY, {}).pop(key or name, None)
+    if failed:
+        st.error(failed, icon="⚠️")
     left, right = st.columns(2)
     left.download_button(
         tr("下载 CSV", "Download CSV"),
-        deferred(csv_bytes, shown, name),
+        deferred(csv_bytes, shown, name, key),
         f"{name}.csv",
         "text/csv",
         key=f"csv_{key or name}",
@@ -118,7 +148,7 @@ def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key:
     )
     right.download_button(
         tr("下载 Excel", "Download Excel"),
-        deferred(xlsx_bytes, shown, name),
+        deferred(xlsx_bytes, shown, name, key),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",

@@ -16,6 +16,8 @@ from ui import data
 from ui.sidebar import View
 
 
+# Not scoped by user: only admin and HR, who see every department and name, may open the
+# what-if page (pages/whatif.py stops everyone else before it asks for a basis).
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _basis(db_file: str, version: int, digest: str, period: str, _scheme: Scheme) -> whatif.Basis:
     facts = data.store(db_file).facts(list(parse_period(period).months))

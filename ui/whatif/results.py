@@ -11,7 +11,7 @@ import streamlit as st
 from engine.analysis import whatif
 from engine.analysis.ranking import grade_labels
 from engine.schemes.scheme import Scheme
-from ui.i18n import labelled, language, tr
+from ui.i18n import chart_text, labelled, language, tr
 from ui.page import downloads, grade_colors
 from ui.whatif.basis import Prepared
 
@@ -168,7 +168,7 @@ def department_chart(shift: pd.DataFrame) -> go.Figure:
     chart = go.Figure(
         go.Bar(
             x=ordered["money_change"],
-            y=ordered["department"],
+            y=chart_text(ordered["department"]),
             orientation="h",
             marker_color=np.where(ordered["money_change"] >= 0, "#2a9d8f", "#e76f51"),
             text=[f"{v:+,.0f}" for v in ordered["money_change"]],
