@@ -408,9 +408,9 @@ def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(store
     assert made["scores_2026-10.xlsx"]().startswith(b"PK")
 
 
-def test_the_scheme_file_download_does_not_rerun_the_page():
+def test_the_scheme_file_download_does_not_rerun_the_page(store_file):
     """A rerun gives the page's other download buttons new ids: an Excel clicked right after the
     TOML would ask for a file that is gone."""
-    at = open_page("scheme")
+    at = open_page("scheme", **signed_in(ADMIN))
     toml = next(b for b in at.get("download_button") if "scheme_download" in b.proto.id)
     assert toml.proto.ignore_rerun
