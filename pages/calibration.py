@@ -9,7 +9,7 @@ from engine.cycle.close import AdjustmentRefused, MoveRefused, make_move, month_
 from engine.cycle.config import STATE_NAMES
 from engine.store import StoreError
 from ui import data
-from ui.i18n import tr
+from ui.i18n import labelled, tr
 from ui.page import downloads, require_view
 
 MESSAGE_KEY = "calibration_message"
@@ -85,10 +85,10 @@ def counts_shown(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 counts = grade_counts(table, scheme)
-st.dataframe(counts_shown(counts), hide_index=True, width="stretch")
+st.dataframe(labelled(counts_shown(counts), scheme), hide_index=True, width="stretch")
 with st.expander(tr("计算等级(调整前)", "Computed grades (before adjustments)")):
     computed = grade_counts(table, scheme, "computed_grade")
-    st.dataframe(counts_shown(computed), hide_index=True, width="stretch")
+    st.dataframe(labelled(counts_shown(computed), scheme), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- near a cutoff
 st.subheader(tr("临界人员", "People near a cutoff"))
@@ -96,7 +96,7 @@ within = st.number_input(
     tr("距等级线(分)以内", "Within (points) of a cutoff"), 0.0, 10.0, 2.0, 0.5, key="near_within"
 )
 near = near_cutoffs(table, scheme, within)
-st.dataframe(near, hide_index=True, width="stretch")
+st.dataframe(labelled(near, scheme), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- adjustments
 st.subheader(tr("调整记录", "Adjustments so far"))
@@ -110,7 +110,9 @@ else:
         [*columns, "points", "grade_x", "grade_y", "reason", "proposed_by", "approved_by"]
     ]
     shown = shown.rename(columns={"grade_x": "calibrated_grade", "grade_y": "grade"})
-    st.dataframe(shown.astype(object).fillna(""), hide_index=True, width="stretch")
+    st.dataframe(
+        labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
+    )
     downloads(shown, f"adjustments_{period}", key="adjustments")
 
 st.subheader(tr("新增调整", "New adjustment"))

@@ -36,11 +36,11 @@ def test_the_calibration_page_shows_the_month_departments_and_cutoffs(store):
     assert at.main.metric[0].value == "进行中"
     counts = at.main.dataframe[1].value
     departments = set(store.departments("2026-10"))
-    assert set(counts["department"]) == departments | {"目标 target"}
-    people = counts.loc[counts["department"].isin(departments), "people"].astype(int)
+    assert set(counts["部门"]) == departments | {"目标 target"}  # headers in the user's language
+    people = counts.loc[counts["部门"].isin(departments), "人数"].astype(int)
     assert people.sum() == len(store.facts(["2026-10"]))
     near = at.main.dataframe[3].value
-    assert (near["points_to_cutoff"].abs() <= 2).all()
+    assert (near["距等级线"].abs() <= 2).all()
 
 
 def test_an_adjustment_made_on_the_page_moves_every_figure(store):
@@ -64,10 +64,8 @@ def test_an_adjustment_made_on_the_page_moves_every_figure(store):
     assert kept[["employee_id", "points", "reason"]].values.tolist() == [
         [employee, 3.0, "客户书面表扬"]
     ]
-    so_far = at.main.dataframe[4].value.set_index("employee_id")
-    assert so_far.loc[employee, "total"] == pytest.approx(
-        so_far.loc[employee, "computed_total"] + 3
-    )
+    so_far = at.main.dataframe[4].value.set_index("工号")
+    assert so_far.loc[employee, "总分"] == pytest.approx(so_far.loc[employee, "计算总分"] + 3)
     employee_page = open_page("employee", query={"employee": employee})
     assert not employee_page.exception
     assert any("加减分 +3.00(客户书面表扬)" in t for t in texts(employee_page))

@@ -44,6 +44,22 @@ COLUMN_LABELS = {
     "rank_change": ("名次变化", "Rank change"),
     "previous_total": ("上期总分", "Previous total"),
     "scheme_version": ("方案版本", "Scheme version"),
+    "people": ("人数", "People"),
+    "computed_total": ("计算总分", "Computed total"),
+    "computed_grade": ("计算等级", "Computed grade"),
+    "calibrated_grade": ("校准等级", "Calibrated grade"),
+    "adjustment": ("调整分", "Adjustment"),
+    "adjustment_reason": ("调整原因", "Adjustment reason"),
+    "points": ("加减分", "Points"),
+    "reason": ("原因", "Reason"),
+    "proposed_by": ("提出人", "Proposed by"),
+    "approved_by": ("批准人", "Approved by"),
+    "cutoff": ("等级线", "Cutoff"),
+    "grade_above": ("上一等级", "Grade above"),
+    "points_to_cutoff": ("距等级线", "Points to the cutoff"),
+    "veto": ("否决项", "Veto"),
+    "status": ("人员状态", "Status"),
+    "status_note": ("状态说明", "Status note"),
 }
 
 
