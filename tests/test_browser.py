@@ -143,5 +143,6 @@ def test_a_deep_link_opens_after_signing_in(browser, tmp_path, monkeypatch):
         page.get_by_role("button", name="登录").click()
         page.wait_for_selector("h1:has-text('员工详情')", timeout=30_000)
         assert page.url == f"{url}/employee?employee=E0005"
-        assert page.get_by_text("许鹏娟 · E0005").count() >= 1
+        # The title is drawn before the person's header: wait for the header itself.
+        page.get_by_text("许鹏娟 · E0005").first.wait_for(timeout=30_000)
         assert error_boxes(page) == []
