@@ -12,10 +12,20 @@ from hypothesis import strategies as st
 
 from engine.accounts import Access
 from engine.cycle.adjust import apply_adjustments, check, read_file
+from engine.cycle.close import (
+    AdjustmentRefused,
+    decide,
+    make_move,
+    month_standing,
+    pending,
+    propose,
+)
+from engine.cycle.results import month_rows
 from engine.cycle.config import load_cycle
 from engine.cycle.states import MONTH, MoveRefused, Standing, plan_move
 from engine.schemes.scheme import load_scheme, parse_scheme
 from engine.scoring.score import score_table
+from engine.store import Store
 from tests.conftest import facts
 from tests.test_properties import ROW, SCHEME
 
@@ -344,3 +354,112 @@ def test_without_statuses_or_vetoes_every_figure_is_todays(rows):
     out = apply_eligibility(apply_vetoes(table, month, SCHEME), month, SCHEME)
     pd.testing.assert_frame_equal(out[table.columns], table)
     assert set(out["status"]) == {"在岗"} and out["in_mix"].all()
+
+
+# ------------------------------------------------------------------ approval of adjustments
+
+
+def test_a_pending_adjustment_moves_nothing_an_approved_one_does(small_scheme):
+    table = small_rows(small_scheme)
+    kept = adjustments(("E2", -5.0, None, "迟到两次"), ("E3", 5.0, None, "客户表扬")).assign(
+        approved_by=[None, "li"]  # E2 still waits for approval
+    )
+    out = apply_adjustments(table, kept, small_scheme).set_index("employee_id")
+    # E2 82 stays 良好; E3 76 + 5 = 81 → 良好 (80 ≤ 81 < 90), ranks E1, E2 (82), E3 (81).
+    assert out["total"].tolist() == [100.0, 82.0, 81.0]
+    assert out["grade"].astype(str).tolist() == ["优秀", "良好", "良好"]
+    assert out["rank"].tolist() == [1, 2, 3]
+    assert out["adjustment"].fillna(0).tolist() == [0.0, 0.0, 5.0]
+
+
+def test_the_default_asks_approval_of_managers_by_admin_or_hr():
+    assert CONFIG.approval_roles == ("manager",)
+    assert CONFIG.approver_roles == ("admin", "hr")
+
+
+@pytest.fixture
+def demo(tmp_path) -> Store:
+    from tests.apptest import demo_store
+
+    return Store(demo_store(tmp_path))
+
+
+def manager_proposes(store: Store, scheme, employee: str, points: str) -> None:
+    row = {"employee_id": employee, "points": points, "grade": "", "reason": "主动加班", "row": 1}
+    propose(store.as_user("wang"), CONFIG, DEMO_MANAGER, scheme, "2026-10", pd.DataFrame([row]))
+
+
+DEMO_MANAGER = Access("wang", "manager", ("客服部",))
+
+
+def first_person(store: Store) -> str:
+    facts = store.facts(["2026-10"])
+    return str(facts.loc[facts["department"].eq("客服部"), "employee_id"].iloc[0])
+
+
+def test_a_managers_adjustment_waits_for_approval_and_moves_figures_once_approved(demo, scheme):
+    employee = first_person(demo)
+    before = month_rows(demo, scheme, ["2026-10"]).set_index("employee_id").loc[employee]
+    manager_proposes(demo, scheme, employee, "3")
+    assert pending(demo, "2026-10")["employee_id"].tolist() == [employee]
+    waiting = month_rows(demo, scheme, ["2026-10"]).set_index("employee_id").loc[employee]
+    assert waiting["total"] == before["total"] and waiting["grade"] == before["grade"]
+    with pytest.raises(AdjustmentRefused, match="proposer"):
+        decide(demo.as_user("wang"), CONFIG, Access("wang", "hr"), "2026-10", employee, True)
+    with pytest.raises(AdjustmentRefused, match="may not approve"):
+        decide(demo.as_user("zhao"), CONFIG, Access("zhao", "manager"), "2026-10", employee, True)
+    decide(demo.as_user("li"), CONFIG, HR, "2026-10", employee, True, "核实属实")
+    after = month_rows(demo, scheme, ["2026-10"]).set_index("employee_id").loc[employee]
+    total = round(float(before["total"]) + 3, 2)
+    assert after["total"] == pytest.approx(total)
+    assert str(after["grade"]) == grade_name(total, scheme)
+    assert demo.adjustments()["approved_by"].tolist() == ["li"]
+    assert pending(demo, "2026-10").empty
+    log = demo.events()
+    log = log[log["period"].eq("2026-10")]
+    assert log["action"].tolist()[:2] == ["adjustment_approved", "adjustment"]
+    assert log["username"].tolist()[:2] == ["li", "wang"]
+    assert "核实属实" in log["detail"].iloc[0]
+
+
+def grade_name(total: float, scheme) -> str:
+    """The grade a total earns by the scheme's cutoffs, read off by hand: the first grade whose
+    lower bound the total reaches."""
+    for g in scheme.grades:
+        if g.min is not None and total >= g.min:
+            return g.name
+    return scheme.grades[-1].name
+
+
+def test_a_rejected_adjustment_is_gone_and_the_rejection_is_audited(demo, scheme):
+    employee = first_person(demo)
+    manager_proposes(demo, scheme, employee, "-2")
+    with pytest.raises(AdjustmentRefused, match="reason"):
+        decide(demo.as_user("li"), CONFIG, HR, "2026-10", employee, False)
+    decide(demo.as_user("li"), CONFIG, HR, "2026-10", employee, False, "证据不足")
+    assert demo.adjustments().empty
+    last = demo.events().iloc[0]
+    assert (last["action"], last["username"]) == ("adjustment_rejected", "li")
+    assert "证据不足" in last["detail"]
+
+
+def test_a_month_cannot_be_approved_or_locked_while_proposals_wait(demo, scheme):
+    employee = first_person(demo)
+    manager_proposes(demo, scheme, employee, "1")
+    for action in ("submit", "calibrate"):
+        make_move(demo, CONFIG, ADMIN, scheme, action, "2026-10")
+    with pytest.raises(MoveRefused, match="1 adjustment"):
+        make_move(demo, CONFIG, ADMIN, scheme, "approve", "2026-10")
+    assert month_standing(demo, "2026-10").state == "calibrated"
+    decide(demo.as_user("boss"), CONFIG, ADMIN, "2026-10", employee, True)
+    for action in ("approve", "lock"):
+        make_move(demo, CONFIG, ADMIN, scheme, action, "2026-10")
+    assert month_standing(demo, "2026-10").state == "locked"
+
+
+def test_admin_and_hr_adjustments_need_no_approval(demo, scheme):
+    employee = first_person(demo)
+    row = {"employee_id": employee, "points": "1", "grade": "", "reason": "表扬", "row": 1}
+    propose(demo.as_user("li"), CONFIG, HR, scheme, "2026-10", pd.DataFrame([row]))
+    assert demo.adjustments()["approved_by"].tolist() == ["li"]
+    assert pending(demo, "2026-10").empty

@@ -165,7 +165,10 @@ def apply_adjustments(
     """A scored month with its adjustments: the computed total and grade kept beside the adjusted
     ones (computed_total, computed_grade, adjustment, adjustment_reason); total, grade, ranks
     and money follow the adjusted values. Points move the total (2 decimals, then graded); a
-    grade set directly replaces the grade and its money, the total and ranks stay."""
+    grade set directly replaces the grade and its money, the total and ranks stay. Proposals
+    still waiting for approval (approved_by missing, where the column is given) count not."""
+    if "approved_by" in adjustments.columns:
+        adjustments = adjustments[adjustments["approved_by"].notna()]
     out = table.assign(
         computed_total=table["total"],
         computed_grade=table["grade"],

@@ -44,6 +44,13 @@ def make_move(
         config, access, action, month_standing(store, period), department, reason
     )
     target = config.moves[action].target
+    waiting = pending(store, period) if target in ("approved", "locked") else pd.DataFrame()
+    if len(waiting):
+        raise MoveRefused(
+            f"{period} 还有 {len(waiting)} 条调整待审批,请先审批或驳回 / {period} has "
+            f"{len(waiting)} adjustment(s) waiting for approval "
+            f"({', '.join(waiting['employee_id'])}): approve or reject them first"
+        )
     snapshot = lock_snapshot(store, scheme, period) if target == "locked" else None
     store.move_month(period, states, f"month_{action}", detail, snapshot)
     return detail
@@ -81,8 +88,9 @@ def propose(
         raise AdjustmentRefused(
             f"{len(problems)} 个问题,未保存 / problem(s), nothing stored", problems
         )
+    # Roles named under `approval` propose; the others' adjustments count at once.
     kept = to_store(rows, scheme).assign(
-        approved_by=access.user if access.role in ("admin", "hr") else None
+        approved_by=None if access.role in config.approval_roles else access.user
     )
     what = "; ".join(
         kept["employee_id"]
@@ -95,4 +103,58 @@ def propose(
     return store.save_adjustments(period, kept, "adjustment", f"{period}: {what}")
 
 
-__all__ = ["AdjustmentRefused", "MoveRefused", "make_move", "month_standing", "propose"]
+def pending(store: Store, period: str) -> pd.DataFrame:
+    """A month's adjustments still waiting for approval."""
+    kept = store.adjustments([period])
+    return kept[kept["approved_by"].isna()].reset_index(drop=True)
+
+
+def decide(
+    store: Store,
+    config: CycleConfig,
+    access: Access,
+    period: str,
+    employee_id: str,
+    approve: bool,
+    reason: str = "",
+) -> str:
+    """Approve or reject (a reason required) a person's waiting adjustment; returns what
+    happened. Raises AdjustmentRefused: a role that may not approve, the proposer themself,
+    nothing waiting."""
+    verb = "approve" if approve else "reject"
+    if access.role not in config.approver_roles:
+        raise AdjustmentRefused(
+            f"角色 {access.role} 不能审批调整 / the role {access.role} may not approve or reject "
+            f"adjustments (allowed: {', '.join(config.approver_roles)})"
+        )
+    reason = reason.strip()
+    if not approve and not reason:
+        raise AdjustmentRefused("驳回需要填写原因 / a reason is required to reject")
+    waiting = pending(store, period)
+    found = waiting[waiting["employee_id"].eq(employee_id)]
+    if found.empty:
+        raise AdjustmentRefused(
+            f"{employee_id} 在 {period} 没有待审批的调整 / {employee_id} has no adjustment "
+            f"waiting for approval in {period}"
+        )
+    if found["proposed_by"].iloc[0] == access.user:
+        raise AdjustmentRefused(
+            f"不能审批自己提出的调整 / the proposer ({access.user}) may not {verb} their own "
+            "adjustment"
+        )
+    done = "approved" if approve else "rejected"
+    detail = f"{period}: {employee_id} {done}" + (f" ({reason})" if reason else "")
+    if not store.decide_adjustment(period, employee_id, approve, detail):
+        raise AdjustmentRefused(f"{employee_id}: no adjustment waiting in {period}")
+    return detail
+
+
+__all__ = [
+    "AdjustmentRefused",
+    "MoveRefused",
+    "decide",
+    "make_move",
+    "month_standing",
+    "pending",
+    "propose",
+]

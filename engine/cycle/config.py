@@ -47,6 +47,8 @@ class CycleConfig:
     max_points: float
     adjust_roles: tuple[str, ...]
     adjust_states: tuple[str, ...]
+    approval_roles: tuple[str, ...] = ("manager",)
+    approver_roles: tuple[str, ...] = ("admin", "hr")
 
     def bound(self, scheme: Scheme) -> float:
         """The most points an adjustment may move a total: the scheme's own bound, else ours."""
@@ -74,8 +76,11 @@ def load_cycle(path: str | os.PathLike | None = None) -> CycleConfig:
         max_points=float(adjust.get("max_points", 5)),
         adjust_roles=tuple(adjust.get("roles", ["admin", "hr", "manager"])),
         adjust_states=tuple(adjust.get("open_states", ["open", "submitted", "calibrated"])),
+        approval_roles=tuple(adjust.get("approval", ["manager"])),
+        approver_roles=tuple(adjust.get("approvers", ["admin", "hr"])),
     )
-    problems += [f"adjustments: unknown role '{r}'" for r in config.adjust_roles if r not in ROLES]
+    roles = (*config.adjust_roles, *config.approval_roles, *config.approver_roles)
+    problems += [f"adjustments: unknown role '{r}'" for r in dict.fromkeys(roles) if r not in ROLES]
     problems += [
         f"adjustments: unknown state '{s}'" for s in config.adjust_states if s not in STATES
     ]

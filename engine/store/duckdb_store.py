@@ -742,6 +742,24 @@ class Store:
                 self._event(con, "adjustment_withdrawn", None, period, detail)
         return bool(found)
 
+    def decide_adjustment(self, period: str, employee_id: str, approve: bool, detail: str) -> bool:
+        """Approve (this store's user becomes approved_by) or reject (the proposal is removed) a
+        person's adjustment still waiting for approval, audited in one transaction; refused when
+        locked. True if there was one waiting."""
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            if approve:
+                sql = "UPDATE adjustments SET approved_by = ? WHERE period = ? AND employee_id = ?"
+                params = [self.user, period, employee_id]
+            else:
+                sql = "DELETE FROM adjustments WHERE period = ? AND employee_id = ?"
+                params = [period, employee_id]
+            found = con.execute(f"{sql} AND approved_by IS NULL RETURNING 1", params).fetchall()
+            if found:
+                action = "adjustment_approved" if approve else "adjustment_rejected"
+                self._event(con, action, None, period, detail)
+        return bool(found)
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
