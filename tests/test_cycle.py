@@ -20,8 +20,8 @@ from engine.cycle.close import (
     pending,
     propose,
 )
-from engine.cycle.results import month_rows
 from engine.cycle.config import load_cycle
+from engine.cycle.results import month_rows
 from engine.cycle.states import MONTH, MoveRefused, Standing, plan_move
 from engine.schemes.scheme import load_scheme, parse_scheme
 from engine.scoring.score import score_table
