@@ -181,3 +181,44 @@ def test_an_adjustment_file_with_one_problem_stores_nothing(october: Path, tmp_p
     ).set_index("employee_id")
     assert table.loc["E001", "total"] == table.loc["E001", "computed_total"] + 3
     assert table.loc["E002", "grade"] == "优秀"
+
+
+def test_a_managers_proposal_is_approved_or_rejected_from_the_command_line(
+    october: Path, monkeypatch
+):
+    from engine.accounts import Access
+    from engine.cycle.close import propose
+    from engine.cycle.config import load_cycle
+
+    manager = Access("cli:wang", "manager", ("售后服务部",))
+    rows = pd.DataFrame(
+        [
+            {"employee_id": e, "points": p, "grade": "", "reason": "加班", "row": 1}
+            for e, p in (("E001", "-2"), ("E002", "3"))
+        ]
+    )
+    store = Store(october).as_user("cli:wang")
+    propose(store, load_cycle(), manager, load_scheme(), "2026-10", rows)
+    monkeypatch.setenv("LOGNAME", "wang")
+    own = cli(october, "adjust", "2026-10", "--approve", "E002", "--role", "hr")
+    assert own.returncode == 2 and "proposer" in own.stderr
+    monkeypatch.setenv("LOGNAME", "li")
+    waiting = cli(october, "month", "status", "2026-10")
+    assert "adjustments: 2 (2 pending approval)" in waiting.stdout
+    before = store_state(october)
+    no_reason = cli(october, "adjust", "2026-10", "--reject", "E001", "--role", "hr")
+    assert no_reason.returncode == 2 and "reason" in no_reason.stderr
+    manager_approves = cli(october, "adjust", "2026-10", "--approve", "E002", "--role", "manager")
+    assert manager_approves.returncode == 2 and "may not approve" in manager_approves.stderr
+    assert store_state(october) == before
+    approved = cli(october, "adjust", "2026-10", "--approve", "E002", "--role", "hr")
+    assert approved.returncode == 0, approved.stderr
+    rejected = cli(
+        october, "adjust", "2026-10", "--reject", "E001", "--role", "hr", "--reason", "无证据"
+    )
+    assert rejected.returncode == 0, rejected.stderr
+    kept = Store(october).adjustments()
+    assert kept[["employee_id", "approved_by"]].values.tolist() == [["E002", "cli:li"]]
+    log = Store(october).events()
+    assert log["action"].tolist()[:2] == ["adjustment_rejected", "adjustment_approved"]
+    assert "无证据" in log["detail"].iloc[0]

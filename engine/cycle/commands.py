@@ -11,7 +11,14 @@ import pandas as pd
 
 from engine.accounts import ROLES, Access
 from engine.cycle.adjust import read_file
-from engine.cycle.close import AdjustmentRefused, make_move, month_standing, propose
+from engine.cycle.close import (
+    AdjustmentRefused,
+    decide,
+    make_move,
+    month_standing,
+    pending,
+    propose,
+)
 from engine.cycle.config import CycleError, load_cycle
 from engine.cycle.states import MoveRefused, state_name
 from engine.scoring.periods import PERIOD_PATTERNS
@@ -38,6 +45,10 @@ def add_cycle_commands(command) -> None:
     how.add_argument("--grade", help="set the grade directly (calibration)")
     how.add_argument("--file", type=Path, help="CSV of 工号, 加减分 or 等级, 原因")
     how.add_argument("--withdraw", action="store_true", help="take the adjustment back")
+    how.add_argument("--approve", metavar="EMPLOYEE_ID", help="approve a waiting proposal")
+    how.add_argument(
+        "--reject", metavar="EMPLOYEE_ID", help="reject a waiting proposal (--reason required)"
+    )
     adjust.add_argument("--reason", default="", help="why (required)")
     _role_options(adjust)
 
@@ -107,7 +118,10 @@ def status_text(store, period: str | None) -> str:
         lines.append(f"  results kept at locking: {label}, {len(table)} rows")
     lines += [f"  {d or '—'}  {state_name(s)}" for d, s in now.departments.items()]
     adjustments = store.adjustments([period])
-    lines.append(f"  adjustments: {len(adjustments)}")
+    waiting = len(pending(store, period))
+    lines.append(
+        f"  adjustments: {len(adjustments)}" + (f" ({waiting} pending approval)" if waiting else "")
+    )
     moves = store.events()
     moves = moves[moves["period"].eq(period) & moves["action"].str.startswith("month_")]
     trail = (
@@ -129,6 +143,11 @@ def run_adjust(args: argparse.Namespace) -> int:
         store, scheme, access = _context(args)
         if args.withdraw:
             return _withdraw(store, args, period)
+        if args.approve or args.reject:
+            approve = bool(args.approve)
+            employee = args.approve or args.reject
+            print(decide(store, config, access, period, employee, approve, args.reason))
+            return EXIT_OK
         if args.file is not None:
             if not args.file.is_file():
                 raise AdjustmentRefused(f"{args.file}: no such file")
