@@ -5,7 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from engine.cycle.calibration import grade_counts, near_cutoffs
-from engine.cycle.close import AdjustmentRefused, MoveRefused, make_move, month_standing, propose
+from engine.cycle.close import (
+    AdjustmentRefused,
+    MoveRefused,
+    decide,
+    make_move,
+    month_standing,
+    pending,
+    propose,
+)
 from engine.cycle.config import STATE_NAMES
 from engine.store import StoreError
 from ui import data
@@ -114,6 +122,49 @@ else:
         labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
     )
     downloads(shown, f"adjustments_{period}", key="adjustments")
+
+st.subheader(tr("待审批的调整", "Adjustments waiting for approval"))
+waiting = pending(store, period).merge(
+    table[["employee_id", "name", "department", "total"]], on="employee_id", how="left"
+)
+if waiting.empty:
+    st.caption(tr("本月没有待审批的调整。", "No adjustments wait for approval this month."))
+else:
+    shown = waiting[
+        ["employee_id", "name", "department", "total", "points", "grade", "reason", "proposed_by"]
+    ].rename(columns={"grade": "calibrated_grade"})
+    st.dataframe(
+        labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
+    )
+    if access.role not in config.approver_roles:
+        st.caption(tr("只有审批角色可以审批或驳回。", "Only approver roles may approve or reject."))
+    else:
+        change = waiting["points"].map("{:+g}".format, na_action="ignore").fillna(waiting["grade"])
+        choices = dict(
+            zip(
+                waiting["employee_id"],
+                waiting["employee_id"] + " " + waiting["name"].astype(str) + " " + change,
+                strict=True,
+            )
+        )
+        with st.form("pending_form"):
+            chosen_id = st.selectbox(
+                tr("调整", "Proposal"),
+                list(choices),
+                format_func=choices.get,
+                key="pending_employee",
+            )
+            note = st.text_input(
+                tr("说明(驳回必填)", "Comment (required to reject)"), key="pending_reason"
+            )
+            approve = st.form_submit_button(tr("批准", "Approve"), key="pending_approve")
+            reject = st.form_submit_button(tr("驳回", "Reject"), key="pending_reject")
+        if approve or reject:
+            try:
+                done("ok", decide(store, config, access, period, chosen_id, approve, note))
+            except (AdjustmentRefused, StoreError) as exc:
+                st.error(tr("未执行", "Refused"))
+                st.text(str(exc))
 
 st.subheader(tr("新增调整", "New adjustment"))
 people = table.sort_values("total", ascending=False)

@@ -129,3 +129,33 @@ def test_the_import_page_says_why_a_locked_month_is_not_replaced(store):
     errors = "\n".join(e.value for e in at.error)
     assert plain("2026-10 已锁定") in errors and plain("Unlock it with a reason first") in errors
     assert store.imports().to_csv(index=False) == before
+
+
+def test_a_managers_proposal_waits_on_the_page_until_hr_approves_it(store, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from engine.cycle.close import propose
+    from engine.cycle.config import load_cycle
+    from engine.schemes.scheme import load_scheme
+
+    accounts = tmp_path / "accounts.toml"
+    add_user("li", "li-password", "hr", [], file=accounts)
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    facts = store.facts(["2026-10"])
+    employee = str(facts.loc[facts["department"].eq("客服部"), "employee_id"].iloc[0])
+    row = {"employee_id": employee, "points": "2", "grade": "", "reason": "主动加班", "row": 1}
+    manager = Access("wang", "manager", ("客服部",))
+    propose(
+        store.as_user("wang"), load_cycle(), manager, load_scheme(), "2026-10", pd.DataFrame([row])
+    )
+    at = open_page("calibration", access=Access("li", "hr"), last_seen=time.time())
+    assert not at.exception
+    waiting = at.main.dataframe[4].value.set_index("工号")
+    assert waiting.loc[employee, "总分"] == waiting.loc[employee, "计算总分"]  # nothing moved yet
+    assert at.selectbox(key="pending_employee").options[0].startswith(employee)
+    at.button(key="pending_approve").click().run()
+    assert not at.exception, texts(at)
+    assert store.adjustments()["approved_by"].tolist() == ["li"]
+    so_far = at.main.dataframe[4].value.set_index("工号")
+    assert so_far.loc[employee, "总分"] == pytest.approx(so_far.loc[employee, "计算总分"] + 2)
+    assert "本月没有待审批的调整。" in [c.value for c in at.main.caption]
