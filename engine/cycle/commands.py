@@ -37,7 +37,9 @@ def add_cycle_commands(command) -> None:
     month.add_argument("--department", help="submit or reopen one department only")
     month.add_argument("--reason", default="", help="why (needed to unlock or reopen)")
     _role_options(month)
-    adjust = command("adjust", run_adjust, "add, calibrate or withdraw an adjustment of a month")
+    adjust = command(
+        "adjust", run_adjust, "add, calibrate, withdraw, approve or reject an adjustment of a month"
+    )
     adjust.add_argument("period", help="the month (YYYY-MM)")
     adjust.add_argument("employee_id", nargs="?")
     how = adjust.add_mutually_exclusive_group(required=True)
