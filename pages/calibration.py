@@ -1,6 +1,8 @@
 """Calibration (校准): HR closes a month: where it stands and the moves to make, departments side
 by side against the target mix, the people near a cutoff, the adjustments so far and a new one."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +23,7 @@ from ui.i18n import labelled, tr
 from ui.page import downloads, require_view
 
 MESSAGE_KEY = "calibration_message"
+STORED_KEY = "adjust_file_stored"
 
 view, scheme, table = require_view()
 st.title(tr("校准与月度关账", "Calibration and closing the month") + f" · {view.period}")
@@ -192,6 +195,9 @@ upload = st.file_uploader(
     tr("调整文件", "Adjustment file"), type=["csv", "xlsx"], key="adjust_file"
 )
 if upload is not None:
+    # The file stays uploaded after it is stored: the same file is not offered again.
+    fingerprint = (period, upload.name, hashlib.sha256(upload.getvalue()).hexdigest())
+    again = st.session_state.get(STORED_KEY) == fingerprint
     rows, problems = read_file(upload.getvalue(), upload.name)
     if not len(problems):
         problems = problems_of(store, config, access, scheme, period, rows, upload.name)
@@ -210,13 +216,16 @@ if upload is not None:
             hide_index=True,
             width="stretch",
         )
+    if again:
+        st.caption(tr("此文件已保存。", "This file has been stored."))
     if st.button(
         tr(f"保存这 {len(rows)} 条调整", f"Store these {len(rows)} adjustments"),
         key="adjust_file_save",
-        disabled=bool(len(problems)) or rows.empty,
+        disabled=bool(len(problems)) or rows.empty or again,
     ):
         try:
             stored = propose(store, config, access, scheme, period, rows, upload.name)
+            st.session_state[STORED_KEY] = fingerprint
             done("ok", f"{stored} 条调整已保存 / {stored} adjustment(s) stored ({upload.name})")
         except (AdjustmentRefused, StoreError) as exc:
             st.error(tr("未保存", "Not saved"))

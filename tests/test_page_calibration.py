@@ -159,3 +159,5 @@ def test_adjustments_uploaded_as_a_file_are_checked_then_stored(store):
     assert so_far.loc[first, "总分"] == pytest.approx(so_far.loc[first, "计算总分"] + 2)
     assert so_far.loc[second, "总分"] == pytest.approx(so_far.loc[second, "计算总分"] - 1.5)
     assert "2 条调整已保存 / 2 adjustment(s) stored (adjust.csv)" in texts(at)
+    assert at.button(key="adjust_file_save").disabled  # the same file is not stored twice
+    assert "此文件已保存。" in [c.value for c in at.main.caption]
