@@ -142,6 +142,12 @@ def test_an_adjustment_workbook_is_read_like_a_csv_file():
     assert damaged["problem"].str.startswith("无法读取工作簿").tolist() == [True]
 
 
+def test_an_adjustment_file_in_no_known_encoding_is_a_listed_problem():
+    rows, problems = read_file("工号,加减分,原因\r\nE1,3,".encode() + b"\xff\xff\r\n", "adj.csv")
+    assert rows.empty
+    assert problems["problem"].str.startswith("无法识别文件编码").tolist() == [True]
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.tuples(st.sampled_from(["A", "B"]), ROW), min_size=1, max_size=20))
 def test_without_adjustments_every_figure_is_todays(rows):

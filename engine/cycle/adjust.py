@@ -118,7 +118,11 @@ def read_file(data: bytes, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             text = f"无法读取工作簿 / the workbook cannot be read ({type(exc).__name__})"
             return pd.DataFrame(), _problem(file, "", "", text)
     else:
-        cells, _ = read_csv_cells(data)
+        try:
+            cells, _ = read_csv_cells(data)
+        except UnicodeDecodeError:
+            text = "无法识别文件编码 / not UTF-8 or GBK text: save it as CSV UTF-8 or .xlsx"
+            return pd.DataFrame(), _problem(file, "", "", text)
     if cells.empty or len(cells) < 2:
         return pd.DataFrame(), _problem(file, "", "", "文件为空 / the file is empty")
     headers = [normalize_header(str(h)) for h in cells.iloc[0]]
