@@ -1,9 +1,12 @@
 """Calibration (校准): HR closes a month: where it stands and the moves to make, departments side
 by side against the target mix, the people near a cutoff, the adjustments so far and a new one."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
+from engine.cycle.adjust import read_file
 from engine.cycle.calibration import grade_counts, near_cutoffs
 from engine.cycle.close import (
     AdjustmentRefused,
@@ -12,6 +15,7 @@ from engine.cycle.close import (
     make_move,
     month_standing,
     pending,
+    problems_of,
     propose,
 )
 from engine.cycle.config import STATE_NAMES
@@ -21,6 +25,7 @@ from ui.i18n import labelled, tr
 from ui.page import downloads, require_view
 
 MESSAGE_KEY = "calibration_message"
+STORED_KEY = "adjust_file_stored"
 
 view, scheme, table = require_view()
 st.title(tr("校准与月度关账", "Calibration and closing the month") + f" · {view.period}")
@@ -221,3 +226,55 @@ with st.form("adjust_form"):
             problems = getattr(exc, "problems", pd.DataFrame())
             if len(problems):
                 st.dataframe(problems, hide_index=True, width="stretch")
+
+st.subheader(tr("从文件导入调整", "Adjustments from a file"))
+st.caption(
+    tr(
+        "CSV 或 Excel 文件,列为 工号、加减分 或 等级、原因(每人一行);先逐行检查,"
+        "有任何问题则一条也不保存。",
+        "A CSV or Excel file with the columns 工号, 加减分 or 等级, 原因 (one row a person); "
+        "every row is checked first and nothing is stored if there is any problem.",
+    )
+)
+upload = st.file_uploader(
+    tr("调整文件", "Adjustment file"), type=["csv", "xlsx"], key="adjust_file"
+)
+if upload is not None:
+    # The file stays uploaded after it is stored: the same file is not offered again.
+    fingerprint = (period, upload.name, hashlib.sha256(upload.getvalue()).hexdigest())
+    again = st.session_state.get(STORED_KEY) == fingerprint
+    rows, problems = read_file(upload.getvalue(), upload.name)
+    if not len(problems):
+        problems = problems_of(store, config, access, scheme, period, rows, upload.name)
+    if len(problems):
+        st.error(
+            tr(
+                f"{len(problems)} 个问题,不会保存",
+                f"{len(problems)} problem(s): nothing will be stored",
+            )
+        )
+        st.dataframe(problems, hide_index=True, width="stretch")
+    else:
+        preview = rows[["row", "employee_id", "points", "grade", "reason"]]
+        st.dataframe(
+            labelled(preview.rename(columns={"row": tr("行", "Row")}), scheme),
+            hide_index=True,
+            width="stretch",
+        )
+    if again:
+        st.caption(tr("此文件已保存。", "This file has been stored."))
+    if st.button(
+        tr(f"保存这 {len(rows)} 条调整", f"Store these {len(rows)} adjustments"),
+        key="adjust_file_save",
+        disabled=bool(len(problems)) or rows.empty or again,
+    ):
+        try:
+            stored = propose(store, config, access, scheme, period, rows, upload.name)
+            st.session_state[STORED_KEY] = fingerprint
+            done("ok", f"{stored} 条调整已保存 / {stored} adjustment(s) stored ({upload.name})")
+        except (AdjustmentRefused, StoreError) as exc:
+            st.error(tr("未保存", "Not saved"))
+            st.text(str(exc))
+            refused = getattr(exc, "problems", pd.DataFrame())
+            if len(refused):
+                st.dataframe(refused, hide_index=True, width="stretch")

@@ -40,6 +40,7 @@ LABELS = {
     "difference": ("偏差(百分点)", "Gap (points)"),
     "target_count": ("目标人数", "Target headcount"),
     "excess": ("超出目标人数", "Over target (people)"),
+    "change": ("变化", "Change"),
 }
 
 
@@ -262,3 +263,62 @@ else:
         )
     )
     table_and_downloads(shown(target), "target_mix")
+
+
+def adjusted_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose grade or total an adjustment changed (blank equals blank)."""
+    if "computed_grade" not in frame:
+        return pd.Series(False, index=frame.index)
+    grade = frame["grade"].astype(object).fillna("").astype(str)
+    computed = frame["computed_grade"].astype(object).fillna("").astype(str)
+    total, before = frame["total"], frame["computed_total"]
+    return grade.ne(computed) | ~(total.eq(before) | (total.isna() & before.isna()))
+
+
+if adjusted_rows(table).any():
+    st.subheader(tr("计算等级与校准等级", "Computed grades beside calibrated"))
+    order = scheme.grade_names
+    side = pd.DataFrame(
+        {
+            "grade": order,
+            "computed_grade": pd.Categorical(table["computed_grade"].astype(object), order)
+            .value_counts()
+            .to_numpy(),
+            "calibrated_grade": pd.Categorical(table["grade"].astype(object), order)
+            .value_counts()
+            .to_numpy(),
+        }
+    )
+    side["change"] = side["calibrated_grade"] - side["computed_grade"]
+    shown_side = shown(side)
+    grades = side["grade"].map(names)
+    chart = go.Figure(
+        [
+            go.Bar(
+                x=grades,
+                y=side["computed_grade"],
+                name=tr("计算(调整前)", "Computed (before adjustments)"),
+                marker_color="rgba(0,0,0,0)",
+                marker_line_color="#333",
+                marker_line_width=2,
+            ),
+            go.Bar(
+                x=grades,
+                y=side["calibrated_grade"],
+                name=tr("校准(调整后)", "Calibrated (after adjustments)"),
+                marker_color=grades.map(colors),
+            ),
+        ]
+    )
+    chart.update_layout(barmode="group", yaxis_title=words["count"], xaxis_title=words["grade"])
+    st.plotly_chart(chart, width="stretch")
+    st.caption(
+        tr(
+            f"本期有 {int(adjusted_rows(table).sum())} 人被调整:各等级人数,计算等级为调整前,"
+            "校准等级为调整后(本页其余图表均按调整后)。",
+            f"{int(adjusted_rows(table).sum())} people adjusted this period: headcount per grade, "
+            "computed before the adjustments and calibrated after (every other figure on this "
+            "page is after).",
+        )
+    )
+    table_and_downloads(shown_side, "computed_vs_calibrated")

@@ -130,6 +130,34 @@ def test_an_adjustment_file_is_read_with_its_rows_numbered():
     assert missing["column"].tolist() == ["原因"]
 
 
+def test_an_adjustment_workbook_is_read_like_a_csv_file():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for line in (["工号", "等级", "原因"], ["E1", "良好", "校准"], ["E2", None, None]):
+        book.active.append(line)
+    book.active.append(["E3", "优秀", "表扬"])
+    saved = io.BytesIO()
+    book.save(saved)
+    rows, problems = read_file(saved.getvalue(), "adj.xlsx")
+    assert problems.empty
+    assert rows[["employee_id", "grade", "reason", "row"]].values.tolist() == [
+        ["E1", "良好", "校准", 2],
+        ["E2", "", "", 3],
+        ["E3", "优秀", "表扬", 4],
+    ]
+    _, damaged = read_file(b"PK\x03\x04 not a workbook", "adj.xlsx")
+    assert damaged["problem"].str.startswith("无法读取工作簿").tolist() == [True]
+
+
+def test_an_adjustment_file_in_no_known_encoding_is_a_listed_problem():
+    rows, problems = read_file("工号,加减分,原因\r\nE1,3,".encode() + b"\xff\xff\r\n", "adj.csv")
+    assert rows.empty
+    assert problems["problem"].str.startswith("无法识别文件编码").tolist() == [True]
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.tuples(st.sampled_from(["A", "B"]), ROW), min_size=1, max_size=20))
 def test_without_adjustments_every_figure_is_todays(rows):

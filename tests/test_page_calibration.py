@@ -159,3 +159,35 @@ def test_a_managers_proposal_waits_on_the_page_until_hr_approves_it(store, tmp_p
     so_far = at.main.dataframe[4].value.set_index("工号")
     assert so_far.loc[employee, "总分"] == pytest.approx(so_far.loc[employee, "计算总分"] + 2)
     assert "本月没有待审批的调整。" in [c.value for c in at.main.caption]
+
+
+def test_adjustments_uploaded_as_a_file_are_checked_then_stored(store):
+    people = sorted(store.facts(["2026-10"])["employee_id"])
+    first, second = people[0], people[1]
+    bad = f"工号,加减分,原因\r\n{first},2,表扬\r\n{second},99,超出\r\n".encode()
+    at = open_page("calibration")
+    at.file_uploader(key="adjust_file").set_value([("adjust.csv", bad, "text/csv")]).run()
+    assert not at.exception
+    problems = at.main.dataframe[-1].value
+    assert problems[["file", "row", "column", "value"]].values.tolist() == [
+        ["adjust.csv", 3, "points", "99"]
+    ]
+    assert at.button(key="adjust_file_save").disabled
+    assert store.adjustments().empty
+    good = f"工号,加减分,原因\r\n{first},2,表扬\r\n{second},-1.5,迟到\r\n".encode()
+    at.file_uploader(key="adjust_file").set_value([("adjust.csv", good, "text/csv")]).run()
+    assert not at.exception and not at.button(key="adjust_file_save").disabled
+    assert store.adjustments().empty  # only on the button
+    at.button(key="adjust_file_save").click().run()
+    assert not at.exception
+    kept = store.adjustments().sort_values("employee_id")
+    assert kept[["employee_id", "points", "reason"]].values.tolist() == [
+        [first, 2.0, "表扬"],
+        [second, -1.5, "迟到"],
+    ]
+    so_far = at.main.dataframe[4].value.set_index("工号")
+    assert so_far.loc[first, "总分"] == pytest.approx(so_far.loc[first, "计算总分"] + 2)
+    assert so_far.loc[second, "总分"] == pytest.approx(so_far.loc[second, "计算总分"] - 1.5)
+    assert "2 条调整已保存 / 2 adjustment(s) stored (adjust.csv)" in texts(at)
+    assert at.button(key="adjust_file_save").disabled  # the same file is not stored twice
+    assert "此文件已保存。" in [c.value for c in at.main.caption]

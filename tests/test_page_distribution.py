@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 
 from engine.cli import scored
@@ -61,3 +62,36 @@ def test_distribution_in_english_over_a_quarter(store):
     assert metrics(at)["Headcount"] == str(len(scored(store, load_scheme(), period)))
     target = at.dataframe[-1].value
     assert target["Grade"].tolist() == [g.name_en for g in load_scheme().grades]
+
+
+def test_an_adjustment_shows_the_computed_grades_beside_the_calibrated(tmp_path):
+    from engine.accounts import Access
+    from engine.cycle.close import propose
+    from engine.cycle.config import load_cycle
+
+    with using_demo_store(tmp_path) as fresh:
+        scheme = load_scheme()
+        before = scored(fresh, scheme, "2026-10")
+        lowest = before.sort_values("total").iloc[0]
+        names = scheme.grade_names
+        was = names.index(str(lowest["grade"]))
+        row = {
+            "employee_id": lowest["employee_id"],
+            "points": "",
+            "grade": names[was - 1],  # one grade better
+            "reason": "校准",
+            "row": 2,
+        }
+        admin = Access("boss", "admin")
+        propose(fresh, load_cycle(), admin, scheme, "2026-10", pd.DataFrame([row]))
+        at = open_page("distribution")
+        assert not at.exception
+        computed = before["grade"].astype(str).value_counts().reindex(names, fill_value=0)
+        calibrated = computed.copy()
+        calibrated[names[was]] -= 1
+        calibrated[names[was - 1]] += 1
+        side = at.dataframe[-1].value.set_index("等级")
+        assert side["计算等级"].tolist() == computed.tolist()
+        assert side["校准等级"].tolist() == calibrated.tolist()
+        assert side["变化"].tolist() == (calibrated - computed).tolist()
+        assert len(at.get("plotly_chart")) == 5

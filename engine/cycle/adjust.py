@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.intake.parse import PROBLEM_COLUMNS, read_csv_cells
+from engine.intake.parse import PROBLEM_COLUMNS, is_xlsx, read_csv_cells, read_xlsx_cells
 from engine.schemes.scheme import Scheme, normalize_header
 from engine.scoring.score import (
     finish,
@@ -108,9 +108,21 @@ def check(
 
 
 def read_file(data: bytes, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """An adjustment file (工号, 加减分 or 等级, 原因; CSV as Excel writes it, UTF-8 or GBK) as
-    rows (employee_id, points, grade, reason, row) and the problems of its header."""
-    cells, _ = read_csv_cells(data)
+    """An adjustment file (工号, 加减分 or 等级, 原因; CSV as Excel writes it, UTF-8 or GBK, or
+    an Excel workbook's first sheet) as rows (employee_id, points, grade, reason, row) and the
+    problems of its header."""
+    if is_xlsx(data, file):
+        try:
+            cells, _ = read_xlsx_cells(data)
+        except Exception as exc:  # a damaged workbook fails in many ways (zip, XML, values)
+            text = f"无法读取工作簿 / the workbook cannot be read ({type(exc).__name__})"
+            return pd.DataFrame(), _problem(file, "", "", text)
+    else:
+        try:
+            cells, _ = read_csv_cells(data)
+        except UnicodeDecodeError:
+            text = "无法识别文件编码 / not UTF-8 or GBK text: save it as CSV UTF-8 or .xlsx"
+            return pd.DataFrame(), _problem(file, "", "", text)
     if cells.empty or len(cells) < 2:
         return pd.DataFrame(), _problem(file, "", "", "文件为空 / the file is empty")
     headers = [normalize_header(str(h)) for h in cells.iloc[0]]

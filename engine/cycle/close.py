@@ -56,6 +56,23 @@ def make_move(
     return detail
 
 
+def problems_of(
+    store: Store,
+    config: CycleConfig,
+    access: Access,
+    scheme: Scheme,
+    period: str,
+    rows: pd.DataFrame,
+    file: str = "",
+) -> pd.DataFrame:
+    """Every problem of proposed adjustments of a month, checked against the people of the
+    month the user may adjust (one line each: file, row, column, value, problem)."""
+    facts = store.facts([period])
+    if not access.all_departments:
+        facts = facts[facts["department"].isin(access.departments)]
+    return check(rows, scheme, config.bound(scheme), set(facts["employee_id"]), file)
+
+
 def propose(
     store: Store,
     config: CycleConfig,
@@ -80,10 +97,7 @@ def propose(
             f"{period} 当前为 {state_name(now.state)},不再接受调整 / {period} is {now.state}: "
             "adjustments are closed" + (" (unlock it first)" if now.state == "locked" else "")
         )
-    facts = store.facts([period])
-    if not access.all_departments:
-        facts = facts[facts["department"].isin(access.departments)]
-    problems = check(rows, scheme, config.bound(scheme), set(facts["employee_id"]), file)
+    problems = problems_of(store, config, access, scheme, period, rows, file)
     if len(problems):
         raise AdjustmentRefused(
             f"{len(problems)} 个问题,未保存 / problem(s), nothing stored", problems
@@ -156,5 +170,6 @@ __all__ = [
     "make_move",
     "month_standing",
     "pending",
+    "problems_of",
     "propose",
 ]
