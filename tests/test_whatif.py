@@ -344,6 +344,22 @@ def test_the_page_solvers_count_only_people_in_the_mix(probation):
     assert np.nansum(scenario.outcome.money) == 3000
 
 
+def test_the_page_basis_reads_the_statuses_of_the_facts(probation, monkeypatch):
+    from ui.whatif import basis as page_basis
+
+    scheme, _ = probation
+    rows = facts(PEOPLE).assign(状态=lambda f: np.where(f["employee_id"] == "G", "试用期", "在职"))
+
+    class Stored:
+        def facts(self, months):
+            return rows[rows["period"].isin(months)]
+
+    monkeypatch.setattr(page_basis.data, "store", lambda db_file: Stored())
+    prepared = page_basis._basis("statuses.duckdb", 0, scheme.digest, "2026-10", scheme)
+    # People in employee_id order: A B C D E F G H; only G (试用期) is out.
+    assert prepared.row_in_mix[np.argsort(prepared.person)].tolist() == [True] * 6 + [False, True]
+
+
 def test_without_statuses_everyone_is_in_the_mix(small, basis):
     base = whatif.simulate(basis, small)
     assert np.array_equal(whatif.mix_totals(basis, base.row_total), base.total, equal_nan=True)
