@@ -360,6 +360,36 @@ def test_the_page_basis_reads_the_statuses_of_the_facts(probation, monkeypatch):
     assert prepared.row_in_mix[np.argsort(prepared.person)].tolist() == [True] * 6 + [False, True]
 
 
+def test_a_quarter_with_a_month_out_of_the_mix(probation):
+    from engine.cycle.eligibility import flags
+
+    scheme, _ = probation
+    # G: October at work (94), November on probation with 9 days, 3 complaints, CSAT 60 (18);
+    # H on probation both months (82). The others the same both months.
+    november = facts(PEOPLE, "2026-11")
+    november.loc[november["employee_id"] == "G", ["days", "complaints", "csat"]] = [9, 3, 60]
+    rows = pd.concat([facts(PEOPLE), november], ignore_index=True)
+    on_probation = (rows["employee_id"] == "H") | (
+        (rows["employee_id"] == "G") & (rows["period"] == "2026-11")
+    )
+    rows["status"] = np.where(on_probation, "试用期", "")
+    basis = whatif.prepare(rows, scheme, "2026-Q4", flags(rows, scheme))
+    base = whatif.simulate(basis, scheme)
+    table = by_person(basis, base)
+    # As the scored table: the quarter's total is the mean of both months (G: 56), graded on
+    # it; money only for graded months (G: October's 优秀 1000; H none).
+    assert table.loc[["G", "H"], "total"].tolist() == [56, 82]
+    assert table.loc[["G", "H"], "grade"].tolist() == ["不合格", "良好"]
+    assert table.loc["G", "money"] == 1000 and np.isnan(table.loc["H", "money"])
+    # The forced distribution shares out everyone in the mix in some month: G, not H.
+    mix = pd.Series(whatif.mix_totals(basis, base.row_total), index=basis.people["employee_id"])
+    assert mix.isna().tolist() == [False] * 7 + [True]  # A B C D E F G H
+    assert mix["G"] == 56
+    # The pool counts October's G (优秀) but neither month of H.
+    grades = whatif.mix_rows(basis, base.row_grade, whatif.NO_GRADE)
+    assert np.bincount(grades[grades >= 0], minlength=5).tolist() == [3, 4, 2, 0, 4]
+
+
 def test_without_statuses_everyone_is_in_the_mix(small, basis):
     base = whatif.simulate(basis, small)
     assert np.array_equal(whatif.mix_totals(basis, base.row_total), base.total, equal_nan=True)

@@ -342,9 +342,13 @@ def mix_rows(basis: Basis, row_values: np.ndarray, outside: float = np.nan) -> n
 
 
 def mix_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
-    """Each person's total over the months they count in the grade mix (NaN if none): what a
-    forced distribution shares out."""
-    return person_totals(basis, mix_rows(basis, row_total))
+    """Each person's total of the period, NaN for a person in the grade mix in none of its
+    months: what a forced distribution shares out."""
+    total = person_totals(basis, row_total)
+    if basis.row_in_mix is None:
+        return total
+    counted = np.bincount(basis.person[basis.row_in_mix], minlength=len(basis.people)) > 0
+    return np.where(counted, total, np.nan)
 
 
 def _per_person(basis: Basis, row_values: np.ndarray) -> np.ndarray:
@@ -377,20 +381,20 @@ def regrade(
     (one row for everyone, or one row per person, e.g. per department)."""
     cutoffs = scheme_cutoffs(scheme) if cutoffs is None else np.asarray(cutoffs, dtype=float)
     total = person_totals(basis, row_total)
-    # A month whose status is not graded keeps its total but has no grade and no money.
-    graded = basis.row_graded
-    grade = grade_codes(
-        total if graded is None else person_totals(basis, np.where(graded, row_total, np.nan)),
-        cutoffs,
-    )
+    grade = grade_codes(total, cutoffs)
     if basis.single_month:
         row_grade = grade[basis.person]
     else:
         row_grade = grade_codes(row_total, cutoffs if cutoffs.ndim == 1 else cutoffs[basis.person])
     money_rows = money(row_total, row_grade, scheme, basis.money_columns, basis.row_plans)
+    graded = basis.row_graded
     if graded is not None:
+        # A month whose status is not graded keeps its total but has no grade and no money; a
+        # longer period is graded on the mean of all its months, as the scored table has it.
         row_grade = np.where(graded, row_grade, NO_GRADE)
         money_rows = np.where(graded, money_rows, np.nan)
+        if basis.single_month:
+            grade[basis.person[~graded]] = NO_GRADE
     person_money = _per_person(basis, money_rows)
     size = len(scheme.grade_names)
     return Outcome(
