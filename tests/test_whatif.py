@@ -390,6 +390,25 @@ def test_a_quarter_with_a_month_out_of_the_mix(probation):
     assert np.bincount(grades[grades >= 0], minlength=5).tolist() == [3, 4, 2, 0, 4]
 
 
+def test_shares_of_a_forced_distribution_count_only_the_mix(small):
+    from engine.cycle.eligibility import flags
+
+    # Without a scheme table 试用期 is as data/cycle.toml has it: graded, but not in the mix.
+    rows = facts(PEOPLE)
+    rows["status"] = np.where(rows["employee_id"].isin(ON_PROBATION), "试用期", "")
+    basis = whatif.prepare(rows, small, "2026-10", flags(rows, small))
+    base = whatif.simulate(basis, small)
+    cutoffs = whatif.forced_cutoffs(whatif.mix_totals(basis, base.row_total), [20, 70, 0, 0, 10])
+    assert cutoffs.tolist() == [100, 50, 40, 30]  # the six in the mix, as above
+    outcome = whatif.regrade(basis, small, base.row_total, cutoffs)
+    assert by_person(basis, outcome).loc[["G", "H"], "grade"].tolist() == ["良好", "良好"]
+    # Of the six: A 优秀, B C D E 良好, F 不合格 (of all eight: 1, 6, 0, 0, 1).
+    shares = whatif.grade_shares(outcome, counted=whatif.mix_people(basis))
+    assert shares["headcount"].tolist() == [6]
+    assert shares[FIVE].iloc[0].tolist() == [16.7, 66.7, 0.0, 0.0, 16.7]
+    assert whatif.grade_shares(outcome)["headcount"].tolist() == [8]
+
+
 def test_without_statuses_everyone_is_in_the_mix(small, basis):
     base = whatif.simulate(basis, small)
     assert np.array_equal(whatif.mix_totals(basis, base.row_total), base.total, equal_nan=True)

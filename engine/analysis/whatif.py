@@ -341,14 +341,18 @@ def mix_rows(basis: Basis, row_values: np.ndarray, outside: float = np.nan) -> n
     return np.where(basis.row_in_mix, row_values, outside)
 
 
+def mix_people(basis: Basis) -> np.ndarray:
+    """Per person, True when in the grade mix in at least one month of the period."""
+    if basis.row_in_mix is None:
+        return np.ones(len(basis.people), dtype=bool)
+    return np.bincount(basis.person[basis.row_in_mix], minlength=len(basis.people)) > 0
+
+
 def mix_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
     """Each person's total of the period, NaN for a person in the grade mix in none of its
     months: what a forced distribution shares out."""
     total = person_totals(basis, row_total)
-    if basis.row_in_mix is None:
-        return total
-    counted = np.bincount(basis.person[basis.row_in_mix], minlength=len(basis.people)) > 0
-    return np.where(counted, total, np.nan)
+    return total if basis.row_in_mix is None else np.where(mix_people(basis), total, np.nan)
 
 
 def _per_person(basis: Basis, row_values: np.ndarray) -> np.ndarray:
@@ -713,12 +717,18 @@ def _forced_chunk(
 
 
 def grade_shares(
-    outcome: Outcome, groups: np.ndarray | None = None, labels: Sequence[str] = ("",)
+    outcome: Outcome,
+    groups: np.ndarray | None = None,
+    labels: Sequence[str] = ("",),
+    counted: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The share (%) of graded people in each grade, overall or per group (codes into labels)."""
+    """The share (%) of graded people in each grade, overall or per group (codes into labels);
+    only the people `counted` (e.g. mix_people) when given."""
     names = list(outcome.grade_names)
     codes = np.zeros(len(outcome.grade), dtype=np.int64) if groups is None else groups
     graded = outcome.grade >= 0
+    if counted is not None:
+        graded &= counted
     size = len(names)
     counts = np.bincount(
         codes[graded] * size + outcome.grade[graded], minlength=len(labels) * size
