@@ -145,12 +145,13 @@ def prepare(
     eligible: pd.DataFrame | None = None,
 ) -> Basis:
     """Read a period's rows once: KPI values, baseline KPI scores, plans and people; with the
-    facts' eligibility (engine.cycle.eligibility.flags: graded, in_mix on the facts' index),
+    facts' eligibility (engine.cycle.eligibility.flags: graded, in_mix, one row per facts row),
     who is graded and who counts in the grade mix, month by month."""
     chosen = parse_period(period) if isinstance(period, str) else period
-    rows = facts[facts["period"].isin(chosen.months)]
+    picked = facts["period"].isin(chosen.months).to_numpy()
+    rows = facts[picked].reset_index(drop=True)
     rows = rows.sort_values(["employee_id", "period"], kind="stable")
-    graded, in_mix = _eligible_rows(eligible, rows.index)
+    graded, in_mix = _eligible_rows(eligible, picked, rows.index.to_numpy())
     rows = rows.reset_index(drop=True)
     roster = rows.reindex(columns=["period", *ROSTER_COLUMNS])
     person = pd.factorize(roster["employee_id"], sort=True)[0]
@@ -181,15 +182,14 @@ def prepare(
 
 
 def _eligible_rows(
-    eligible: pd.DataFrame | None, index: pd.Index
+    eligible: pd.DataFrame | None, picked: np.ndarray, order: np.ndarray
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The graded and in-mix flags of the period's rows; None where every row has the flag, so
-    a period without statuses is scored exactly as without eligibility."""
+    """The graded and in-mix flags of the period's rows (the facts rows picked, in order); None
+    where every row has the flag, so a period without statuses is scored exactly as today."""
     if eligible is None:
         return None, None
-    chosen = eligible.loc[index]
-    graded = chosen["graded"].to_numpy(dtype=bool)
-    in_mix = chosen["in_mix"].to_numpy(dtype=bool) & graded
+    graded = eligible["graded"].to_numpy(dtype=bool)[picked][order]
+    in_mix = eligible["in_mix"].to_numpy(dtype=bool)[picked][order] & graded
     return (None if graded.all() else graded), (None if in_mix.all() else in_mix)
 
 
