@@ -129,12 +129,13 @@ def solved(scenario: session.Scenario) -> None:
     settings = scenario.settings
     if settings["mode"] == "forced":
         outcome = scenario.outcome
+        in_mix = whatif.mix_people(prepared.basis)  # the shares the solver aimed at
         if scenario.department_cutoffs is not None:
             st.markdown(
                 tr("**各部门分别求得的分数线与达成占比**", "**Minimums and shares per department**")
             )
             shares = whatif.grade_shares(
-                outcome, prepared.basis.department, prepared.basis.departments
+                outcome, prepared.basis.department, prepared.basis.departments, in_mix
             )
             minimums = scenario.department_cutoffs
             for i, level in enumerate(base_scheme.grades[:-1]):
@@ -148,7 +149,7 @@ def solved(scenario: session.Scenario) -> None:
                     for g, c in zip(base_scheme.grades, cutoffs, strict=False)
                 )
             )
-            shares = whatif.grade_shares(outcome)
+            shares = whatif.grade_shares(outcome, counted=in_mix)
         target = {"group": tr("目标", "Target"), "headcount": np.nan}
         target |= dict(zip(base_scheme.grade_names, settings["shares"], strict=True))
         shares = shares.rename(columns=names)

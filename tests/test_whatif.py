@@ -256,6 +256,165 @@ def test_forced_distribution_on_the_outcome(small, basis):
     assert by_department["headcount"].sum() == len(PEOPLE)
 
 
+# G (94) and H (82) are on probation, which this scheme leaves ungraded and out of the mix.
+ON_PROBATION = {"G", "H"}
+
+
+@pytest.fixture
+def probation():
+    """The small scheme with 试用期 not graded and out of the grade mix, and its facts."""
+    from engine.cycle.eligibility import flags
+
+    raw = copy.deepcopy(SMALL_SCHEME)
+    raw["cycle"] = {"statuses": {"试用期": {"graded": False, "in_mix": False}}}
+    scheme = parse_scheme(raw, source="small")
+    rows = facts(PEOPLE)
+    rows["status"] = np.where(rows["employee_id"].isin(ON_PROBATION), "试用", "")
+    return scheme, whatif.prepare(rows, scheme, "2026-10", flags(rows, scheme))
+
+
+def test_forced_distribution_counts_only_people_in_the_mix(probation):
+    scheme, basis = probation
+    base = whatif.simulate(basis, scheme)
+    # In the mix: A 100, B 88, C 88, D 76, E 58, F 18 (6 people). Targets 20/70/…/10 → at or
+    # above: 1.2 → 1 (A), 5.4 → 5 (not F): 100 over (88, 100], 50 over (18, 58], then just below.
+    # Counting G and H too (8 people: 1.6 → 2, 7.2 → 7) the best grade's minimum would be 90.
+    totals = whatif.mix_totals(basis, base.row_total)
+    cutoffs = whatif.forced_cutoffs(totals, [20, 70, 0, 0, 10])
+    assert cutoffs.tolist() == [100, 50, 40, 30]
+    table = by_person(basis, whatif.regrade(basis, scheme, base.row_total, cutoffs))
+    assert table["grade"].fillna("—").to_dict() == {
+        "A": "优秀",
+        "G": "—",
+        "B": "良好",
+        "C": "良好",
+        "H": "—",
+        "D": "良好",
+        "E": "良好",
+        "F": "不合格",
+    }
+    assert table.loc[["G", "H"], "total"].tolist() == [94, 82]  # the scores stay
+    assert table.loc[["G", "H"], "money"].isna().all()
+
+
+def test_bonus_pool_pays_only_people_in_the_mix(probation):
+    scheme, basis = probation
+    base = whatif.simulate(basis, scheme)
+    # In the mix under 90/80/70/60: 优秀 A, 良好 B C, 合格 D, 不合格 E F → 1000 + 2 × 500 − 2 ×
+    # 500 = 1000 per factor 1, so 3000 fits at factor 3 (with G and H it would be 1.2). The
+    # largest factor paying 3000: 3.002, just past −1501's step: 3002 + 2 × 1501 − 2 × 1502;
+    # at 3.004 (3004, 1502, −1502) the total is 3004.
+    grades = whatif.mix_rows(basis, base.row_grade, whatif.NO_GRADE)
+    fit = whatif.fit_amounts(grades, [1000, 500, 0, 0, -500], 3000)
+    assert fit.amounts == (3002, 1501, 0, 0, -1502)
+    assert (fit.total, fit.remainder) == (3000, 0)
+    paid = scheme_edit.with_money(scheme.raw, amounts=dict(zip(FIVE, fit.amounts, strict=True)))
+    table = by_person(basis, whatif.simulate(basis, parse_scheme(paid)))
+    assert table["money"].sum() == 3000  # G and H are paid nothing
+    assert table.loc[["G", "H"], "money"].isna().all()
+    # The best grade's minimum: D and E F cost 0 − 1000, so a pool of 1000 leaves 2000 for A B
+    # C: 3 × 500 and room for one 优秀 (A, above 88: minimum 100). With G and H (top two too)
+    # 5 × 500 would not even fit.
+    fit = whatif.fit_top_cutoff(
+        whatif.mix_rows(basis, base.row_total), [90, 80, 70, 60], [1000, 500, 0, 0, -500], 1000
+    )
+    assert (fit.top_cutoff, fit.total, fit.remainder) == (100, 1000, 0)
+
+
+def test_the_page_solvers_count_only_people_in_the_mix(probation):
+    from ui.whatif import solvers
+    from ui.whatif.basis import Prepared
+
+    scheme, basis = probation
+    prepared = Prepared(("probation",), basis)
+    forced = {"mode": "forced", "shares": [20, 70, 0, 0, 10], "scope": "company"}
+    cutoffs = whatif.scheme_cutoffs(solvers.run(prepared, scheme, forced).scheme)
+    assert cutoffs.tolist() == [100, 50, 40, 30]  # as worked out above
+    # Per department, 20% of the two in the mix of 售后 (A 100, B 88) and of 客服 (C 88, D 76)
+    # is 0.4 → nobody in 优秀: just above the best total (100.1), or 100. With G (售后) and H
+    # (客服) it would be 0.6 → 1: 100 over (94, 100] and 85 over (82, 88].
+    by_department = solvers.run(prepared, scheme, {**forced, "scope": "department"})
+    assert basis.departments == ("售后", "客服", "备件")
+    assert by_department.department_cutoffs[:, 0].tolist() == [100.1, 100, 100]
+    # Two in the mix per department: 0.4 → nobody in 优秀, 1.8 → both in 良好.
+    assert by_department.outcome.grade_counts.tolist() == [0, 6, 0, 0, 0, 2]  # G, H: no grade
+    pool = {"mode": "budget", "method": "scale", "pool": 3000}
+    scenario = solvers.run(prepared, scheme, pool)
+    assert scenario.fit.amounts == (3002, 1501, 0, 0, -1502)
+    assert np.nansum(scenario.outcome.money) == 3000
+
+
+def test_the_page_basis_reads_the_statuses_of_the_facts(probation, monkeypatch):
+    from ui.whatif import basis as page_basis
+
+    scheme, _ = probation
+    rows = facts(PEOPLE).assign(状态=lambda f: np.where(f["employee_id"] == "G", "试用期", "在职"))
+
+    class Stored:
+        def facts(self, months):
+            return rows[rows["period"].isin(months)]
+
+    monkeypatch.setattr(page_basis.data, "store", lambda db_file: Stored())
+    prepared = page_basis._basis("statuses.duckdb", 0, scheme.digest, "2026-10", scheme)
+    # People in employee_id order: A B C D E F G H; only G (试用期) is out.
+    assert prepared.row_in_mix[np.argsort(prepared.person)].tolist() == [True] * 6 + [False, True]
+
+
+def test_a_quarter_with_a_month_out_of_the_mix(probation):
+    from engine.cycle.eligibility import flags
+
+    scheme, _ = probation
+    # G: October at work (94), November on probation with 9 days, 3 complaints, CSAT 60 (18);
+    # H on probation both months (82). The others the same both months.
+    november = facts(PEOPLE, "2026-11")
+    november.loc[november["employee_id"] == "G", ["days", "complaints", "csat"]] = [9, 3, 60]
+    rows = pd.concat([facts(PEOPLE), november], ignore_index=True)
+    on_probation = (rows["employee_id"] == "H") | (
+        (rows["employee_id"] == "G") & (rows["period"] == "2026-11")
+    )
+    rows["status"] = np.where(on_probation, "试用期", "")
+    basis = whatif.prepare(rows, scheme, "2026-Q4", flags(rows, scheme))
+    base = whatif.simulate(basis, scheme)
+    table = by_person(basis, base)
+    # As the scored table: the quarter's total is the mean of both months (G: 56), graded on
+    # it; money only for graded months (G: October's 优秀 1000; H none).
+    assert table.loc[["G", "H"], "total"].tolist() == [56, 82]
+    assert table.loc[["G", "H"], "grade"].tolist() == ["不合格", "良好"]
+    assert table.loc["G", "money"] == 1000 and np.isnan(table.loc["H", "money"])
+    # The forced distribution shares out everyone in the mix in some month: G, not H.
+    mix = pd.Series(whatif.mix_totals(basis, base.row_total), index=basis.people["employee_id"])
+    assert mix.isna().tolist() == [False] * 7 + [True]  # A B C D E F G H
+    assert mix["G"] == 56
+    # The pool counts October's G (优秀) but neither month of H.
+    grades = whatif.mix_rows(basis, base.row_grade, whatif.NO_GRADE)
+    assert np.bincount(grades[grades >= 0], minlength=5).tolist() == [3, 4, 2, 0, 4]
+
+
+def test_shares_of_a_forced_distribution_count_only_the_mix(small):
+    from engine.cycle.eligibility import flags
+
+    # Without a scheme table 试用期 is as data/cycle.toml has it: graded, but not in the mix.
+    rows = facts(PEOPLE)
+    rows["status"] = np.where(rows["employee_id"].isin(ON_PROBATION), "试用期", "")
+    basis = whatif.prepare(rows, small, "2026-10", flags(rows, small))
+    base = whatif.simulate(basis, small)
+    cutoffs = whatif.forced_cutoffs(whatif.mix_totals(basis, base.row_total), [20, 70, 0, 0, 10])
+    assert cutoffs.tolist() == [100, 50, 40, 30]  # the six in the mix, as above
+    outcome = whatif.regrade(basis, small, base.row_total, cutoffs)
+    assert by_person(basis, outcome).loc[["G", "H"], "grade"].tolist() == ["良好", "良好"]
+    # Of the six: A 优秀, B C D E 良好, F 不合格 (of all eight: 1, 6, 0, 0, 1).
+    shares = whatif.grade_shares(outcome, counted=whatif.mix_people(basis))
+    assert shares["headcount"].tolist() == [6]
+    assert shares[FIVE].iloc[0].tolist() == [16.7, 66.7, 0.0, 0.0, 16.7]
+    assert whatif.grade_shares(outcome)["headcount"].tolist() == [8]
+
+
+def test_without_statuses_everyone_is_in_the_mix(small, basis):
+    base = whatif.simulate(basis, small)
+    assert np.array_equal(whatif.mix_totals(basis, base.row_total), base.total, equal_nan=True)
+    assert np.array_equal(whatif.mix_rows(basis, base.row_grade, -1), base.row_grade)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.integers(5000, 10000), min_size=1, max_size=60),

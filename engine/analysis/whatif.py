@@ -76,6 +76,9 @@ class Basis:
     departments: tuple[str, ...]
     # the columns money formulas read (KPI and money-input ids → values), rows in basis order
     money_columns: dict[str, np.ndarray] = field(default_factory=dict)
+    # rows (basis order) graded / counted in the grade mix by their status; None: every row
+    row_graded: np.ndarray | None = None
+    row_in_mix: np.ndarray | None = None
 
     @property
     def single_month(self) -> bool:
@@ -135,11 +138,21 @@ def _score_columns(values: np.ndarray, kpis: Sequence[Kpi]) -> np.ndarray:
     return out
 
 
-def prepare(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> Basis:
-    """Read a period's rows once: KPI values, baseline KPI scores, plans and people."""
+def prepare(
+    facts: pd.DataFrame,
+    scheme: Scheme,
+    period: str | Period,
+    eligible: pd.DataFrame | None = None,
+) -> Basis:
+    """Read a period's rows once: KPI values, baseline KPI scores, plans and people; with the
+    facts' eligibility (engine.cycle.eligibility.flags: graded, in_mix, one row per facts row),
+    who is graded and who counts in the grade mix, month by month."""
     chosen = parse_period(period) if isinstance(period, str) else period
-    rows = facts[facts["period"].isin(chosen.months)]
-    rows = rows.sort_values(["employee_id", "period"], kind="stable").reset_index(drop=True)
+    picked = facts["period"].isin(chosen.months).to_numpy()
+    rows = facts[picked].reset_index(drop=True)
+    rows = rows.sort_values(["employee_id", "period"], kind="stable")
+    graded, in_mix = _eligible_rows(eligible, picked, rows.index.to_numpy())
+    rows = rows.reset_index(drop=True)
     roster = rows.reindex(columns=["period", *ROSTER_COLUMNS])
     person = pd.factorize(roster["employee_id"], sort=True)[0]
     people = (
@@ -156,8 +169,28 @@ def prepare(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> Basis:
             k: inputs[k].to_numpy() for k in inputs
         }
     return _arranged(
-        scheme, chosen.label, people, values.to_numpy(dtype=float), plans, person, columns
+        scheme,
+        chosen.label,
+        people,
+        values.to_numpy(dtype=float),
+        plans,
+        person,
+        columns,
+        graded,
+        in_mix,
     )
+
+
+def _eligible_rows(
+    eligible: pd.DataFrame | None, picked: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The graded and in-mix flags of the period's rows (the facts rows picked, in order); None
+    where every row has the flag, so a period without statuses is scored exactly as today."""
+    if eligible is None:
+        return None, None
+    graded = eligible["graded"].to_numpy(dtype=bool)[picked][order]
+    in_mix = eligible["in_mix"].to_numpy(dtype=bool)[picked][order] & graded
+    return (None if graded.all() else graded), (None if in_mix.all() else in_mix)
 
 
 def _arranged(
@@ -168,6 +201,8 @@ def _arranged(
     plans: np.ndarray,
     person: np.ndarray,
     money_columns: dict[str, np.ndarray] | None = None,
+    graded: np.ndarray | None = None,
+    in_mix: np.ndarray | None = None,
 ) -> Basis:
     """The basis with rows sorted into blocks of one plan and one pattern of counted KPIs."""
     counted = ~np.isnan(values) | _counts_policy(scheme)
@@ -193,6 +228,8 @@ def _arranged(
         department=codes,
         departments=tuple(departments),
         money_columns={k: v[order] for k, v in (money_columns or {}).items()},
+        row_graded=None if graded is None else graded[order],
+        row_in_mix=None if in_mix is None else in_mix[order],
     )
 
 
@@ -209,6 +246,8 @@ def subset(basis: Basis, keep: np.ndarray | pd.Series) -> Basis:
         plans[rows],
         (np.cumsum(keep) - 1)[basis.person[rows]],
         {k: v[rows] for k, v in basis.money_columns.items()},
+        None if basis.row_graded is None else basis.row_graded[rows],
+        None if basis.row_in_mix is None else basis.row_in_mix[rows],
     )
 
 
@@ -294,6 +333,28 @@ def person_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
         return round_half_away(np.where(counts > 0, sums / counts, np.nan))
 
 
+def mix_rows(basis: Basis, row_values: np.ndarray, outside: float = np.nan) -> np.ndarray:
+    """Monthly values (totals, grades) with `outside` in the months a person does not count in
+    the grade mix (not graded, or a status the mix leaves out): what a bonus pool counts."""
+    if basis.row_in_mix is None:
+        return row_values
+    return np.where(basis.row_in_mix, row_values, outside)
+
+
+def mix_people(basis: Basis) -> np.ndarray:
+    """Per person, True when in the grade mix in at least one month of the period."""
+    if basis.row_in_mix is None:
+        return np.ones(len(basis.people), dtype=bool)
+    return np.bincount(basis.person[basis.row_in_mix], minlength=len(basis.people)) > 0
+
+
+def mix_totals(basis: Basis, row_total: np.ndarray) -> np.ndarray:
+    """Each person's total of the period, NaN for a person in the grade mix in none of its
+    months: what a forced distribution shares out."""
+    total = person_totals(basis, row_total)
+    return total if basis.row_in_mix is None else np.where(mix_people(basis), total, np.nan)
+
+
 def _per_person(basis: Basis, row_values: np.ndarray) -> np.ndarray:
     """The sum over each person's months, NaN for a person without any value."""
     if basis.single_month:
@@ -330,6 +391,14 @@ def regrade(
     else:
         row_grade = grade_codes(row_total, cutoffs if cutoffs.ndim == 1 else cutoffs[basis.person])
     money_rows = money(row_total, row_grade, scheme, basis.money_columns, basis.row_plans)
+    graded = basis.row_graded
+    if graded is not None:
+        # A month whose status is not graded keeps its total but has no grade and no money; a
+        # longer period is graded on the mean of all its months, as the scored table has it.
+        row_grade = np.where(graded, row_grade, NO_GRADE)
+        money_rows = np.where(graded, money_rows, np.nan)
+        if basis.single_month:
+            grade[basis.person[~graded]] = NO_GRADE
     person_money = _per_person(basis, money_rows)
     size = len(scheme.grade_names)
     return Outcome(
@@ -648,12 +717,18 @@ def _forced_chunk(
 
 
 def grade_shares(
-    outcome: Outcome, groups: np.ndarray | None = None, labels: Sequence[str] = ("",)
+    outcome: Outcome,
+    groups: np.ndarray | None = None,
+    labels: Sequence[str] = ("",),
+    counted: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The share (%) of graded people in each grade, overall or per group (codes into labels)."""
+    """The share (%) of graded people in each grade, overall or per group (codes into labels);
+    only the people `counted` (e.g. mix_people) when given."""
     names = list(outcome.grade_names)
     codes = np.zeros(len(outcome.grade), dtype=np.int64) if groups is None else groups
     graded = outcome.grade >= 0
+    if counted is not None:
+        graded &= counted
     size = len(names)
     counts = np.bincount(
         codes[graded] * size + outcome.grade[graded], minlength=len(labels) * size

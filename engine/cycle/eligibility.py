@@ -95,6 +95,20 @@ def derived_status(facts: pd.DataFrame, scheme: Scheme) -> pd.Series:
     return derived.where(since != 0, "新入职")
 
 
+def flags(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Each facts row's status, whether it is graded and whether it counts in the grade mix, the
+    forced distribution and the bonus pool (as apply_eligibility has them), on the facts' index."""
+    known = statuses(scheme)
+    status = status_of(facts, scheme, known)
+    codes, names = pd.factorize(status.fillna(ACTIVE))
+    kinds = [known.get(n, known[ACTIVE]) for n in names]
+    graded = np.array([k.graded for k in kinds], dtype=bool)[codes]
+    in_mix = np.array([k.graded and k.in_mix for k in kinds], dtype=bool)[codes]
+    return pd.DataFrame(
+        {"status": status.to_numpy(), "graded": graded, "in_mix": in_mix}, index=facts.index
+    )
+
+
 def apply_eligibility(table: pd.DataFrame, facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Each scored month row with its status: not graded → no grade and no money (scores stay,
     status_note says why); not ranked → no ranks, the others ranked without them; prorated →

@@ -10,6 +10,7 @@ import streamlit as st
 
 from engine.analysis import whatif
 from engine.analysis.figures import select
+from engine.cycle.eligibility import flags
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period
 from ui import data
@@ -21,7 +22,8 @@ from ui.sidebar import View
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _basis(db_file: str, version: int, digest: str, period: str, _scheme: Scheme) -> whatif.Basis:
     facts = data.store(db_file).facts(list(parse_period(period).months))
-    return whatif.prepare(facts, _scheme, period)
+    # Statuses (a roster column, or probation from the hire date) as the scoring has them.
+    return whatif.prepare(facts, _scheme, period, flags(facts, _scheme))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -136,7 +136,7 @@ def _run(prepared: Prepared, scheme: Scheme, settings: dict) -> Scenario:
     totals = row_totals(prepared, scheme)
     mode = settings.get("mode", "none")
     if mode == "forced" and settings.get("scope") == "department":
-        people = whatif.person_totals(basis, totals)
+        people = whatif.mix_totals(basis, totals)  # only people in the grade mix share out
         table = whatif.forced_cutoffs(
             people, settings["shares"], basis.department, len(basis.departments)
         )
@@ -144,7 +144,7 @@ def _run(prepared: Prepared, scheme: Scheme, settings: dict) -> Scenario:
         outcome = whatif.regrade(basis, scheme, totals, per_person)
         return Scenario(scheme, settings, [], outcome, department_cutoffs=table)
     if mode == "forced":
-        people = whatif.person_totals(basis, totals)
+        people = whatif.mix_totals(basis, totals)
         cutoffs = whatif.forced_cutoffs(people, settings["shares"])
         scheme = parse_scheme(scheme_edit.with_cutoffs(scheme.raw, scheme, list(cutoffs)))
     fit = None
@@ -164,17 +164,20 @@ def replayed(settings: dict) -> dict:
 def _fit_pool(basis, scheme: Scheme, totals: np.ndarray, settings: dict):
     pool, method, money = settings["pool"], settings["method"], scheme.money
     graded = whatif.regrade(basis, scheme, totals)
+    # The pool pays the people in the grade mix: the others' months are left out of the fit.
+    in_mix = whatif.mix_rows(basis, totals)
+    grades = whatif.mix_rows(basis, graded.row_grade, whatif.NO_GRADE)
     if method == "top_cutoff":
         table = money.amounts if money.mode == "grade_amount" else money.coefficients
         factor = 1.0 if money.mode == "grade_amount" else money.base
         amounts = [table[g] * factor for g in scheme.grade_names]
-        fit = whatif.fit_top_cutoff(totals, whatif.scheme_cutoffs(scheme), amounts, pool)
+        fit = whatif.fit_top_cutoff(in_mix, whatif.scheme_cutoffs(scheme), amounts, pool)
         cutoffs = [fit.top_cutoff, *whatif.scheme_cutoffs(scheme)[1:]]
         return parse_scheme(scheme_edit.with_cutoffs(scheme.raw, scheme, cutoffs)), fit
     if method == "scale" and money.mode == "grade_amount":
         amounts = [money.amounts[g] for g in scheme.grade_names]
-        fit = whatif.fit_amounts(graded.row_grade, amounts, pool)
+        fit = whatif.fit_amounts(grades, amounts, pool)
         paid = dict(zip(scheme.grade_names, fit.amounts, strict=True))
         return parse_scheme(scheme_edit.with_money(scheme.raw, amounts=paid)), fit
-    fit = whatif.fit_base(totals, graded.row_grade, scheme, pool)
+    fit = whatif.fit_base(in_mix, grades, scheme, pool)
     return parse_scheme(scheme_edit.with_money(scheme.raw, base=fit.base)), fit
