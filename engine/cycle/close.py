@@ -106,10 +106,11 @@ def propose(
     kept = to_store(rows, scheme).assign(
         approved_by=None if access.role in config.approval_roles else access.user
     )
+    change = kept["points"].map(lambda p: f"{p:+g}", na_action="ignore").astype(object)
     what = "; ".join(
         kept["employee_id"]
         + " "
-        + kept["points"].map(lambda p: f"{p:+g}", na_action="ignore").fillna(kept["grade"])
+        + change.fillna(kept["grade"])  # points, or the grade set directly
         + " ("
         + kept["reason"]
         + ")"
