@@ -138,13 +138,16 @@ def read_file(data: bytes, file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     if found["points"] is None and found["grade"] is None:
         problems.append(_problem(file, 1, "加减分/等级", "需要加减分或等级列 / points or grade"))
     body = cells.iloc[1:].reset_index(drop=True)
-    filled = body.astype(str).apply(lambda column: column.str.strip().ne("")).any(axis=1)
+    # A row counts when any of its cells holds more than spaces (column by column, no row loop).
+    filled = np.zeros(len(body), dtype=bool)
+    for i in range(body.shape[1]):
+        filled |= body.iloc[:, i].astype(str).str.strip().ne("").to_numpy()
     rows = pd.DataFrame(
         {
             field: body.iloc[:, at] if at is not None else pd.Series("", index=body.index)
             for field, at in found.items()
         }
-    ).assign(row=np.arange(2, len(body) + 2))[filled.to_numpy()]
+    ).assign(row=np.arange(2, len(body) + 2))[filled]
     if problems:
         return rows, pd.concat(problems, ignore_index=True)
     return rows.reset_index(drop=True), pd.DataFrame(columns=PROBLEM_COLUMNS)
