@@ -2,7 +2,7 @@
 # Set up (first time) and run every check: lint, then the whole test suite, browser tests included.
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh --browser
+scripts/setup.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest -n 2 "$@"

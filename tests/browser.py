@@ -35,8 +35,8 @@ def require_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
     if os.environ.get("CI") == "true":
-        pytest.fail("Chromium is not installed: scripts/setup.sh --browser installs it")
-    pytest.skip("Chromium is not installed (scripts/setup.sh --browser)")
+        pytest.fail("Chromium is not installed: scripts/setup.sh --test installs it")
+    pytest.skip("Chromium is not installed (scripts/setup.sh --test)")
 
 
 def free_port() -> int:

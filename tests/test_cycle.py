@@ -188,13 +188,30 @@ def test_a_move_by_a_role_that_may_not_make_it_is_refused():
 
 
 def test_moves_follow_the_order_and_moves_back_need_a_reason():
-    with pytest.raises(MoveRefused, match="it is open; lock moves only from approved"):
+    with pytest.raises(MoveRefused, match="it is open; lock moves only from approved, published"):
         plan_move(CONFIG, ADMIN, "lock", month())
     with pytest.raises(MoveRefused, match="a reason is required"):
         plan_move(CONFIG, ADMIN, "unlock", month("locked"), reason="  ")
     states, detail = plan_move(CONFIG, ADMIN, "unlock", month("locked"), reason="补发奖金")
     assert states == {MONTH: "approved", "A": "approved", "B": "approved"}
     assert detail == "解锁 unlock: 2026-10 locked → approved; 补发奖金"
+
+
+def test_an_approved_month_is_published_and_withdrawn_with_a_reason():
+    states, detail = plan_move(CONFIG, HR, "publish", month("approved"))
+    assert states == {MONTH: "published", "A": "published", "B": "published"}
+    assert detail == "发布 publish: 2026-10 approved → published"
+    with pytest.raises(MoveRefused, match="it is calibrated; publish moves only from approved"):
+        plan_move(CONFIG, HR, "publish", month("calibrated"))
+    with pytest.raises(MoveRefused, match="the role manager may not publish"):
+        plan_move(CONFIG, MANAGER, "publish", month("approved"))
+    with pytest.raises(MoveRefused, match="a reason is required"):
+        plan_move(CONFIG, HR, "unpublish", month("published"))
+    states, detail = plan_move(CONFIG, HR, "unpublish", month("published"), reason="奖金错误")
+    assert states == {MONTH: "approved", "A": "approved", "B": "approved"}
+    assert detail == "撤回发布 unpublish: 2026-10 published → approved; 奖金错误"
+    states, _ = plan_move(CONFIG, HR, "lock", month("published"))
+    assert states[MONTH] == "locked"
 
 
 def test_the_last_department_submitted_submits_the_month():

@@ -25,6 +25,7 @@ STATE_COLORS = {
     "submitted": "blue",
     "calibrated": "violet",
     "approved": "orange",
+    "published": "red",
     "locked": "green",
 }
 # Best grade green, through amber (not pale yellow, which vanishes on white), to the worst in red.

@@ -14,12 +14,13 @@ from engine.schemes.scheme import Scheme
 
 CYCLE_FILE = paths.DATA_DIR / "cycle.toml"
 CYCLE_ENV = "ASSESS_CYCLE"
-STATES = ("open", "submitted", "calibrated", "approved", "locked")
+STATES = ("open", "submitted", "calibrated", "approved", "published", "locked")
 STATE_NAMES = {
     "open": ("进行中", "open"),
     "submitted": ("已提交", "submitted"),
     "calibrated": ("已校准", "calibrated"),
     "approved": ("已审批", "approved"),
+    "published": ("已发布", "published"),
     "locked": ("已锁定", "locked"),
 }
 
