@@ -7,6 +7,7 @@ import pandas as pd
 
 from engine.accounts import Access
 from engine.cycle.adjust import check, to_store
+from engine.cycle.appeals import AppealRefused, lock_closing
 from engine.cycle.config import CycleConfig
 from engine.cycle.results import lock_snapshot
 from engine.cycle.states import MoveRefused, Standing, plan_move, standing, state_name
@@ -39,7 +40,8 @@ def make_move(
     reason: str = "",
 ) -> str:
     """Move a month (or one department of it) on or back; returns what happened. Locking keeps
-    the month's results as they are now under `scheme`. Raises MoveRefused."""
+    the month's results as they are now under `scheme`, and is refused while appeals are open
+    unless the scheme closes them unanswered with the lock. Raises MoveRefused."""
     states, detail = plan_move(
         config, access, action, month_standing(store, period), department, reason
     )
@@ -51,9 +53,15 @@ def make_move(
             f"{len(waiting)} adjustment(s) waiting for approval "
             f"({', '.join(waiting['employee_id'])}): approve or reject them first"
         )
+    closing = ""
+    if target == "locked":  # open appeals block the lock unless the scheme closes them with it
+        try:
+            closing = lock_closing(store, scheme, period)
+        except AppealRefused as exc:
+            raise MoveRefused(str(exc)) from exc
     snapshot = lock_snapshot(store, scheme, period) if target == "locked" else None
-    store.move_month(period, states, f"month_{action}", detail, snapshot)
-    return detail
+    store.move_month(period, states, f"month_{action}", detail, snapshot, closing)
+    return detail + (f"; {closing}" if closing else "")
 
 
 def problems_of(

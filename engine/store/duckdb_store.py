@@ -87,6 +87,25 @@ SCHEMA = [
         period VARCHAR NOT NULL, employee_id VARCHAR NOT NULL, points DOUBLE, grade VARCHAR,
         reason VARCHAR NOT NULL, proposed_by VARCHAR, proposed_at TIMESTAMP NOT NULL,
         approved_by VARCHAR, PRIMARY KEY (period, employee_id))""",
+    # Results reach people (engine/cycle/appeals.py, interviews.py): a person's 接受 of a
+    # published month, their 申诉 (appeals) with the queue's state and decision, and the
+    # 绩效面谈 record per person and month. KPI lists and believed values are JSON text.
+    "CREATE SEQUENCE IF NOT EXISTS appeal_ids START 1",
+    """CREATE TABLE IF NOT EXISTS acknowledgements (
+        period VARCHAR NOT NULL, employee_id VARCHAR NOT NULL, accepted_at TIMESTAMP NOT NULL,
+        username VARCHAR, PRIMARY KEY (period, employee_id))""",
+    """CREATE TABLE IF NOT EXISTS appeals (
+        appeal_id BIGINT PRIMARY KEY, period VARCHAR NOT NULL, employee_id VARCHAR NOT NULL,
+        department VARCHAR, reason VARCHAR NOT NULL, kpis VARCHAR NOT NULL, believed VARCHAR,
+        state VARCHAR NOT NULL, filed_by VARCHAR, filed_at TIMESTAMP NOT NULL,
+        taken_by VARCHAR, taken_at TIMESTAMP, decided_by VARCHAR, decided_at TIMESTAMP,
+        decision VARCHAR, points DOUBLE, grade VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS interviews (
+        period VARCHAR NOT NULL, employee_id VARCHAR NOT NULL, strengths VARCHAR NOT NULL,
+        improve VARCHAR NOT NULL, plan VARCHAR NOT NULL, plan_kpis VARCHAR NOT NULL,
+        employee_comment VARCHAR, manager_confirmed_by VARCHAR, manager_confirmed_at TIMESTAMP,
+        employee_confirmed_by VARCHAR, employee_confirmed_at TIMESTAMP, updated_by VARCHAR,
+        updated_at TIMESTAMP NOT NULL, PRIMARY KEY (period, employee_id))""",
 ]
 
 TABLES = (
@@ -668,11 +687,16 @@ class Store:
         action: str,
         detail: str,
         snapshot: tuple[str, str, pd.DataFrame] | None = None,
+        closing: str = "",
     ) -> None:
         """Record new states (department → state, "" for the whole month) and the move in the
         audit log, in one transaction; locking keeps `snapshot` (scheme id, scheme version label,
-        the month's scored table), any other move forgets a kept snapshot of the month."""
+        the month's scored table), any other move forgets a kept snapshot of the month.
+        `closing` (a decision text) closes the month's open appeals unanswered in the same
+        transaction."""
         with self._transaction() as con:
+            if closing:
+                self._close_open_appeals(con, period, closing)
             for department, state in states.items():
                 con.execute(
                     "INSERT OR REPLACE INTO month_states VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
@@ -758,6 +782,202 @@ class Store:
             if found:
                 action = "adjustment_approved" if approve else "adjustment_rejected"
                 self._event(con, action, None, period, detail)
+        return bool(found)
+
+    # -------------------------------------------------------------- appeals and interviews
+
+    def now(self) -> pd.Timestamp:
+        """The store's clock (the one every recorded time comes from)."""
+        with self._connect() as con:
+            return pd.Timestamp(con.execute("SELECT now()::TIMESTAMP").fetchall()[0][0])
+
+    def acknowledgements(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """The results people accepted (接受): period, employee_id, accepted_at, username."""
+        where, params = "", []
+        if periods is not None:
+            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
+        with self._connect() as con:
+            return con.execute(
+                f"SELECT * FROM acknowledgements {where} ORDER BY period, employee_id", params
+            ).df()
+
+    def acknowledge(self, period: str, employee_id: str, detail: str) -> bool:
+        """Record that a person accepts their result of a month (once); True if new."""
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            found = con.execute(
+                "INSERT INTO acknowledgements VALUES (?, ?, now()::TIMESTAMP, ?) "
+                "ON CONFLICT DO NOTHING RETURNING 1",
+                [period, employee_id, self.user],
+            ).fetchall()
+            if found:
+                self._event(con, "result_accepted", None, period, detail)
+        return bool(found)
+
+    def appeals(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """Every appeal (申诉) with its state and decision, oldest first."""
+        where, params = "", []
+        if periods is not None:
+            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
+        with self._connect() as con:
+            return con.execute(f"SELECT * FROM appeals {where} ORDER BY appeal_id", params).df()
+
+    def file_appeal(
+        self,
+        period: str,
+        employee_id: str,
+        department: str,
+        reason: str,
+        kpis: str,
+        believed: str,
+        detail: str,
+    ) -> int:
+        """Keep a person's appeal of a month as 待处理 (pending), audited; its number."""
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            appeal_id = con.execute("SELECT nextval('appeal_ids')").fetchall()[0][0]
+            con.execute(
+                "INSERT INTO appeals (appeal_id, period, employee_id, department, reason, kpis, "
+                "believed, state, filed_by, filed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, now()::TIMESTAMP)",
+                [appeal_id, period, employee_id, department, reason, kpis, believed, self.user],
+            )
+            self._event(con, "appeal_filed", None, period, f"#{appeal_id} {detail}")
+        return int(appeal_id)
+
+    def take_appeal(self, appeal_id: int, period: str, detail: str) -> bool:
+        """Move a pending appeal into review (处理中) by this store's user; True if it was
+        pending."""
+        with self._transaction() as con:
+            found = con.execute(
+                "UPDATE appeals SET state = 'review', taken_by = ?, taken_at = now()::TIMESTAMP "
+                "WHERE appeal_id = ? AND state = 'pending' RETURNING 1",
+                [self.user, appeal_id],
+            ).fetchall()
+            if found:
+                self._event(con, "appeal_in_review", None, period, f"#{appeal_id} {detail}")
+        return bool(found)
+
+    def decide_appeal(
+        self,
+        appeal_id: int,
+        period: str,
+        state: str,
+        decision: str,
+        detail: str,
+        adjustment: pd.DataFrame | None = None,
+        adjustment_detail: str = "",
+    ) -> bool:
+        """Close an open appeal as upheld or rejected with its decision; an upheld one keeps its
+        adjustment (one row as save_adjustments takes it) in the same transaction, both audited.
+        Refused for a locked month; True if the appeal was open."""
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            points = grade = None
+            if adjustment is not None and len(adjustment):
+                points = adjustment["points"].iloc[0]
+                points = None if pd.isna(points) else float(points)
+                grade = adjustment["grade"].iloc[0]
+                grade = None if pd.isna(grade) else str(grade)
+            found = con.execute(
+                "UPDATE appeals SET state = ?, decision = ?, decided_by = ?, "
+                "decided_at = now()::TIMESTAMP, points = ?, grade = ?, "
+                "taken_by = coalesce(taken_by, ?), taken_at = coalesce(taken_at, now()::TIMESTAMP) "
+                "WHERE appeal_id = ? AND state IN ('pending', 'review') RETURNING 1",
+                [state, decision, self.user, points, grade, self.user, appeal_id],
+            ).fetchall()
+            if not found:
+                return False
+            self._event(con, f"appeal_{state}", None, period, f"#{appeal_id} {detail}")
+            if adjustment is not None and len(adjustment):
+                staged = adjustment.reindex(
+                    columns=["employee_id", "points", "grade", "reason", "approved_by"]
+                ).assign(period=period, proposed_by=self.user)
+                con.register("staging_appeal_adjustment", staged)
+                con.execute(
+                    "INSERT OR REPLACE INTO adjustments BY NAME SELECT *, now()::TIMESTAMP AS "
+                    "proposed_at FROM staging_appeal_adjustment"
+                )
+                con.unregister("staging_appeal_adjustment")
+                self._event(con, "adjustment", None, period, adjustment_detail)
+        return True
+
+    def _close_open_appeals(self, con: duckdb.DuckDBPyConnection, period: str, text: str) -> None:
+        """Close a month's open appeals unanswered (已关闭(未答复)), audited."""
+        closed = con.execute(
+            "UPDATE appeals SET state = 'closed', decision = ?, decided_by = ?, "
+            "decided_at = now()::TIMESTAMP WHERE period = ? AND state IN ('pending', 'review') "
+            "RETURNING appeal_id",
+            [text, self.user, period],
+        ).fetchall()
+        if closed:
+            numbers = ", ".join(f"#{r[0]}" for r in sorted(closed))
+            self._event(con, "appeal_closed", None, period, f"{numbers}: {text}")
+
+    def interviews(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """The interview records (绩效面谈) per person and month."""
+        where, params = "", []
+        if periods is not None:
+            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
+        with self._connect() as con:
+            return con.execute(
+                f"SELECT * FROM interviews {where} ORDER BY period, employee_id", params
+            ).df()
+
+    def save_interview(
+        self,
+        period: str,
+        employee_id: str,
+        content: dict[str, str],
+        confirm: bool,
+        detail: str,
+    ) -> None:
+        """Keep the manager's side of an interview record (strengths, improve, plan, plan_kpis);
+        `confirm` records the manager's confirmation. A changed record loses the employee's
+        confirmation (they confirmed other words), audited."""
+        fields = ["strengths", "improve", "plan", "plan_kpis"]
+        values = [content[f] for f in fields]
+        with self._transaction() as con:
+            before = con.execute(
+                "SELECT strengths, improve, plan, plan_kpis FROM interviews "
+                "WHERE period = ? AND employee_id = ?",
+                [period, employee_id],
+            ).fetchall()
+            if not before:
+                con.execute(
+                    "INSERT INTO interviews (period, employee_id, strengths, improve, plan, "
+                    "plan_kpis, updated_by, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                    [period, employee_id, *values, self.user],
+                )
+            elif list(before[0]) != values:
+                con.execute(
+                    "UPDATE interviews SET strengths = ?, improve = ?, plan = ?, plan_kpis = ?, "
+                    "updated_by = ?, updated_at = now()::TIMESTAMP, manager_confirmed_by = NULL, "
+                    "manager_confirmed_at = NULL, employee_confirmed_by = NULL, "
+                    "employee_confirmed_at = NULL WHERE period = ? AND employee_id = ?",
+                    [*values, self.user, period, employee_id],
+                )
+            if confirm:
+                con.execute(
+                    "UPDATE interviews SET manager_confirmed_by = ?, "
+                    "manager_confirmed_at = now()::TIMESTAMP WHERE period = ? AND employee_id = ?",
+                    [self.user, period, employee_id],
+                )
+            self._event(con, "interview_saved", None, period, detail)
+
+    def confirm_interview(self, period: str, employee_id: str, comment: str, detail: str) -> bool:
+        """The employee's comment (受考核人意见陈述) and confirmation of their interview record,
+        audited; True if there is a record."""
+        with self._transaction() as con:
+            found = con.execute(
+                "UPDATE interviews SET employee_comment = ?, employee_confirmed_by = ?, "
+                "employee_confirmed_at = now()::TIMESTAMP WHERE period = ? AND employee_id = ? "
+                "RETURNING 1",
+                [comment, self.user, period, employee_id],
+            ).fetchall()
+            if found:
+                self._event(con, "interview_confirmed", None, period, detail)
         return bool(found)
 
 
