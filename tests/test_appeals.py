@@ -62,8 +62,12 @@ def scheme():
 
 @pytest.fixture
 def store(tmp_path, scheme) -> Store:
+    return tiny_store(tmp_path, scheme)
+
+
+def tiny_store(folder, scheme) -> Store:
     """The tiny month imported and published by admin."""
-    kept = Store(tmp_path / "tiny.duckdb")
+    kept = Store(folder / "tiny.duckdb")
     parsed = parse_file(CSV.encode(), scheme, file_name=f"{PERIOD}.csv")
     assert parsed.ok, parsed.problems
     kept.import_file(parsed)
