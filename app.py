@@ -21,6 +21,7 @@ PAGES = [
     ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
     ("pages/scheme.py", "考核标准 · Scheme", "📜", "everyone"),
     ("pages/calibration.py", "校准 · Calibration", "⚖️", "editors"),
+    ("pages/appeals.py", "申诉与面谈 · Appeals & interviews", "🗣️", "reviewers"),
     ("pages/imports.py", "导入数据 · Import", "📥", "editors"),
     ("pages/audit.py", "审计日志 · Audit log", "🔎", "auditors"),
 ]
@@ -32,6 +33,8 @@ def allowed(access: Access, who: str) -> bool:
         "named": access.sees_names,
         "editors": access.may_change_data,
         "auditors": access.may_read_audit,
+        # Appeals and interviews: admin and HR, a manager for their departments (not viewers).
+        "reviewers": access.role in ("admin", "hr", "manager"),
     }
     return rules[who]
 
