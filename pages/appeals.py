@@ -29,6 +29,7 @@ LABELS = {
     "decided_at": ("处理时间", "Decided"),
     "decision": ("处理意见", "Decision"),
     "change": ("调整", "Adjustment"),
+    "adjustment_name": ("调整状态", "Adjustment state"),
     "days_to_decide": ("处理天数", "Days to decide"),
     "appeals": ("申诉数", "Appeals"),
     "open": ("未处理", "Open"),
@@ -138,6 +139,9 @@ else:
             lambda b: ", ".join(f"{kpi_name(k)} {v:g}" for k, v in b.items())
         ),
         change=change,
+        adjustment_name=listed["adjustment_state"].map(
+            lambda a: tr(*appeals.ADJUSTMENT_STATES[a]) if a else ""
+        ),
         days_to_decide=listed["days_to_decide"].round(1),
     )[
         [
@@ -156,6 +160,7 @@ else:
             "decided_at",
             "decision",
             "change",
+            "adjustment_name",
             "days_to_decide",
         ]
     ]

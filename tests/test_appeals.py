@@ -226,8 +226,20 @@ def test_a_managers_upheld_appeal_waits_for_approval_like_any_adjustment(store, 
     assert results(store, scheme).equals(before)  # waiting: no figure moves yet
     with pytest.raises(MoveRefused, match="waiting for approval"):
         make_move(store, CONFIG, ADMIN, scheme, "lock", PERIOD)
+    assert appeals.queue(store, HR)["adjustment_state"].tolist() == ["waiting"]
     decide_adjustment(store.as_user("li"), CONFIG, HR, PERIOD, "E3", True, "同意")
     assert results(store, scheme).loc["E3", "total"] == 82.0
+    assert appeals.queue(store, HR)["adjustment_state"].tolist() == ["in_force"]
+
+
+def test_an_upheld_appeal_whose_adjustment_is_rejected_says_so(store, scheme):
+    number = appeal_e3(store, scheme)
+    other = appeals.file_appeal(store, scheme, person("E2"), PERIOD, "E2", "样本少", ["csat"])
+    appeals.decide(store.as_user("wang"), CONFIG, MANAGER_A, scheme, number, True, "属实", 6)
+    decide_adjustment(store.as_user("li"), CONFIG, HR, PERIOD, "E3", False, "证据不足")
+    listed = appeals.queue(store, HR)
+    assert listed["appeal_id"].tolist() == [number, other]
+    assert listed["adjustment_state"].tolist() == ["gone", ""]
 
 
 def test_points_of_an_upheld_appeal_add_to_an_earlier_adjustment(store, scheme):

@@ -64,7 +64,8 @@ def test_admin_takes_an_appeal_into_review_and_upholds_it(store):
     assert kept["employee_id"].tolist() == [SERVICE] and kept["approved_by"].tolist() == ["local"]
     assert queue_shown(at) == [SUPPORT]  # the open ones by default
     at.multiselect(key="appeals_states").set_value(["upheld"]).run()
-    assert at.main.dataframe[0].value["调整"].tolist() == ["+2"]
+    upheld = at.main.dataframe[0].value
+    assert upheld[["调整", "调整状态"]].values.tolist() == [["+2", "已生效"]]
 
 
 def test_a_manager_sees_and_decides_only_their_departments_appeals(store, tmp_path, monkeypatch):

@@ -68,6 +68,7 @@ def test_an_employee_appeals_and_sees_the_decision(store, scheme):
     at = run(store)
     assert at.metric[0].value == "已调整"
     assert any(t.startswith("属实 (+6) · li") for t in texts(at))
+    assert "调整状态: 已生效" in [c.value for c in at.caption]
 
 
 def test_an_employee_accepts_and_a_late_one_is_told_the_window_closed(store, scheme):

@@ -67,7 +67,7 @@ def _answer(store: Store, scheme: Scheme, access: Access, period: str, employee_
         st.caption(f"{pd.Timestamp(given['accepted_at']):%Y-%m-%d %H:%M}")
         return
     if given["appeal"] is not None:
-        _appeal_shown(scheme, given["appeal"])
+        _appeal_shown(scheme, appeals.queue(store, access, [period]).iloc[0])
         return
     if end is None:
         st.info(tr("本月结果尚未发布。", "This month's result is not published."))
@@ -172,6 +172,9 @@ def _appeal_shown(scheme: Scheme, appeal: pd.Series) -> None:
         + (f" ({change})" if change else "")
         + f" · {appeal['decided_by']} · {when:%Y-%m-%d %H:%M}"
     )
+    if appeal["adjustment_state"]:
+        state = tr(*appeals.ADJUSTMENT_STATES[appeal["adjustment_state"]])
+        st.caption(tr("调整状态", "The adjustment") + f": {state}")
 
 
 def _interview(store: Store, scheme: Scheme, access: Access, period: str, employee_id: str) -> None:

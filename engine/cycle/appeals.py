@@ -27,6 +27,13 @@ APPEAL_STATES = {
     "closed": ("已关闭(未答复)", "closed unanswered"),
 }
 OPEN_STATES = ("pending", "review")
+# Where the adjustment of an upheld appeal stands: a manager's waits for approval, and an
+# approver may still reject it or anyone withdraw it (the appeal then stays 已调整 in name only).
+ADJUSTMENT_STATES = {
+    "in_force": ("已生效", "in force"),
+    "waiting": ("待审批", "waiting for approval"),
+    "gone": ("未生效(已驳回或撤回)", "not in force (rejected or withdrawn)"),
+}
 DEFAULT_APPEAL_DAYS = 7
 CLOSED_AT_LOCK = "锁定时仍未答复,关闭 / closed unanswered when the month was locked"
 
@@ -214,11 +221,29 @@ def queue(store: Store, access: Access, periods: list[str] | None = None) -> pd.
         kept = kept[kept["department"].isin(access.departments)]
     decided = pd.to_datetime(kept["decided_at"]) - pd.to_datetime(kept["filed_at"])
     return kept.assign(
+        adjustment_state=adjustment_states(kept, store.adjustments(periods)),
         state_name=kept["state"].map(state_label),
         kpi_list=kept["kpis"].map(json.loads),
         believed_values=kept["believed"].fillna("{}").map(json.loads),
         days_to_decide=decided.dt.total_seconds() / 86400,
     ).reset_index(drop=True)
+
+
+def adjustment_states(kept: pd.DataFrame, adjustments: pd.DataFrame) -> np.ndarray:
+    """For each appeal, where its adjustment stands (see ADJUSTMENT_STATES); '' unless upheld.
+    The adjustment is the appeal's while its reason still cites the appeal's number."""
+    found = kept[["period", "employee_id"]].merge(
+        adjustments.reindex(columns=["period", "employee_id", "reason", "approved_by"]),
+        on=["period", "employee_id"],
+        how="left",
+    )
+    cited = found["reason"].astype(str).str.extract(r"^申诉 #(\d+) ", expand=False)
+    own = cited.eq(kept["appeal_id"].astype(str).to_numpy()).to_numpy()
+    waiting = found["approved_by"].isna().to_numpy()
+    upheld = kept["state"].eq("upheld").to_numpy()
+    return np.select(
+        [~upheld, own & waiting, own], ["", "waiting", "in_force"], default="gone"
+    ).astype(object)
 
 
 def _appeal(store: Store, access: Access, config: CycleConfig, appeal_id: int) -> pd.Series:
