@@ -890,15 +890,19 @@ class Store:
                 return False
             self._event(con, f"appeal_{state}", None, period, f"#{appeal_id} {detail}")
             if adjustment is not None and len(adjustment):
-                staged = adjustment.reindex(
-                    columns=["employee_id", "points", "grade", "reason", "approved_by"]
-                ).assign(period=period, proposed_by=self.user)
-                con.register("staging_appeal_adjustment", staged)
+                row = adjustment.iloc[0]
+                approved = None if pd.isna(row["approved_by"]) else str(row["approved_by"])
+                # It replaces the person's earlier adjustment (its reason cites that one).
                 con.execute(
-                    "INSERT OR REPLACE INTO adjustments BY NAME SELECT *, now()::TIMESTAMP AS "
-                    "proposed_at FROM staging_appeal_adjustment"
+                    "DELETE FROM adjustments WHERE period = ? AND employee_id = ?",
+                    [period, row["employee_id"]],
                 )
-                con.unregister("staging_appeal_adjustment")
+                con.execute(
+                    "INSERT INTO adjustments (period, employee_id, points, grade, reason, "
+                    "proposed_by, proposed_at, approved_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+                    [period, row["employee_id"], points, grade, row["reason"], self.user, approved],
+                )
                 self._event(con, "adjustment", None, period, adjustment_detail)
         return True
 
