@@ -133,3 +133,15 @@ def test_an_interview_is_kept_on_the_page_and_followed_up_the_next_month(store):
         [SERVICE, "2026-09", scheme.kpi("satisfaction").label()]
     ]
     assert followed["本月得分"].iloc[0] == f"{expected['points_after']:g}"
+
+
+def test_the_page_opens_on_a_month_without_appeals_or_interviews(tmp_path):
+    with using_demo_store(tmp_path):
+        at = open_page("appeals")
+        assert not at.exception
+        captions = [c.value for c in at.main.caption]
+        assert "没有符合条件的申诉。" in captions and "本期没有申诉。" in captions
+        assert "本月还没有面谈记录。" in captions
+        quarter = open_page("appeals", period_kind="quarter")
+        assert not quarter.exception
+        assert "面谈记录按月填写:请选择一个月份。" in [i.value for i in quarter.main.info]
