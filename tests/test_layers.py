@@ -18,7 +18,7 @@ FLOW = {
     "scoring": {"schemes"},
     "rules": {"schemes", "scoring"},
     "analysis": {"schemes", "scoring"},
-    "output": set(),
+    "output": {"schemes"},  # exports round numbers as the scheme rounds totals (precision)
     "demo": {"schemes", "intake", "store", "output"},
     # closing a month: states in the store, adjustments checked like a file, scored and frozen
     "cycle": {"schemes", "intake", "store", "scoring"},
