@@ -86,6 +86,16 @@ def test_numbers_are_rounded_to_the_schemes_decimals_half_away_from_zero():
     assert [c.value for c in cells(sheet, "排名")] == [3, 2, 1]
 
 
+def test_a_column_shows_as_many_decimals_as_its_values_need():
+    table = pd.DataFrame({"满意度": [72.6, 80.0, 91.25000000000001], "天数": [3.0, 4.0, None]})
+    sheet = workbook(table.iloc[:2]).worksheets[0]
+    assert {c.number_format for c in cells(sheet, "满意度")} == {"0.0"}  # 72.6 and 80.0
+    assert {c.number_format for c in cells(sheet, "天数")} == {"General"}  # whole days
+    sheet = workbook(table).worksheets[0]
+    assert [c.value for c in cells(sheet, "满意度")] == [72.6, 80.0, 91.25]
+    assert {c.number_format for c in cells(sheet, "满意度")} == {"0.00"}
+
+
 def test_dates_are_dates_with_the_time_only_where_one_is_kept():
     sheet = workbook().worksheets[0]
     hired = cells(sheet, "入职日期")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -177,9 +179,11 @@ def dress(sheet: Worksheet, table: pd.DataFrame, decimals: int) -> None:
         values = table[column]
         letter = get_column_letter(position)
         style = number_format(values, decimals)
-        if style:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
-                cell.number_format = style
+        if style and len(table):
+            cells = [c for (c,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position)]
+            cells[0].number_format = style
+            for cell in cells[1:]:  # the first cell's style, shared: setting a format cell by
+                cell._style = copy(cells[0]._style)  # cell parses it again each time (slow)
         texts = pd.concat([pd.Series([str(column)]), cell_texts(values, decimals)])
         sheet.column_dimensions[letter].width = min(text_width(texts) + 2, WIDEST_COLUMN)
 
@@ -194,15 +198,26 @@ def dress_stamp(sheet: Worksheet, lines: pd.DataFrame) -> None:
 
 
 def number_format(values: pd.Series, decimals: int) -> str | None:
-    """Dates as dates (with the time only where one is kept), fractions at fixed decimals."""
+    """Dates as dates (with the time only where one is kept); fractions with as many fixed
+    decimals as the column needs, up to the scheme's (72.6 → 72.6, 60.75 → 60.75 in one
+    column: 72.60 and 60.75), whole numbers as they are."""
     if pd.api.types.is_datetime64_any_dtype(values):
         present = values.dropna()
         with_time = bool((present != present.dt.normalize()).any())
         return "yyyy-mm-dd hh:mm:ss" if with_time else "yyyy-mm-dd"
     if pd.api.types.is_float_dtype(values):
-        whole = values.dropna().mod(1).eq(0).all()
-        return None if whole or decimals <= 0 else "0." + "0" * decimals
+        places = decimals_used(values.dropna().to_numpy(dtype=float), decimals)
+        return "0." + "0" * places if places else None
     return None
+
+
+def decimals_used(values: np.ndarray, decimals: int) -> int:
+    """The fewest decimals (up to `decimals`) that show every value exactly."""
+    for places in range(decimals):
+        scaled = values * 10.0**places
+        if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6):
+            return places
+    return decimals
 
 
 def cell_texts(values: pd.Series, decimals: int) -> pd.Series:
@@ -211,16 +226,16 @@ def cell_texts(values: pd.Series, decimals: int) -> pd.Series:
         with_time = number_format(values, decimals) != "yyyy-mm-dd"
         return values.dt.strftime("%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d")
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        ends = [values.min(), values.max()]  # the longest number is one of the two ends
-        shown = [e for e in ends if pd.notna(e)]
-        places = decimals if number_format(values, decimals) else 0
-        return pd.Series([f"{e:.{places}f}" for e in shown], dtype=object)
+        ends = [e for e in (values.min(), values.max()) if pd.notna(e)]  # the longest is an end
+        style = number_format(values, decimals)
+        places = len(style) - 2 if style else 0
+        return pd.Series([f"{e:.{places}f}" for e in ends], dtype=object)
     return values.astype(str)
 
 
 def text_width(texts: pd.Series) -> int:
     """The widest text in Excel's columns, a CJK character counting two."""
-    present = texts.dropna().astype(str)
+    present = pd.Series(texts.dropna().astype(str).unique(), dtype=object)
     if present.empty:
         return 0
     return int((present.str.len() + present.str.count(WIDE)).max())
