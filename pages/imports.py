@@ -29,6 +29,8 @@ ACTION_NAMES = {
     "sign_in_failed": ("登录失败", "sign-in failed"),
     "sign_out": ("退出", "signed out"),
     "export": ("导出", "export"),
+    "notify_sent": ("通知已发送", "notification sent"),
+    "notify_failed": ("通知发送失败", "notification failed"),
 }
 # What a restore or delete did, shown above the history once the page is redrawn with it.
 HISTORY_MESSAGES_KEY = "history_messages"
