@@ -59,4 +59,12 @@ st.dataframe(
         "detail": tr("详情", "Detail"),
     },
 )
-downloads(shown, "audit_log", key="audit")
+chosen = ((tr("用户", "User"), "、".join(users)), (tr("操作", "Action"), "、".join(actions)))
+downloads(
+    shown,
+    "audit_log",
+    key="audit",
+    period="~".join(str(d) for d in dates) if isinstance(dates, tuple) else str(dates),
+    scope=tr("审计日志", "Audit log"),
+    filters=tuple((what, values) for what, values in chosen if values),
+)

@@ -193,7 +193,12 @@ st.caption(" ".join(notes))
 for closing in closing_notes(person):  # the adjustment and the veto, each a line of its own
     st.text(tr(*closing))
 with st.expander(tr("下载得分明细", "Download the statement")):
-    downloads(shown, f"statement_{employee_id}_{view.period}", key="employee_statement")
+    downloads(
+        shown,
+        f"statement_{employee_id}_{view.period}",
+        key="employee_statement",
+        scope=f"{employee_id} {person['name']}",
+    )
 
 # ---------------------------------------------------------------- profile and months
 left, right = st.columns(2)
@@ -308,4 +313,11 @@ right.plotly_chart(trend, width="stretch")
 with st.expander(tr("下载各月成绩", "Download the monthly results")):
     columns = ["period", "total", "grade", "rank", "dept_rank", "bonus", "missing_count"]
     st.dataframe(labelled(history[columns], scheme), hide_index=True, width="stretch")
-    downloads(history[columns], f"months_{employee_id}", scheme, key="employee_months")
+    downloads(
+        history[columns],
+        f"months_{employee_id}",
+        scheme,
+        key="employee_months",
+        period=f"{history['period'].iloc[0]}~{history['period'].iloc[-1]}",
+        scope=f"{employee_id} {person['name']}",
+    )

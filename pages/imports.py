@@ -29,7 +29,20 @@ ACTION_NAMES = {
     "sign_in_failed": ("登录失败", "sign-in failed"),
     "sign_out": ("退出", "signed out"),
     "export": ("导出", "export"),
+    "notify_sent": ("通知已发送", "notification sent"),
+    "notify_failed": ("通知发送失败", "notification failed"),
 }
+# What a restore or delete did, shown above the history once the page is redrawn with it.
+HISTORY_MESSAGES_KEY = "history_messages"
+
+
+def redraw_with(message: str) -> None:
+    """After a restore or delete: drop what was derived from the old data and draw the page
+    again, so the history above shows the new states at once, with the message on top."""
+    data.clear_after_import()
+    st.session_state[HISTORY_MESSAGES_KEY] = [("success", message)]
+    st.rerun()
+
 
 if not data.access().may_change_data:
     st.error(tr("只有管理员和人力资源可以导入数据。", "Only admin and HR may import data."))
@@ -88,6 +101,8 @@ with upload_tab:
             importing.commit(ready)
 
 with history_tab:
+    for kind, message in st.session_state.pop(HISTORY_MESSAGES_KEY, []):
+        (st.success if kind == "success" else st.error)(message)
     log = store.imports()
     if log.empty:
         st.info(tr("还没有导入记录。", "Nothing imported yet."))
@@ -135,10 +150,11 @@ with history_tab:
             )
             if st.button(tr("恢复", "Restore"), disabled=chosen is None, key="restore"):
                 try:
-                    st.success(plain(store.restore(int(chosen))))
-                    data.clear_after_import()
+                    done = plain(store.restore(int(chosen)))
                 except StoreError as exc:
                     st.error(plain(exc))
+                else:
+                    redraw_with(done)
         with right:
             st.markdown(tr("**删除一个导入(可恢复)**", "**Delete an import (restorable)**"))
             doomed = st.selectbox(
@@ -152,10 +168,11 @@ with history_tab:
             sure = st.checkbox(tr("确认删除", "Yes, delete it"), key="delete_confirm")
             if st.button(tr("删除", "Delete"), disabled=doomed is None or not sure, key="delete"):
                 try:
-                    st.success(plain(store.delete(int(doomed))))
-                    data.clear_after_import()
+                    done = plain(store.delete(int(doomed)))
                 except StoreError as exc:
                     st.error(plain(exc))
+                else:
+                    redraw_with(done)
 
 with template_tab:
     st.markdown(tr(f"当前考核方案:**{scheme.name_zh}**", f"Active scheme: **{scheme.name_en}**"))

@@ -17,6 +17,8 @@ from engine.schemes.scheme import Scheme, load_scheme, parse_scheme
 def no_accounts(tmp_path, monkeypatch):
     """Tests run in local mode unless they write an accounts file of their own."""
     monkeypatch.setenv("ASSESS_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    # Nor does a test send notifications, unless it writes a notification file of its own.
+    monkeypatch.setenv("ASSESS_NOTIFY", str(tmp_path / "notify.toml"))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -62,8 +63,8 @@ def exported(monkeypatch) -> list[bytes]:
     files: list[bytes] = []
     lazy = ui.page.deferred
 
-    def eager(build, table, name, key=""):
-        content = lazy(build, table, name, key)()
+    def eager(build, table, name, *rest):
+        content = lazy(build, table, name, *rest)()
         files.append(content)
         return lambda: content
 
@@ -247,8 +248,31 @@ def test_each_audited_action_names_the_user(store_file):
 def test_exports_carry_who_and_when(store_file, exported):
     at = open_page("overview", **signed_in(Access("hr.li", "hr")))
     assert not at.exception
+    books = [openpyxl.load_workbook(io.BytesIO(c)) for c in exported if c.startswith(b"PK")]
+    assert books and all(book.sheetnames[1] == "导出信息" for book in books)
+    for book in books:
+        stamp = {row[0].value: row[1].value for row in book.worksheets[1].iter_rows()}
+        assert stamp["导出人"] == "hr.li" and stamp["考核期间"] == "2026-10"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", stamp["导出时间"])
+        assert stamp["范围"] == "全公司" and stamp["筛选条件"] == "无"
+        assert re.fullmatch(r".+ v\d+", stamp["考核方案"])
+        assert book.sheetnames[0] == "2026-10 全公司"
+    # A CSV holds the table only; who exported it and when is in the audit log.
     csv_files = [c.decode("utf-8-sig") for c in exported if not c.startswith(b"PK")]
-    assert csv_files and all("导出人 hr.li" in text.splitlines()[-1] for text in csv_files)
+    assert csv_files and not [text for text in csv_files if "hr.li" in text]
+    log = Store(store_file).events()
+    exports = log[log["action"] == "export"]
+    assert len(exports) == len(exported) and set(exports["username"]) == {"hr.li"}
+    assert exports["detail"].str.contains("导出人 hr.li · 导出时间 ").all()
+
+
+def test_an_export_is_named_after_the_filtered_scope(store_file, exported):
+    at = open_page("ranking", departments=["售后服务部"], roles=["服务工程师"], **signed_in(ADMIN))
+    assert not at.exception
+    books = [openpyxl.load_workbook(io.BytesIO(c)) for c in exported if c.startswith(b"PK")]
+    assert books and {book.sheetnames[0] for book in books} == {"2026-10 售后服务部"}
+    stamp = {row[0].value: row[1].value for row in books[0].worksheets[1].iter_rows()}
+    assert stamp["筛选条件"] == "部门: 售后服务部; 岗位: 服务工程师"
 
 
 def test_ten_wrong_passwords_sent_at_once_are_not_all_checked(store_file):
@@ -330,7 +354,11 @@ def download_buttons(monkeypatch) -> list:
 def test_a_download_is_served_while_the_session_is_valid(store_file, download_buttons):
     at = open_page(**signed_in(MANAGER))
     assert not at.exception and download_buttons
-    assert download_buttons[0]().decode("utf-8-sig").splitlines()[-1].startswith("导出人 wang")
+    lines = download_buttons[0]().decode("utf-8-sig").splitlines()
+    assert len(lines) > 1 and not [line for line in lines if "导出人" in line]
+    book = openpyxl.load_workbook(io.BytesIO(download_buttons[1]()))
+    assert book.sheetnames == ["2026-10 客服部", "导出信息"]  # a manager's scope, unfiltered
+    assert book.worksheets[1]["B1"].value == "wang"
 
 
 def test_a_download_clicked_after_the_session_expired_is_refused(

@@ -330,3 +330,45 @@ def test_the_dashboard_counts_per_department(store, scheme):
     assert board.loc["B", "upheld_share"] == 0.0
     assert board.loc["B", "median_days_to_decide"] >= 0
     assert appeals.dashboard(appeals.queue(store, MANAGER_B))["department"].tolist() == ["B"]
+
+
+def test_each_step_of_an_appeal_is_told_to_its_departments_robot_only(
+    store, scheme, tmp_path, monkeypatch
+):
+    from engine import notify
+    from tests.test_notify import Robots, serving, text_of, write_config
+
+    robots = serving(Robots())
+    try:
+        write_config(
+            tmp_path,
+            monkeypatch,
+            f"""
+[delivery]
+retries = 0
+[[recipients]]
+name = "A 群"
+channel = "wecom"
+url = "{robots.address}/a?key=1"
+departments = ["A"]
+[[recipients]]
+name = "B 群"
+channel = "wecom"
+url = "{robots.address}/b?key=2"
+departments = ["B"]
+""",
+        )
+        number = appeal_e3(store, scheme)
+        appeals.take(store.as_user("li"), CONFIG, HR, number)
+        appeals.decide(store.as_user("li"), CONFIG, HR, scheme, number, False, "投诉属实")
+        assert notify.wait_for_deliveries(30)
+        received = sorted(robots.received, key=lambda r: text_of(r).count("→"))
+        assert {r["path"] for r in received} == {"/a"}
+        texts = "\n".join(text_of(r) for r in received)
+        for step in (f"申诉编号 {number}:待处理", "待处理 → 处理中", "处理中 → 已驳回"):
+            assert step in texts
+        assert len(received) == 3 and "E3" not in texts
+    finally:
+        robots.gate.set()
+        robots.shutdown()
+        robots.server_close()

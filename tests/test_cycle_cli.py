@@ -75,7 +75,9 @@ def test_a_refused_move_exits_2_with_the_reason_and_changes_nothing(october: Pat
     assert wrong_role.returncode == 2
     assert "the role viewer may not submit" in wrong_role.stderr
     too_early = cli(october, "month", "lock", "2026-10")
-    assert too_early.returncode == 2 and "lock moves only from approved" in too_early.stderr
+    assert (
+        too_early.returncode == 2 and "lock moves only from approved, published" in too_early.stderr
+    )
     close(october)
     no_reason = cli(october, "month", "unlock", "2026-10")
     assert no_reason.returncode == 2 and "a reason is required" in no_reason.stderr
@@ -222,3 +224,18 @@ def test_a_managers_proposal_is_approved_or_rejected_from_the_command_line(
     log = Store(october).events()
     assert log["action"].tolist()[:2] == ["adjustment_rejected", "adjustment_approved"]
     assert "无证据" in log["detail"].iloc[0]
+
+
+def test_a_month_is_published_and_withdrawn_from_the_command_line(october: Path):
+    for step in (("submit",), ("calibrate",), ("approve",)):
+        assert cli(october, "month", *step, "2026-10").returncode == 0
+    published = cli(october, "month", "publish", "2026-10")
+    assert published.returncode == 0, published.stderr
+    assert Store(october).month_states(["2026-10"])["state"].eq("published").all()
+    no_reason = cli(october, "month", "unpublish", "2026-10")
+    assert no_reason.returncode == 2 and "a reason is required" in no_reason.stderr
+    back = cli(october, "month", "unpublish", "2026-10", "--reason", "奖金有误")
+    assert back.returncode == 0, back.stderr
+    assert Store(october).month_states(["2026-10"])["state"].eq("approved").all()
+    log = Store(october).events()
+    assert "撤回发布 unpublish: 2026-10 published → approved; 奖金有误" in log["detail"].tolist()

@@ -18,10 +18,13 @@ FLOW = {
     "scoring": {"schemes"},
     "rules": {"schemes", "scoring"},
     "analysis": {"schemes", "scoring"},
-    "output": set(),
+    "output": {"schemes"},  # exports round numbers as the scheme rounds totals (precision)
     "demo": {"schemes", "intake", "store", "output"},
-    # closing a month: states in the store, adjustments checked like a file, scored and frozen
-    "cycle": {"schemes", "intake", "store", "scoring"},
+    # telling group robots and mail lists of a month's results: outcomes in the store's audit log
+    "notify": {"store"},
+    # closing a month: states in the store, adjustments checked like a file, scored and frozen,
+    # and announced (notify) once a move is recorded
+    "cycle": {"schemes", "intake", "store", "scoring", "notify"},
 }
 
 

@@ -119,6 +119,56 @@ def test_replacement_needs_confirmation_and_restore_gives_the_original_back(stor
     pd.testing.assert_frame_equal(restored, original)
 
 
+def import_history(at) -> pd.DataFrame:
+    """The import history table as the page shows it."""
+    return next(d.value for d in at.dataframe if {"import_id", "status"} <= set(d.value.columns))
+
+
+def test_after_a_restore_the_history_shows_it_at_once(store_file):
+    store = Store(store_file)
+    old_id = int(store.active_import("2026-10")["import_id"])
+    lines = (SAMPLE / "2026-10.csv").read_bytes().decode("utf-8").split("\r\n")
+    changed = "\r\n".join([lines[0], *lines[2:]]).encode("utf-8")
+    at = upload(import_page(), ("2026-10.csv", changed))
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm_"))).check().run()
+    button(at, "导入此文件").click().run()
+    new_id = int(store.active_import("2026-10")["import_id"])
+    status = import_history(at).set_index("import_id")["status"]
+    assert (status[old_id], status[new_id]) == ("已被替换", "使用中")
+    at.selectbox(key="restore_choice").set_value(old_id).run()
+    button(at, "恢复").click().run()
+    assert not at.exception
+    status = import_history(at).set_index("import_id")["status"]
+    assert (status[old_id], status[new_id]) == ("使用中", "已被替换")  # no reload needed
+    assert plain("2026-10") in texts(at.success)  # the restore's own message is still shown
+    restorable = at.selectbox(key="restore_choice")
+    assert old_id not in restorable.options and str(new_id) in " ".join(restorable.options)
+
+
+def test_after_a_delete_the_history_shows_it_at_once(store_file):
+    store = Store(store_file)
+    doomed = int(store.active_import("2026-10")["import_id"])
+    at = import_page()
+    at.selectbox(key="delete_choice").set_value(doomed).run()
+    at.checkbox(key="delete_confirm").check().run()
+    button(at, "删除").click().run()
+    assert not at.exception
+    assert import_history(at).set_index("import_id")["status"][doomed] == "已删除"
+
+
+def test_after_importing_a_new_month_the_session_shows_it(store_file):
+    at = import_page()
+    assert at.sidebar.selectbox(key="period_month").value == "2026-10"
+    content = (SAMPLE / "2026-10.csv").read_bytes()
+    upload(at, ("2026-11.csv", content))
+    button(at, "导入此文件").click().run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="period_month").value == "2026-11"
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert "2026-11" in texts(at.main.markdown)  # the month's badge: the page shows November
+
+
 def test_an_unknown_month_is_asked_for(store_file):
     content = (SAMPLE / "2026-10.csv").read_bytes()
     at = upload(import_page(), ("monthly.csv", content))

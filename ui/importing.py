@@ -22,7 +22,7 @@ from engine.output.export import csv_bytes
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period, previous
 from engine.store import ImportRefused, StoreBusy, StoreError
-from ui import data
+from ui import data, sidebar
 from ui.i18n import language, plain, tr
 
 EXTRA = ""  # the field value of a column kept as an extra (not used by the scheme)
@@ -268,6 +268,8 @@ def commit(reviews: list[Review]) -> None:
     so every figure shows the new data; each file's result is shown at the top."""
     store = data.current_store()
     messages = []
+    newest_before = max(data.periods()["month"], default="")
+    added: list[str] = []
     bar = st.progress(0.0, text=tr("正在导入…", "Importing…"))
     for done, item in enumerate(reviews, start=1):
         try:
@@ -275,6 +277,8 @@ def commit(reviews: list[Review]) -> None:
             if item.overrides:
                 store.save_header_mapping(item.signature, item.overrides)
             messages.append(("success", _result_text(result)))
+            if result.status == "imported":
+                added.append(result.period)
         except StoreBusy as exc:
             messages.append(
                 (
@@ -290,6 +294,8 @@ def commit(reviews: list[Review]) -> None:
         bar.progress(done / len(reviews), text=f"{done}/{len(reviews)}")
     data.clear_after_import()
     st.session_state[MESSAGES_KEY] = messages
+    if added and max(added) > newest_before:  # a month newer than any: show it, as a new
+        sidebar.follow_month(max(added))  # session would (a back-filled month does not move)
     st.rerun()
 
 

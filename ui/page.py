@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -11,7 +12,8 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from engine.cycle.config import STATE_NAMES
-from engine.output.export import csv_bytes, xlsx_bytes
+from engine.output.export import ExportStamp, csv_bytes, xlsx_bytes
+from engine.schemes.precision import DECIMALS
 from engine.schemes.scheme import Scheme
 from engine.store import StoreBusy, StoreError
 from ui import auth, data, sidebar
@@ -78,19 +80,68 @@ def month_badges(period: str) -> None:
         st.markdown(" ".join(badges))
 
 
-def export_stamp(user: str, language: str) -> str:
-    """Who exports and when, for the footer of every download."""
-    now = datetime.now().strftime("%Y-%m-%d %H:%M")
-    return f"导出人 {user} · {now}" if language == "zh" else f"Exported by {user} · {now}"
+def export_stamp(
+    scheme: Scheme | None = None,
+    period: str | None = None,
+    scope: str | None = None,
+    filters: tuple[tuple[str, str], ...] = (),
+) -> ExportStamp:
+    """Who exports what: the sidebar's period, scope, filters and scheme version unless the
+    page names its own (a person's statement, the audit log's dates); the time is set when
+    the file is made."""
+    view = sidebar.current()
+    scheme = scheme or (view.scheme if view else None)
+    chosen = view_filters(view) if view else ()
+    return ExportStamp(
+        user=data.access().user,
+        made_at=datetime.now(),
+        period=(view.period if view else "") if period is None else period,
+        scope=view_scope(view) if scope is None else scope,
+        filters=(*chosen, *filters),
+        scheme=f"{tr(scheme.name_zh, scheme.name_en)} v{scheme.version}" if scheme else "",
+        language=language(),
+    )
 
 
-def deferred(build, table: pd.DataFrame, name: str, key: str = "") -> Callable[[], bytes]:
+def view_scope(view: View | None) -> str:
+    """Whose rows the sidebar lets through: the teams, else the departments chosen or the
+    only ones the user may see, else the whole company."""
+    if view is None:
+        return ""
+    access = data.access()
+    allowed = () if access.all_departments else access.departments
+    for chosen, unit in (
+        (view.teams, ("个班组", " teams")),
+        (view.departments or allowed, ("个部门", " departments")),
+    ):
+        if len(chosen) == 1:
+            return chosen[0]
+        if chosen:
+            return tr(f"{chosen[0]}等{len(chosen)}{unit[0]}", f"{len(chosen)}{unit[1]}")
+    return tr("全公司", "Company")
+
+
+def view_filters(view: View) -> tuple[tuple[str, str], ...]:
+    """The sidebar's filters as (what, chosen) lines for the stamp."""
+    picked = (
+        (tr("部门", "Department"), view.departments),
+        (tr("班组", "Team"), view.teams),
+        (tr("岗位", "Role"), view.roles),
+    )
+    return tuple((what, "、".join(values)) for what, values in picked if values)
+
+
+def deferred(
+    build, table: pd.DataFrame, name: str, key: str = "", stamp: ExportStamp | None = None
+) -> Callable[[], bytes]:
     """The file's content, made only when the user clicks download (large tables take seconds
-    to write), stamped with who and when, and written to the audit log. It is made outside the
+    to write), stamped with who, when and what (on the workbook's second sheet; a CSV holds
+    only the table) and written to the audit log with that stamp. It is made outside the
     page's run, where nothing can be drawn: a failure (the store busy with an import, say) is
     kept for the button to explain on the next run, and raised so the browser shows at once
     that the download failed."""
-    store, user, lang = data.current_store(), data.access().user, language()
+    store, lang = data.current_store(), language()
+    stamp = stamp or ExportStamp(user=data.access().user, made_at=datetime.now(), language=lang)
     kind = "csv" if build is csv_bytes else "xlsx"
     signed_in = auth.still_signed_in()
     failures: dict[str, str] = st.session_state.setdefault(FAILED_DOWNLOADS_KEY, {})
@@ -105,8 +156,11 @@ def deferred(build, table: pd.DataFrame, name: str, key: str = "") -> Callable[[
                 " · The session has expired or the account changed: sign in again to download."
             )
         try:
-            store.audit("export", f"{name}.{kind}, {len(table)} rows")
-            return build(table, stamp=export_stamp(user, lang))
+            made = replace(stamp, made_at=datetime.now())
+            store.audit("export", f"{name}.{kind}, {len(table)} rows · {made.text()}")
+            if build is csv_bytes:
+                return build(table, decimals=DECIMALS)
+            return build(table, stamp=made)
         except Exception as exc:
             failures[key or name] = _failure_text(exc, f"{name}.{kind}", lang)
             raise
@@ -130,17 +184,29 @@ def _failure_text(exc: Exception, file: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key: str = "") -> None:
-    """CSV (UTF-8 with BOM) and XLSX downloads of a table, headers in the user's language, with
-    a footer naming who exported it and when; each download is written to the audit log."""
+def downloads(
+    table: pd.DataFrame,
+    name: str,
+    scheme: Scheme | None = None,
+    key: str = "",
+    *,
+    period: str | None = None,
+    scope: str | None = None,
+    filters: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """CSV (UTF-8 with BOM) and XLSX downloads of a table, headers in the user's language; the
+    workbook carries who exported it, when, the period, scope, filters and scheme version on a
+    second sheet; each download is written to the audit log with that stamp. `period`, `scope`
+    and `filters` replace or add to the sidebar's where the page shows something else."""
     shown = labelled(table, scheme)
+    stamp = export_stamp(scheme, period, scope, filters)
     failed = st.session_state.get(FAILED_DOWNLOADS_KEY, {}).pop(key or name, None)
     if failed:
         st.error(failed, icon="⚠️")
     left, right = st.columns(2)
     left.download_button(
         tr("下载 CSV", "Download CSV"),
-        deferred(csv_bytes, shown, name, key),
+        deferred(csv_bytes, shown, name, key, stamp),
         f"{name}.csv",
         "text/csv",
         key=f"csv_{key or name}",
@@ -149,7 +215,7 @@ def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key:
     )
     right.download_button(
         tr("下载 Excel", "Download Excel"),
-        deferred(xlsx_bytes, shown, name, key),
+        deferred(xlsx_bytes, shown, name, key, stamp),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",

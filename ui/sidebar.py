@@ -20,6 +20,9 @@ KIND_LABELS = {
 }
 VIEW_KEY = "view"
 SCHEME_KEY = "scheme_in_use"
+# A month the next run's period picker moves to (set after an import adds a newer month; a
+# widget's value can only be set before the widget is drawn, so it waits for the next run).
+FOLLOW_KEY = "follow_month"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ def draw() -> View | None:
     if not found["month"]:
         st.session_state[VIEW_KEY] = None
         return None
+    followed = st.session_state.pop(FOLLOW_KEY, None)
+    if followed in found["month"]:
+        st.session_state["period_kind"] = "month"
+        st.session_state["period_month"] = followed
     kind = bar.segmented_control(
         tr("期间", "Period"),
         list(KIND_LABELS),
@@ -103,6 +110,11 @@ def draw() -> View | None:
 
 def _options(table: pd.DataFrame, column: str) -> list[str]:
     return sorted(table[column].dropna().astype(str).unique().tolist()) if column in table else []
+
+
+def follow_month(month: str) -> None:
+    """Show this month from the next run on (the user has just imported it)."""
+    st.session_state[FOLLOW_KEY] = month
 
 
 def current() -> View | None:

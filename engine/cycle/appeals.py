@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from engine import notify
 from engine.accounts import Access
 from engine.cycle.adjust import check, to_store
 from engine.cycle.config import CycleConfig
@@ -199,15 +200,18 @@ def file_appeal(
         raise AppealRefused("; ".join(problems))
     _refuse_answered(store, period, employee_id)
     names = ", ".join(scheme.kpi(k).label() for k in kpis)
-    return store.file_appeal(
+    department = str(row.get("department") or "")
+    appeal_id = store.file_appeal(
         period,
         employee_id,
-        str(row.get("department") or ""),
+        department,
         reason,
         json.dumps(kpis, ensure_ascii=False),
         json.dumps({k: float(v) for k, v in believed.items()}, ensure_ascii=False),
         f"{period}: {employee_id} 申诉 appeals ({names}): {reason}",
     )
+    notify.appeal_changed(store, period, department, appeal_id, "", "pending", access.user)
+    return appeal_id
 
 
 def queue(store: Store, access: Access, periods: list[str] | None = None) -> pd.DataFrame:
@@ -280,6 +284,7 @@ def take(store: Store, config: CycleConfig, access: Access, appeal_id: int) -> s
     detail = f"{appeal['period']}: {appeal['employee_id']} 处理中 in review"
     if not store.take_appeal(int(appeal_id), appeal["period"], detail):
         raise AppealRefused(f"申诉 #{appeal_id} 已不是待处理 / appeal #{appeal_id} moved meanwhile")
+    _announce(store, appeal, "review", access)
     return f"#{appeal_id} {detail}"
 
 
@@ -307,6 +312,7 @@ def decide(
         detail = f"{period}: {employee_id} 已驳回 rejected ({reason})"
         if not store.decide_appeal(int(appeal_id), period, "rejected", reason, detail):
             raise AppealRefused(f"申诉 #{appeal_id} 已被处理 / appeal #{appeal_id} moved meanwhile")
+        _announce(store, appeal, "rejected", access)
         return f"#{appeal_id} {detail}"
     rows = _upheld_adjustment(store, config, access, scheme, appeal, reason, points, grade)
     kept = to_store(rows, scheme).assign(
@@ -317,7 +323,21 @@ def decide(
     adjusted = f"{period}: {employee_id} {change} ({kept['reason'].iloc[0]})"
     if not store.decide_appeal(int(appeal_id), period, "upheld", reason, detail, kept, adjusted):
         raise AppealRefused(f"申诉 #{appeal_id} 已被处理 / appeal #{appeal_id} moved meanwhile")
+    _announce(store, appeal, "upheld", access)
     return f"#{appeal_id} {detail}"
+
+
+def _announce(store: Store, appeal: pd.Series, state: str, access: Access) -> None:
+    """Tell the recipients of the appeal's department that it changed state (engine.notify)."""
+    notify.appeal_changed(
+        store,
+        appeal["period"],
+        str(appeal["department"] or ""),
+        int(appeal["appeal_id"]),
+        appeal["state"],
+        state,
+        access.user,
+    )
 
 
 def _upheld_adjustment(

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine import notify
 from engine.accounts import Access
 from engine.cycle.adjust import check, to_store
-from engine.cycle.appeals import AppealRefused, lock_closing
+from engine.cycle.appeals import AppealRefused, lock_closing, open_appeals
 from engine.cycle.config import CycleConfig
-from engine.cycle.results import lock_snapshot
+from engine.cycle.results import lock_snapshot, month_rows
 from engine.cycle.states import MoveRefused, Standing, plan_move, standing, state_name
 from engine.schemes.scheme import Scheme
 from engine.store import Store
@@ -42,9 +43,8 @@ def make_move(
     """Move a month (or one department of it) on or back; returns what happened. Locking keeps
     the month's results as they are now under `scheme`, and is refused while appeals are open
     unless the scheme closes them unanswered with the lock. Raises MoveRefused."""
-    states, detail = plan_move(
-        config, access, action, month_standing(store, period), department, reason
-    )
+    before = month_standing(store, period)
+    states, detail = plan_move(config, access, action, before, department, reason)
     target = config.moves[action].target
     waiting = pending(store, period) if target in ("approved", "locked") else pd.DataFrame()
     if len(waiting):
@@ -53,15 +53,57 @@ def make_move(
             f"{len(waiting)} adjustment(s) waiting for approval "
             f"({', '.join(waiting['employee_id'])}): approve or reject them first"
         )
-    closing = ""
+    closing, closed = "", pd.DataFrame()
     if target == "locked":  # open appeals block the lock unless the scheme closes them with it
         try:
             closing = lock_closing(store, scheme, period)
         except AppealRefused as exc:
             raise MoveRefused(str(exc)) from exc
+        closed = open_appeals(store, period) if closing else closed
     snapshot = lock_snapshot(store, scheme, period) if target == "locked" else None
     store.move_month(period, states, f"month_{action}", detail, snapshot, closing)
+    announce(store, scheme, access, before.state, target, period, department, reason, snapshot)
+    for appeal in closed.to_dict("records"):  # a handful at most: those left open at the lock
+        notify.appeal_changed(
+            store,
+            period,
+            appeal["department"],
+            appeal["appeal_id"],
+            appeal["state"],
+            "closed",
+            access.user,
+        )
     return detail + (f"; {closing}" if closing else "")
+
+
+def announce(
+    store: Store,
+    scheme: Scheme,
+    access: Access,
+    was: str,
+    target: str,
+    period: str,
+    department: str | None,
+    reason: str,
+    snapshot: tuple[str, str, pd.DataFrame] | None,
+) -> None:
+    """Tell the configured recipients that results were published, withdrawn (moved back from
+    published) or locked: in the background, after the move is recorded, so a slow or broken
+    robot never delays or undoes it (engine.notify)."""
+    if target in ("published", "locked"):
+        event = target
+    elif was == "published":
+        event = "unpublished"
+    else:
+        return
+    kept = snapshot[2] if snapshot is not None else None  # the rows locking has just kept
+
+    def rows() -> pd.DataFrame:
+        return kept if kept is not None else month_rows(store, scheme, [period])
+
+    where = (department,) if department else ()
+    grades = [(g.name, g.name_en) for g in scheme.grades]
+    notify.month_moved(store, event, period, rows, grades, access.user, reason, where)
 
 
 def problems_of(
