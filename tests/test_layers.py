@@ -18,7 +18,8 @@ FLOW = {
     "scoring": {"schemes"},
     "rules": {"schemes", "scoring"},
     "analysis": {"schemes", "scoring"},
-    "output": set(),
+    # printed statements and the report pack lay out the analysis' figures and the rules' flags
+    "output": {"schemes", "scoring", "analysis", "rules"},
     "demo": {"schemes", "intake", "store", "output"},
     # closing a month: states in the store, adjustments checked like a file, scored and frozen
     "cycle": {"schemes", "intake", "store", "scoring"},
