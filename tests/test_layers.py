@@ -22,7 +22,9 @@ FLOW = {
     "output": {"schemes", "scoring", "analysis", "rules"},
     "demo": {"schemes", "intake", "store", "output"},
     # closing a month: states in the store, adjustments checked like a file, scored and frozen
-    "cycle": {"schemes", "intake", "store", "scoring"},
+    "cycle": {"schemes", "intake", "store", "scoring"}
+    # printing a period's statements and report pack: its results, the rules' flags, laid out
+    | {"output", "analysis", "rules"},
 }
 
 

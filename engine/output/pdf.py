@@ -168,7 +168,7 @@ def table(
 
 def heading(pdf: Document, text: str, size: float = 11.0, gap: float = 2.0) -> None:
     """A section heading in bold, kept with at least a few lines of what follows."""
-    if pdf.y + line_height(size) + 20 > pdf.bottom:
+    if pdf.y + line_height(size) + 30 > pdf.bottom:
         pdf.add_page()
     pdf.ln(gap)
     pdf.set_font(FONT, "B", size)
