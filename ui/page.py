@@ -86,12 +86,26 @@ def export_stamp(user: str, language: str) -> str:
 
 def deferred(build, table: pd.DataFrame, name: str, key: str = "") -> Callable[[], bytes]:
     """The file's content, made only when the user clicks download (large tables take seconds
-    to write), stamped with who and when, and written to the audit log. It is made outside the
-    page's run, where nothing can be drawn: a failure (the store busy with an import, say) is
+    to write), stamped with who and when, and written to the audit log (see deferred_file)."""
+    user, lang = data.access().user, language()
+    kind = "csv" if build is csv_bytes else "xlsx"
+    return deferred_file(
+        lambda: build(table, stamp=export_stamp(user, lang)),
+        f"{name}.{kind}",
+        f"{len(table)} rows",
+        key or name,
+    )
+
+
+def deferred_file(
+    make: Callable[[], bytes], file_name: str, detail: str, key: str
+) -> Callable[[], bytes]:
+    """A download's content, made only when the user clicks it, and written to the audit log.
+    It is made outside the page's run, where nothing can be drawn (and session state cannot be
+    read: `make` must hold what it needs): a failure (the store busy with an import, say) is
     kept for the button to explain on the next run, and raised so the browser shows at once
     that the download failed."""
-    store, user, lang = data.current_store(), data.access().user, language()
-    kind = "csv" if build is csv_bytes else "xlsx"
+    store, lang = data.current_store(), language()
     signed_in = auth.still_signed_in()
     failures: dict[str, str] = st.session_state.setdefault(FAILED_DOWNLOADS_KEY, {})
 
@@ -99,16 +113,16 @@ def deferred(build, table: pd.DataFrame, name: str, key: str = "") -> Callable[[
         # Made when clicked, possibly long after the page was drawn: the session may have
         # timed out or the account been removed since.
         if not signed_in():
-            store.audit("export_refused", f"{name}.{kind}: session expired or account changed")
+            store.audit("export_refused", f"{file_name}: session expired or account changed")
             raise PermissionError(
                 "登录已过期或账户已更改,请重新登录后再下载。"
                 " · The session has expired or the account changed: sign in again to download."
             )
         try:
-            store.audit("export", f"{name}.{kind}, {len(table)} rows")
-            return build(table, stamp=export_stamp(user, lang))
+            store.audit("export", f"{file_name}, {detail}")
+            return make()
         except Exception as exc:
-            failures[key or name] = _failure_text(exc, f"{name}.{kind}", lang)
+            failures[key] = _failure_text(exc, file_name, lang)
             raise
 
     return content
@@ -153,6 +167,32 @@ def downloads(table: pd.DataFrame, name: str, scheme: Scheme | None = None, key:
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",
+        width="stretch",
+        on_click="ignore",
+    )
+
+
+def document_download(
+    label: str,
+    make: Callable[[], bytes],
+    file_name: str,
+    detail: str,
+    key: str,
+    help_text: str | None = None,
+) -> None:
+    """One download button for a document (a PDF or a ZIP of them) made only when clicked;
+    a failure of the last click is explained above it."""
+    failed = st.session_state.get(FAILED_DOWNLOADS_KEY, {}).pop(key, None)
+    if failed:
+        st.error(failed, icon="⚠️")
+    kind = "application/zip" if file_name.endswith(".zip") else "application/pdf"
+    st.download_button(
+        label,
+        deferred_file(make, file_name, detail, key),
+        file_name,
+        kind,
+        key=f"file_{key}",
+        help=help_text,
         width="stretch",
         on_click="ignore",
     )

@@ -152,7 +152,8 @@ def run_report(args: argparse.Namespace) -> int:
                 f"{args.department or args.period} 没有可见的人员 / nobody to report on "
                 f"(or out of scope)"
             )
-        flags, note = _flags(store, scheme, chosen.months, access, departments)
+        flags, note = rules_flags(store, scheme, chosen.months, access)
+        flags = period_flags(flags, chosen.months, departments) if flags is not None else None
         data = ReportData(
             period=args.period,
             previous=before_label,
@@ -181,15 +182,16 @@ def _scope_departments(access: Access) -> list[str]:
     return [] if access.all_departments else list(access.departments)
 
 
-def _flags(
-    store: Store, scheme: Scheme, months, access: Access, departments: list[str]
+def rules_flags(
+    store: Store, scheme: Scheme, months, access: Access
 ) -> tuple[pd.DataFrame | None, str]:
-    """The rules' flags of the period as the user may see them; None and why when the rules
-    file cannot be read."""
+    """The rules' flags of the period's months as the user may see them (the rules run over
+    everyone and every month: ranks and streaks need them); None and why when the rules file
+    cannot be read."""
     try:
         rules = load_rules(scheme)
     except RulesError as exc:
         return None, str(exc)
     table, _ = with_inputs(monthly_rows(store, scheme), store.facts(), rules)
     events = scoped(evaluate(table, rules, months[-1]).events, access)
-    return period_flags(events, months, departments), ""
+    return period_flags(events, months), ""
