@@ -169,3 +169,24 @@ def test_every_demo_person_of_a_department_fits_one_page(tmp_path):
     built = build_statements(people, monthly_rows(store, SCHEME, [month]), SCHEME, month)
     reader = PdfReader(io.BytesIO(statements_pdf(built)))
     assert len(reader.pages) == len(people) > 30
+
+
+@pytest.mark.parametrize(("repeat", "pages"), [(40, 1), (150, 2)])
+def test_a_long_interview_record_shrinks_the_page_then_continues_on_a_second(
+    small_store, repeat, pages
+):
+    """A page that would overflow is set smaller; past the smallest size it goes on to a second
+    page (under the same footer) instead of being cut."""
+    interviews = pd.DataFrame(
+        {"employee_id": ["E001"], "strengths": ["响应迅速,技术扎实,客户评价高;" * repeat]}
+    )
+    content = statements_pdf([one(small_store, "E001", interviews=interviews)])
+    text = pages_text(content)
+    assert len(text) == pages
+    assert "".join(text).replace("\n", "").count("客户评价高") == repeat
+    assert "总经理审批" in text[-1] and "96.25" in text[0]
+
+
+def test_a_kpi_without_a_value_reads_missing(small_store):
+    [text] = pages_text(statements_pdf([one(small_store, "E001")]))
+    assert "缺失" in text  # 一次性解决率 is not in the file

@@ -103,7 +103,7 @@ def wrapped(pdf: FPDF, text: str, width: float) -> list[str]:
     known = pdf.__dict__.setdefault("_wrapped", {})
     key = (text, width, pdf.font_style, pdf.font_size_pt)
     if key not in known:
-        known[key] = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES", wrapmode="CHAR")
+        known[key] = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
     return known[key]
 
 
@@ -181,6 +181,6 @@ def paragraph(pdf: Document, text: str, size: float = 8.0, muted: bool = False) 
     pdf.set_font(FONT, "", size)
     if muted:
         pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, line_height(size), text, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    pdf.multi_cell(0, line_height(size), text, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(FONT, "", 9)

@@ -116,6 +116,7 @@ LABELS = {
     "months": ("{n} 个月", "{n} months"),
     "generated": ("生成于 {at}", "made {at}"),
     "status": ("人员状态:{status}", "Status: {status}"),
+    "confirmed": ("(已确认)", " (confirmed) "),
 }
 CHOICE_EN = {"接受": "accept", "不接受": "do not accept", "反对": "object"}
 
@@ -218,7 +219,7 @@ def _text(value: object) -> str:
 def value_text(value: float, unit: str, language: str) -> str:
     """A raw value as read on the form: '92%', '1.5 天', '2 次'."""
     if value is None or math.isnan(value):
-        return "—"
+        return label("missing", language)
     shown = f"{round(float(value), 2):g}"
     word = unit_name(unit, language)
     return f"{shown}{word}" if unit == "%" else f"{shown} {word}"
@@ -507,9 +508,10 @@ def _two_signatures(pdf: Document, s: Statement, size: float) -> None:
         pdf.add_page()
     half = pdf.content_width / 2
     talk = s.interview or Interview()
-    employee = talk.employee_confirmed_on and f"{s.name}(已确认){talk.employee_confirmed_on}"
+    confirmed = label("confirmed", s.language)
+    employee = talk.employee_confirmed_on and f"{s.name}{confirmed}{talk.employee_confirmed_on}"
     manager = talk.manager_confirmed_on and (
-        f"{talk.interviewer}(已确认){talk.manager_confirmed_on}"
+        f"{talk.interviewer}{confirmed}{talk.manager_confirmed_on}"
     )
     x, y = pdf.l_margin, pdf.y
     for offset, key, text in ((0, "employee_sign", employee), (half, "interviewer_sign", manager)):
