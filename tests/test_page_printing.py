@@ -20,6 +20,7 @@ from tests.apptest import demo_store, open_page
 from tests.test_statement import pages_text
 
 MANAGER = Access("wang", "manager", ("客服部",))
+VIEWER = Access("zhao", "viewer")
 ADMIN = Access("admin.zhou", "admin")
 OTHER_DEPARTMENTS = ("呼叫中心", "售后服务部", "备件部", "技术支持部", "质检部")
 
@@ -31,6 +32,7 @@ def store_file(tmp_path, monkeypatch):
     accounts = tmp_path / "accounts.toml"
     add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
     add_user("admin.zhou", "zhou-password", "admin", file=accounts)
+    add_user("zhao", "zhao-password", "viewer", file=accounts)
     monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
     ui.auth.throttle.clear()
     return db
@@ -109,3 +111,13 @@ def test_the_company_report_pack_for_an_admin(store_file, documents):
     assert name == "绩效报告_2026-10_全公司.pdf"
     text = "\n".join(pages_text(make()))
     assert "范围:全公司" in text and all(d in text for d in OTHER_DEPARTMENTS)
+
+
+def test_a_viewers_report_pack_names_nobody(store_file, documents):
+    at = open_page(**signed_in(VIEWER))
+    assert not at.exception
+    text = "\n".join(pages_text(documents["report_pack"][1]()))
+    assert "五、进步与退步最多" in text and "人员排名" in text
+    names = set(Store(store_file).facts()["name"])
+    assert not [n for n in names if n in text]
+    assert not re.search(r"E\d{4}", text)

@@ -29,6 +29,7 @@ from engine.output.pdf import (
 )
 from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Scheme
+from engine.scoring.periods import parse_period
 
 # A ranking of people longer than this prints its best and its worst ROWS_AT_EACH_END only.
 FULL_RANKING_MAX = 80
@@ -49,6 +50,7 @@ APPEAL_COLUMNS = (
 FLAG_COLUMNS = ("period", "employee_id", "name", "department", "team", "rule_zh", "reason_zh")
 LABELS = {
     "title": ("月度绩效报告", "Monthly performance report"),
+    "title_period": ("绩效报告", "Performance report"),
     "company": ("全公司", "Whole company"),
     "scope": ("范围", "Scope"),
     "previous": ("对比期间", "Compared with"),
@@ -157,7 +159,8 @@ def headline_rows(data: ReportData) -> list[list[str]]:
     """The headline figures now, before and the change, formatted."""
     lang = data.language
     figures = headline_changes(data.table, data.before, data.scheme)
-    best, worst = data.scheme.grade_names[0], data.scheme.grade_names[-1]
+    grades = [g.name if lang == "zh" else g.name_en for g in data.scheme.grades]
+    best, worst = grades[0], grades[-1]
     rows = []
     for key, grade_name, shape, change_shape in (
         ("headcount", "", "{:.0f}", "{:+.0f}"),
@@ -206,10 +209,9 @@ def _shown(value: float, shape: str) -> str:
 
 def trend(data: ReportData) -> pd.DataFrame:
     """The mean total of the people in scope by month, over the months up to the period."""
-    last = max(pd.Series(data.table["period"]).astype(str)) if "period" in data.table else None
+    last = _months(data)[-1]
     history = data.history.dropna(subset=["total"])
-    if last is not None:
-        history = history[history["period"].astype(str) <= last]
+    history = history[history["period"].astype(str) <= last]
     months = sorted(history["period"].astype(str).unique())[-TREND_MONTHS:]
     kept = history[history["period"].astype(str).isin(months)]
     return kept.groupby("period", as_index=False).agg(mean_total=("total", "mean"))
@@ -233,11 +235,15 @@ def team_kpis(data: ReportData) -> pd.DataFrame:
 def _title(pdf: Document, data: ReportData, stamp: str) -> None:
     lang = data.language
     pdf.set_font(FONT, "B", 17)
-    title = f"{label('title', lang)} · {data.period}"
+    kind = "title" if parse_period(data.period).kind == "month" else "title_period"
+    title = f"{label(kind, lang)} · {data.period}"
     pdf.cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
     scheme = data.scheme.name_zh if lang == "zh" else data.scheme.name_en
-    pdf.cell(0, 5, f"{label('scope', lang)}:{data.scope}", align="C", new_x="LMARGIN", new_y="NEXT")
+    colon = ":" if lang == "zh" else ": "
+    pdf.cell(
+        0, 5, f"{label('scope', lang)}{colon}{data.scope}", align="C", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.set_text_color(*MUTED)
     pdf.set_font(FONT, "", 8)
     line = (
@@ -272,8 +278,9 @@ def _headline(pdf: Document, data: ReportData) -> None:
         )
 
 
-def _months(data: ReportData) -> set[str]:
-    return set(data.table["period"].astype(str)) if "period" in data.table else set()
+def _months(data: ReportData) -> list[str]:
+    """The months of the period reported."""
+    return list(parse_period(data.period).months)
 
 
 def _grade_mix(pdf: Document, data: ReportData) -> None:
