@@ -122,7 +122,8 @@ def report_pack() -> bytes:
 with st.expander(tr("下载月度报告(PDF)", "Download the report pack (PDF)")):
     document_download(
         tr(
-            f"下载 {plain(scope)} {view.period} 月度报告", f"Download the report for {plain(scope)}"
+            f"下载 {plain(scope)} {view.period} 月度报告",
+            f"Download the {view.period} report for {plain(scope)}",
         ),
         report_pack,
         f"绩效报告_{view.period}_{scope}.pdf".replace("/", "_"),
