@@ -35,6 +35,7 @@ from engine.scoring.periods import parse_period
 FULL_RANKING_MAX = 80
 ROWS_AT_EACH_END = 15
 MOVERS = 5
+KPIS_PER_TABLE = 10
 TREND_MONTHS = 12
 # Open appeals come from a table other parts of the product keep; these are the columns read.
 APPEAL_COLUMNS = (
@@ -422,26 +423,30 @@ def _team_kpis(pdf: Document, data: ReportData) -> None:
     frame = team_kpis(data)
     kpis = [c.removeprefix("score_") for c in frame.columns if c.startswith("score_")]
     names = {k.id: k.label(lang) for k in scheme.kpis}
-    fixed = 26 + 24 + 10 + 13
-    width = (pdf.content_width - fixed) / max(len(kpis), 1)
-    columns = [
-        Column(label("department", lang), 26),
-        Column(label("team", lang), 24),
-        Column(label("count", lang), 10, "R"),
-        Column(label("mean", lang), 13, "R"),
-        *[Column(names[k], width, "R") for k in kpis],
-    ]
-    rows = [
-        [
-            str(r["department"]),
-            str(r["team"]) or "—",
-            f"{r['headcount']}",
-            _shown(r["mean_total"], "{:.1f}"),
-            *[_shown(r[f"score_{k}"], "{:.0f}") for k in kpis],
+    # Past KPIS_PER_TABLE KPIs the columns get too narrow for "100": the KPIs go on in a table
+    # below, with the teams again.
+    for start in range(0, max(len(kpis), 1), KPIS_PER_TABLE):
+        part = kpis[start : start + KPIS_PER_TABLE]
+        width = (pdf.content_width - 73) / KPIS_PER_TABLE
+        columns = [
+            Column(label("department", lang), 26),
+            Column(label("team", lang), 24),
+            Column(label("count", lang), 10, "R"),
+            Column(label("mean", lang), 13, "R"),
+            *[Column(names[k], width, "R") for k in part],
         ]
-        for r in frame.to_dict("records")
-    ]
-    table(pdf, columns, rows, size=6.5)
+        rows = [
+            [
+                str(r["department"]),
+                str(r["team"]) or "—",
+                f"{r['headcount']}",
+                _shown(r["mean_total"], "{:.1f}"),
+                *[_shown(r[f"score_{k}"], "{:.0f}") for k in part],
+            ]
+            for r in frame.to_dict("records")
+        ]
+        table(pdf, columns, rows, size=6.5)
+        pdf.ln(1.5)
     paragraph(pdf, label("kpi_note", lang), muted=True)
 
 
