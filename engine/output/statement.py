@@ -91,7 +91,6 @@ LABELS = {
     "weight": ("权重 %", "Weight %"),
     "points": ("贡献分", "Points"),
     "total_row": ("合计(计算总分)", "Sum (computed total)"),
-    "category": ("{name} · 类别权重 {weight:g}% · 类别得分 {score} · 贡献分 {points}", ""),
     "result": ("考核结果", "Result"),
     "computed": ("计算总分", "Computed total"),
     "adjustment": ("加减分", "Adjustment"),
@@ -114,7 +113,6 @@ LABELS = {
     "date": ("日期:", "Date:"),
     "missing": ("缺失", "missing"),
     "months": ("{n} 个月", "{n} months"),
-    "generated": ("生成于 {at}", "made {at}"),
     "status": ("人员状态:{status}", "Status: {status}"),
     "confirmed": ("(已确认)", " (confirmed) "),
 }
@@ -123,7 +121,7 @@ CHOICE_EN = {"接受": "accept", "不接受": "do not accept", "反对": "object
 
 def label(key: str, language: str) -> str:
     zh, en = LABELS[key]
-    return zh if language == "zh" or not en else en
+    return zh if language == "zh" else en
 
 
 @dataclass(frozen=True)
@@ -643,6 +641,7 @@ def draw_statement(pdf: Document, s: Statement, size: float, space: float) -> No
         ],
         size,
     )
+    pdf.ln(1)
     pdf.set_font(FONT, "", size)
     facts = [s.grade_rule]
     if s.status:
