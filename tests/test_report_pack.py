@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from engine import paths
 from engine.accounts import add_user
+from engine.cycle.results import monthly_rows, period_table
+from engine.output import report
+from engine.output.report import ReportData, report_pdf
+from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.test_cli import cli, write
 from tests.test_statement import A4_POINTS, pages_text
@@ -166,3 +173,73 @@ def test_a_viewer_gets_no_statement_and_an_unknown_account_is_refused(two_months
     nobody = cli(two_months, *base, "--as", "li", "--accounts", accounts_of(two_months))
     assert nobody.returncode == 2 and "no account 'li'" in nobody.stderr
     assert not out.exists()
+
+
+def pack_data(db: Path, **optional) -> ReportData:
+    store = Store(db)
+    scheme = load_scheme(paths.DEFAULT_SCHEME)
+    return ReportData(
+        period="2026-10",
+        previous="2026-09",
+        scope="售后服务部",
+        scheme=scheme,
+        table=period_table(store, scheme, "2026-10"),
+        before=period_table(store, scheme, "2026-09"),
+        history=monthly_rows(store, scheme),
+        **optional,
+    )
+
+
+def test_open_appeals_are_listed_when_the_product_keeps_them(two_months):
+    appeals = pd.DataFrame(
+        {
+            "employee_id": ["E002"],
+            "name": ["李四"],
+            "department": ["售后服务部"],
+            "kpis": ["故障处理天数"],
+            "reason": ["系统记录的处理天数含周末"],
+            "state": ["待处理"],
+            "filed_at": ["2026-11-06 09:30"],
+        }
+    )
+    text = "\n".join(pages_text(report_pdf(pack_data(two_months, appeals=appeals))))
+    assert "系统记录的处理天数含周末" in text and "待处理" in text and "2026-11-06" in text
+    none_open = pages_text(report_pdf(pack_data(two_months, appeals=appeals.iloc[0:0])))
+    assert "无未结申诉。" in "\n".join(none_open)
+    without = pages_text(report_pdf(pack_data(two_months)))
+    assert "本报告未接入申诉记录。" in "\n".join(without)
+
+
+def test_flags_from_the_rules_are_listed_and_an_unreadable_rules_file_says_why(two_months):
+    flags = pd.DataFrame(
+        {
+            "period": ["2026-10"],
+            "employee_id": ["E002"],
+            "name": ["李四"],
+            "department": ["售后服务部"],
+            "action": ["flag"],
+            "rule_zh": ["连续两次考核不合格"],
+            "reason_zh": ["2026-09、2026-10 → 解除劳动合同审查"],
+        }
+    )
+    text = "\n".join(pages_text(report_pdf(pack_data(two_months, flags=flags))))
+    assert "连续两次考核不合格" in text and "解除劳动合同审查" in text
+    broken = pack_data(two_months, flags=None, flags_note="rules file: bad streak")
+    assert "规则未评估:rules file: bad streak" in "\n".join(pages_text(report_pdf(broken)))
+
+
+def test_more_than_ten_kpis_go_into_team_tables_of_ten(two_months):
+    drawn = []
+    original = report.table
+
+    def counting(pdf, columns, rows, **kwargs):
+        drawn.append([c.title for c in columns])
+        return original(pdf, columns, rows, **kwargs)
+
+    data = pack_data(two_months)
+    wide = data.table.assign(**{f"score_{k.id}": 80.0 for k in data.scheme.kpis})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "table", counting)
+        report_pdf(replace(data, table=wide))
+    kpi_tables = [t for t in drawn if t[:2] == ["部门", "班组"] and "平均分" in t]
+    assert [len(t) - 4 for t in kpi_tables] == [10, 2]  # aftersales has 12 KPIs
