@@ -21,6 +21,7 @@ from engine.accounts import (
 )
 from engine.cycle.appeal_commands import add_appeal_commands
 from engine.cycle.commands import add_cycle_commands
+from engine.cycle.printing import add_print_commands
 from engine.cycle.results import CYCLE_COLUMNS, period_table
 from engine.intake.parse import ParsedFile, parse_file, unreadable
 from engine.output.export import csv_bytes, write_table
@@ -135,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_cycle_commands(command)
     add_appeal_commands(command)
+    add_print_commands(command)
 
     users = commands.add_parser("users", help="manage sign-in accounts (see README)")
     users.add_argument(

@@ -1,6 +1,8 @@
 """Employee drill-down: one person's score statement from raw KPI values to total, grade and
 money, their KPI profile against the department, their months and the way to the next grade."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,11 +18,13 @@ from engine.analysis.breakdown import (
     unit_name,
 )
 from engine.analysis.figures import department_trend
+from engine.cycle.printing import paper_records
+from engine.output.statement import build_statements, statements_pdf, statements_zip
 from engine.schemes import describe
 from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import chart_text, labelled, language, plain, tr
-from ui.page import downloads, require_view
+from ui.page import document_download, downloads, require_view
 
 PICK_KEY = "employee_pick"
 QUERY_KEY = "employee"
@@ -38,6 +42,11 @@ STATEMENT_LABELS = {
 }
 
 SHOWN_COLUMNS = [c for c in STATEMENT_LABELS if c != "note"]
+PRINT_HELP = (
+    "按考核表格式排版,A4 每人一页,含面谈记录与签字栏,可直接打印签字。",
+    "Laid out like the paper form, one A4 page per person, with the interview record and "
+    "signature blocks, ready to print and sign.",
+)
 
 
 def remember_choice() -> None:
@@ -198,6 +207,69 @@ with st.expander(tr("下载得分明细", "Download the statement")):
         f"statement_{employee_id}_{view.period}",
         key="employee_statement",
         scope=f"{employee_id} {person['name']}",
+    )
+
+# ---------------------------------------------------------------- printed statements
+in_period = every_month[every_month["period"].isin(months)]
+
+
+def printed(people: pd.DataFrame, packed: bool = False) -> Callable[[], bytes]:
+    """The statements (绩效考核表) of these people, made when the button is clicked, from the
+    rows this user may see (the table and the months are scoped already)."""
+    rows = in_period[in_period["employee_id"].isin(people["employee_id"])]
+    store = data.current_store()
+
+    def make() -> bytes:
+        interviews, answers = paper_records(store, view.period)
+        built = build_statements(
+            people, rows, scheme, view.period, interviews, answers, language=lang
+        )
+        return statements_zip(built) if packed else statements_pdf(built)
+
+    return make
+
+
+with st.expander(
+    tr("打印考核表(PDF):本人或整个部门", "Print statements (PDF): this person or a department")
+):
+    document_download(
+        tr(
+            f"下载 {plain(person['name'])} 的考核表",
+            f"Download {plain(person['name'])}'s statement",
+        ),
+        printed(table.loc[[person.name]]),
+        f"绩效考核表_{view.period}_{employee_id}.pdf",
+        "1 statement",
+        "employee_statement_pdf",
+        tr(*PRINT_HELP),
+    )
+    departments = sorted(table["department"].dropna().astype(str).unique())
+    chosen = st.selectbox(
+        tr("整个部门(每人一页)", "A whole department (a page each)"),
+        departments,
+        index=departments.index(str(person["department"])),
+        key="statement_department",
+    )
+    members = table[table["department"].astype(str) == chosen]
+    packed = st.radio(
+        tr("文件", "File"),
+        [False, True],
+        format_func=lambda z: (
+            tr("一个 PDF", "One PDF") if not z else tr("ZIP(每人一个 PDF)", "ZIP (a PDF each)")
+        ),
+        horizontal=True,
+        key="statement_packed",
+    )
+    document_download(
+        tr(
+            f"下载 {plain(chosen)} 全部考核表({len(members)} 人)",
+            f"Download {plain(chosen)}'s statements ({len(members)} people)",
+        ),
+        printed(members, packed),
+        f"绩效考核表_{view.period}_{chosen}.{'zip' if packed else 'pdf'}",
+        f"{len(members)} statements",
+        "department_statements",
+        tr(*PRINT_HELP),
     )
 
 # ---------------------------------------------------------------- profile and months

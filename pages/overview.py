@@ -4,10 +4,12 @@ import plotly.express as px
 import streamlit as st
 
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
-from engine.scoring.periods import parse_period
+from engine.cycle.printing import report_appeals, rules_flags
+from engine.output.report import ReportData, report_pdf, scope_label
+from engine.scoring.periods import parse_period, previous
 from ui import data
-from ui.i18n import chart_text, labelled, language, tr
-from ui.page import downloads, require_view
+from ui.i18n import chart_text, labelled, language, plain, tr
+from ui.page import document_download, downloads, require_view
 
 view, scheme, table = require_view()
 before = view.rows(data.scored_previous(view.period, view.scheme))
@@ -86,3 +88,53 @@ else:
 
 with st.expander(tr("下载本期成绩表", "Download this period's scores")):
     downloads(table, f"scores_{view.period}", scheme, key="overview")
+
+# ---------------------------------------------------------------- the report pack
+access, store = data.access(), data.current_store()
+shown_departments = list(view.departments) or (
+    [] if access.all_departments else list(access.departments)
+)
+scope = scope_label(shown_departments, language())
+scope += "".join(f" · {', '.join(chosen)}" for chosen in (view.teams, view.roles) if chosen)
+chosen_period = parse_period(view.period)
+lang = language()
+
+
+def report_pack() -> bytes:
+    """The report pack of what this page shows, made when the button is clicked (the rules are
+    evaluated then: they take a second or two)."""
+    flags, note = rules_flags(store, scheme, chosen_period.months, access)
+    pack = ReportData(
+        period=view.period,
+        previous=previous(chosen_period).label,
+        scope=scope,
+        scheme=scheme,
+        table=table,
+        before=before,
+        history=history,
+        flags=view.rows(flags) if flags is not None else None,
+        flags_note=note,
+        appeals=report_appeals(store, view.period, table),
+        language=lang,
+    )
+    return report_pdf(pack)
+
+
+with st.expander(tr("下载月度报告(PDF)", "Download the report pack (PDF)")):
+    document_download(
+        tr(
+            f"下载 {plain(scope)} {view.period} 月度报告",
+            f"Download the {view.period} report for {plain(scope)}",
+        ),
+        report_pack,
+        f"绩效报告_{view.period}_{scope}.pdf".replace("/", "_"),
+        f"{len(table)} people",
+        "report_pack",
+        tr(
+            "本页范围的月度报告:核心指标与上期对比、等级分布与目标、排名、各班组指标得分、"
+            "进步与退步、服务目标、规则提醒;A4,图表为矢量图。",
+            "The report pack of what this page shows: headline figures against the previous "
+            "period, grade mix against the target, ranking, KPI scores by team, movers, service "
+            "targets, flags from the rules; A4, charts as vector graphics.",
+        ),
+    )

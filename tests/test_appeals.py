@@ -372,3 +372,43 @@ departments = ["B"]
         robots.gate.set()
         robots.shutdown()
         robots.server_close()
+
+
+def test_the_printed_statement_carries_the_interview_and_the_answer_and_the_report_the_appeal(
+    store, scheme
+):
+    from engine.cycle import interviews
+    from engine.cycle.printing import paper_records, report_appeals
+    from engine.output.statement import build_statements, statements_pdf
+    from tests.test_statement import pages_text
+
+    interviews.save(
+        store.as_user("li"),
+        CONFIG,
+        HR,
+        scheme,
+        PERIOD,
+        "E2",
+        "响应迅速",
+        "投诉偏多",
+        "减少投诉",
+        ["complaints"],
+    )
+    appeals.acknowledge(store.as_user("e1"), scheme, person("E1"), PERIOD, "E1")
+    number = appeal_e3(store, scheme)
+    table = month_rows(store, scheme, [PERIOD])
+    talks, answers = paper_records(store, PERIOD)
+    built = build_statements(table, table, scheme, PERIOD, talks, answers)
+    text = dict(zip([s.employee_id for s in built], pages_text(statements_pdf(built)), strict=True))
+    assert "响应迅速" in text["E2"] and "投诉偏多" in text["E2"] and "减少投诉" in text["E2"]
+    assert "响应迅速" not in text["E1"] + text["E3"] + text["E4"]
+    said = {s.employee_id: s.acknowledgement for s in built}
+    assert said["E1"].choice == "接受" and said["E3"].choice == "不接受" and said["E2"] is None
+    assert said["E1"].at == str(store.acknowledgements([PERIOD])["accepted_at"].iloc[0])[:10]
+    assert f"申诉 #{number}: 投诉已撤销,不应扣分" in text["E3"].replace("\n", "")
+    open_ones = report_appeals(store, PERIOD, table[table["department"].eq("A")])
+    assert open_ones[["employee_id", "name", "state"]].values.tolist() == [
+        ["E3", "丙", "待处理 pending"]
+    ]
+    assert report_appeals(store, PERIOD, table[table["department"].eq("B")]).empty
+    assert paper_records(store, "2026-Q4")[0].empty  # a quarter's statement has no interview

@@ -18,13 +18,15 @@ FLOW = {
     "scoring": {"schemes"},
     "rules": {"schemes", "scoring"},
     "analysis": {"schemes", "scoring"},
-    "output": {"schemes"},  # exports round numbers as the scheme rounds totals (precision)
+    # exports round as the scheme rounds totals (precision); printed statements and the
+    # report pack lay out the analysis' figures and the rules' flags
+    "output": {"schemes", "scoring", "analysis", "rules"},
     "demo": {"schemes", "intake", "store", "output"},
     # telling group robots and mail lists of a month's results: outcomes in the store's audit log
     "notify": {"store"},
     # closing a month: states in the store, adjustments checked like a file, scored and frozen,
-    # and announced (notify) once a move is recorded
-    "cycle": {"schemes", "intake", "store", "scoring", "notify"},
+    # announced (notify) once a move is recorded; printing a period's statements and report pack
+    "cycle": {"schemes", "intake", "store", "scoring", "notify", "output", "analysis", "rules"},
 }
 
 

@@ -136,13 +136,33 @@ def deferred(
 ) -> Callable[[], bytes]:
     """The file's content, made only when the user clicks download (large tables take seconds
     to write), stamped with who, when and what (on the workbook's second sheet; a CSV holds
-    only the table) and written to the audit log with that stamp. It is made outside the
-    page's run, where nothing can be drawn: a failure (the store busy with an import, say) is
-    kept for the button to explain on the next run, and raised so the browser shows at once
-    that the download failed."""
-    store, lang = data.current_store(), language()
+    only the table) and written to the audit log with that stamp (see deferred_file)."""
+    lang = language()
     stamp = stamp or ExportStamp(user=data.access().user, made_at=datetime.now(), language=lang)
     kind = "csv" if build is csv_bytes else "xlsx"
+    at_click: dict[str, ExportStamp] = {}
+
+    def detail() -> str:
+        at_click["stamp"] = replace(stamp, made_at=datetime.now())
+        return f"{len(table)} rows · {at_click['stamp'].text()}"
+
+    def make() -> bytes:
+        if build is csv_bytes:
+            return build(table, decimals=DECIMALS)
+        return build(table, stamp=at_click["stamp"])
+
+    return deferred_file(make, f"{name}.{kind}", detail, key or name)
+
+
+def deferred_file(
+    make: Callable[[], bytes], file_name: str, detail: str | Callable[[], str], key: str
+) -> Callable[[], bytes]:
+    """A download's content, made only when the user clicks it, and written to the audit log
+    (`detail` may be worked out at the click). It is made outside the page's run, where nothing
+    can be drawn (and session state cannot be read: `make` must hold what it needs): a failure
+    (the store busy with an import, say) is kept for the button to explain on the next run, and
+    raised so the browser shows at once that the download failed."""
+    store, lang = data.current_store(), language()
     signed_in = auth.still_signed_in()
     failures: dict[str, str] = st.session_state.setdefault(FAILED_DOWNLOADS_KEY, {})
 
@@ -150,19 +170,16 @@ def deferred(
         # Made when clicked, possibly long after the page was drawn: the session may have
         # timed out or the account been removed since.
         if not signed_in():
-            store.audit("export_refused", f"{name}.{kind}: session expired or account changed")
+            store.audit("export_refused", f"{file_name}: session expired or account changed")
             raise PermissionError(
                 "登录已过期或账户已更改,请重新登录后再下载。"
                 " · The session has expired or the account changed: sign in again to download."
             )
         try:
-            made = replace(stamp, made_at=datetime.now())
-            store.audit("export", f"{name}.{kind}, {len(table)} rows · {made.text()}")
-            if build is csv_bytes:
-                return build(table, decimals=DECIMALS)
-            return build(table, stamp=made)
+            store.audit("export", f"{file_name}, {detail() if callable(detail) else detail}")
+            return make()
         except Exception as exc:
-            failures[key or name] = _failure_text(exc, f"{name}.{kind}", lang)
+            failures[key] = _failure_text(exc, file_name, lang)
             raise
 
     return content
@@ -219,6 +236,32 @@ def downloads(
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",
+        width="stretch",
+        on_click="ignore",
+    )
+
+
+def document_download(
+    label: str,
+    make: Callable[[], bytes],
+    file_name: str,
+    detail: str,
+    key: str,
+    help_text: str | None = None,
+) -> None:
+    """One download button for a document (a PDF or a ZIP of them) made only when clicked;
+    a failure of the last click is explained above it."""
+    failed = st.session_state.get(FAILED_DOWNLOADS_KEY, {}).pop(key, None)
+    if failed:
+        st.error(failed, icon="⚠️")
+    kind = "application/zip" if file_name.endswith(".zip") else "application/pdf"
+    st.download_button(
+        label,
+        deferred_file(make, file_name, detail, key),
+        file_name,
+        kind,
+        key=f"file_{key}",
+        help=help_text,
         width="stretch",
         on_click="ignore",
     )
