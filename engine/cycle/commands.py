@@ -25,7 +25,7 @@ from engine.scoring.periods import PERIOD_PATTERNS
 from engine.store import MonthLocked
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-MOVES = ("submit", "calibrate", "approve", "lock", "unlock", "reopen")
+MOVES = ("submit", "calibrate", "approve", "publish", "unpublish", "lock", "unlock", "reopen")
 
 
 def add_cycle_commands(command) -> None:
@@ -35,7 +35,7 @@ def add_cycle_commands(command) -> None:
     month.add_argument("action", choices=["status", *MOVES])
     month.add_argument("period", nargs="?", help="the month (YYYY-MM)")
     month.add_argument("--department", help="submit or reopen one department only")
-    month.add_argument("--reason", default="", help="why (needed to unlock or reopen)")
+    month.add_argument("--reason", default="", help="why (needed to unpublish, unlock or reopen)")
     _role_options(month)
     adjust = command(
         "adjust", run_adjust, "add, calibrate, withdraw, approve or reject an adjustment of a month"
