@@ -219,10 +219,9 @@ def import_roster(people: pd.DataFrame, passwords: Path, file: Path | None = Non
     wanted = people.assign(employee_id=ids).drop_duplicates("employee_id")
     missing = wanted[~wanted["employee_id"].isin(set(accounts.users) | linked)]
     usable = missing["employee_id"].map(valid_username).astype(bool)
-    created = missing[usable].assign(
-        username=missing["employee_id"],
-        password=[initial_password() for _ in range(int(usable.sum()))],
-    )
+    fresh = missing[usable]
+    secret = pd.Series([initial_password() for _ in range(len(fresh))], fresh.index, dtype=object)
+    created = fresh.assign(username=fresh["employee_id"], password=secret)
     columns = ["username", "employee_id", "name", "department", "password"]
     out = created.reindex(columns=columns).reset_index(drop=True)
     out.attrs["skipped"] = missing.loc[~usable, "employee_id"].tolist()

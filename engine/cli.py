@@ -19,7 +19,6 @@ from engine.accounts import (
     import_roster,
     load_accounts,
     remove_user,
-    write_initial_passwords,
 )
 from engine.cycle.commands import add_cycle_commands
 from engine.cycle.results import CYCLE_COLUMNS, period_table
@@ -260,7 +259,6 @@ def run_users_import_roster(args: argparse.Namespace) -> int:
     if created.empty:
         print(f"{scope}: every person already has an account; nothing created")
         return EXIT_OK
-    write_initial_passwords(created, out)
     store.audit(
         "accounts_created",
         f"{scope}: {len(created)} employee account(s) with one-time passwords "
