@@ -282,6 +282,7 @@ def test_an_employee_sees_only_their_own_data_or_is_refused(small, exported, pag
         assert at.error, f"{page} did not refuse an employee"
     everything = shown(at, exported)
     assert not [other for other in OTHERS if other in everything], page
+    assert not re.search(r"2026-11(?!-\d\d)", everything), page  # approved, not published
     assert "售后部" not in everything
 
 
