@@ -10,16 +10,19 @@ from ui.i18n import tr
 
 st.set_page_config(page_title="绩效考核分析 · Assessment", page_icon="📊", layout="wide")
 
-# (file, title, icon, who may open it)
+# (file, title, icon, who may open it). "everyone" is every role but `employee`: an employee
+# account opens only its own results and the scheme (which holds no names); a page added later
+# stays closed to employees unless it says otherwise.
 PAGES = [
     ("pages/overview.py", "总览 · Overview", "📊", "everyone"),
+    ("pages/my_results.py", "我的绩效 · My results", "🙋", "employee"),
     ("pages/ranking.py", "排名 · Ranking", "🏆", "everyone"),
     ("pages/distribution.py", "等级分布 · Grades", "📶", "everyone"),
     ("pages/kpis.py", "指标分析 · KPIs", "🧩", "everyone"),
     ("pages/employee.py", "员工详情 · Employee", "👤", "named"),
     ("pages/whatif.py", "模拟测算 · What-if", "🧪", "editors"),
     ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
-    ("pages/scheme.py", "考核标准 · Scheme", "📜", "everyone"),
+    ("pages/scheme.py", "考核标准 · Scheme", "📜", "employees too"),
     ("pages/calibration.py", "校准 · Calibration", "⚖️", "editors"),
     ("pages/appeals.py", "申诉与面谈 · Appeals & interviews", "🗣️", "reviewers"),
     ("pages/imports.py", "导入数据 · Import", "📥", "editors"),
@@ -28,9 +31,12 @@ PAGES = [
 
 
 def allowed(access: Access, who: str) -> bool:
+    staff = not access.is_employee
     rules = {
-        "everyone": True,
-        "named": access.sees_names,
+        "everyone": staff,
+        "employees too": True,
+        "employee": access.is_employee,
+        "named": staff and access.sees_names,
         "editors": access.may_change_data,
         "auditors": access.may_read_audit,
         # Appeals and interviews: admin and HR, a manager for their departments (not viewers).

@@ -18,14 +18,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from engine import paths
+from engine.output.export import neutralized
 from engine.scoring.periods import parse_period
 
-ROLES = ("admin", "hr", "manager", "viewer")
+ROLES = ("admin", "hr", "manager", "viewer", "employee")
 ROLE_NAMES = {
     "admin": ("管理员", "Administrator"),
     "hr": ("人力资源", "HR"),
     "manager": ("部门经理", "Department manager"),
     "viewer": ("只读(无姓名)", "Viewer (no names)"),
+    "employee": ("员工", "Employee"),
 }
 ACCOUNTS_ENV = "ASSESS_ACCOUNTS"
 DEFAULT_SESSION_MINUTES = 30
@@ -33,6 +35,12 @@ HIDDEN_NAME = "—"
 PSEUDONYM_KEY_FILE = "pseudonym.key"  # beside the accounts file
 # What a viewer sees instead of a hire date: years of service, in bands (whole months below).
 TENURE_BANDS = {"0–1": 12, "1–3": 36, "3–5": 60, "5–10": 120, "10+": None}
+# Initial passwords: no look-alike characters (0/O, 1/l/I), read out or typed from a printed
+# list; 3 groups of 5 from 56 characters ≈ 87 bits.
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PASSWORD_FILE_HEADER = (
+    "用户名 username,工号 employee_id,姓名 name,部门 department,初始密码 password"
+)
 _HASHER = PasswordHasher()
 
 
@@ -47,10 +55,16 @@ class Access:
     user: str
     role: str
     departments: tuple[str, ...] = ()
+    employee_id: str = ""  # the one person an `employee` account is (their own results only)
 
     @property
     def all_departments(self) -> bool:
         return self.role in ("admin", "hr", "viewer")
+
+    @property
+    def is_employee(self) -> bool:
+        """An employee's own account: their published results, nobody else's."""
+        return self.role == "employee"
 
     @property
     def sees_names(self) -> bool:
@@ -118,24 +132,126 @@ def add_user(
     role: str,
     departments: Sequence[str] = (),
     file: Path | None = None,
+    employee_id: str = "",
+    must_change: bool = False,
 ) -> Path:
-    """Add an account or change an existing one's role, departments and password."""
-    if not username or not username.replace("_", "").replace(".", "").isalnum():
+    """Add an account or change an existing one's role, departments and password; an employee
+    account is linked to one employee id; `must_change` makes the password a one-time one."""
+    accounts = load_accounts(file)
+    users = dict(accounts.users)
+    users[username] = _record(username, password, role, departments, employee_id, must_change)
+    return save_accounts(Accounts(users, accounts.session_minutes), file)
+
+
+def _record(
+    username: str,
+    password: str,
+    role: str,
+    departments: Sequence[str],
+    employee_id: str,
+    must_change: bool,
+) -> dict:
+    """An account as the file keeps it (the password hashed), checked first."""
+    if not valid_username(username):
         raise AccountError(f"user name '{username}' must be letters, digits, '.' or '_'")
     if role not in ROLES:
         raise AccountError(f"role '{role}' is unknown; use one of {', '.join(ROLES)}")
     if role == "manager" and not departments:
         raise AccountError("a manager needs at least one department (--department 客服部)")
+    if role == "employee" and not employee_id.strip():
+        raise AccountError("an employee account needs its employee id (--employee E0001)")
+    if role != "employee" and employee_id:
+        raise AccountError("only an employee account is linked to an employee id")
     if len(password) < 8:
         raise AccountError("the password must have at least 8 characters")
-    accounts = load_accounts(file)
-    users = dict(accounts.users)
-    users[username] = {
+    record = {
         "role": role,
         "departments": list(departments),
         "password_hash": _HASHER.hash(password),
     }
+    if employee_id:
+        record["employee_id"] = employee_id.strip()
+    if must_change:
+        record["must_change_password"] = True
+    return record
+
+
+def valid_username(username: str) -> bool:
+    return bool(username) and username.replace("_", "").replace(".", "").isalnum()
+
+
+def must_change_password(accounts: Accounts, username: str) -> bool:
+    """Whether the account still has its one-time initial password."""
+    return bool(accounts.users.get(username, {}).get("must_change_password", False))
+
+
+def change_password(username: str, old: str, new: str, file: Path | None = None) -> Path:
+    """Replace the user's password after checking the old one; the one-time flag goes."""
+    accounts = load_accounts(file)
+    if verify(accounts, username, old) is None:
+        raise AccountError("the current password is wrong")
+    if new == old:
+        raise AccountError("the new password must differ from the current one")
+    if len(new) < 8:
+        raise AccountError("the password must have at least 8 characters")
+    record = dict(accounts.users[username])
+    record["password_hash"] = _HASHER.hash(new)
+    record.pop("must_change_password", None)
+    users = {**accounts.users, username: record}
     return save_accounts(Accounts(users, accounts.session_minutes), file)
+
+
+def initial_password() -> str:
+    """A random one-time password such as 'k7PqX-m4TzR-9wHcE'."""
+    groups = ("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(5)) for _ in range(3))
+    return "-".join(groups)
+
+
+def import_roster(people: pd.DataFrame, passwords: Path, file: Path | None = None) -> pd.DataFrame:
+    """Employee accounts for the people (employee_id, name, department) who have none yet: the
+    user name is the employee id, the password a one-time random one, written to `passwords`
+    for HR before the accounts are saved (no account is made whose password nobody holds).
+    Returns those created (username, employee_id, name, department, password) and, in
+    attrs["skipped"], ids that cannot be user names; other accounts are left as they are."""
+    accounts = load_accounts(file)
+    linked = {r.get("employee_id") for r in accounts.users.values() if r.get("employee_id")}
+    ids = people["employee_id"].astype(str).str.strip()
+    wanted = people.assign(employee_id=ids).drop_duplicates("employee_id")
+    missing = wanted[~wanted["employee_id"].isin(set(accounts.users) | linked)]
+    usable = missing["employee_id"].map(valid_username).astype(bool)
+    fresh = missing[usable]
+    secret = pd.Series([initial_password() for _ in range(len(fresh))], fresh.index, dtype=object)
+    created = fresh.assign(username=fresh["employee_id"], password=secret)
+    columns = ["username", "employee_id", "name", "department", "password"]
+    out = created.reindex(columns=columns).reset_index(drop=True)
+    out.attrs["skipped"] = missing.loc[~usable, "employee_id"].tolist()
+    if out.empty:
+        return out
+    users = dict(accounts.users)
+    # One argon2 hash per new account (about 0.2 s each, by design): there is no columnar hash.
+    for username, password in zip(out["username"], out["password"], strict=True):
+        users[username] = _record(username, password, "employee", (), username, True)
+    write_initial_passwords(out, passwords)
+    save_accounts(Accounts(users, accounts.session_minutes), file)
+    return out
+
+
+def write_initial_passwords(created: pd.DataFrame, target: Path) -> Path:
+    """The one-time passwords for HR to hand out, as a CSV Excel opens (UTF-8 with BOM),
+    readable by its owner only and never written over (an earlier list may not be handed out
+    yet)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise AccountError(f"{target} exists already: choose another file (--out)") from exc
+    columns = ["username", "employee_id", "name", "department", "password"]
+    # Names come from imported files: a name such as =HYPERLINK(…) must stay text in Excel.
+    shown = neutralized(created[columns].fillna(""))
+    body = shown.to_csv(index=False, header=False, lineterminator="\r\n")
+    with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:
+        out.write(PASSWORD_FILE_HEADER + "\r\n" + body)
+    return target
 
 
 def remove_user(username: str, file: Path | None = None) -> Path:
@@ -160,7 +276,8 @@ def verify(accounts: Accounts, username: str, password: str) -> Access | None:
 
 
 def _access(username: str, record: dict) -> Access:
-    return Access(username, record["role"], tuple(record.get("departments", ())))
+    departments = tuple(record.get("departments", ()))
+    return Access(username, record["role"], departments, str(record.get("employee_id", "")))
 
 
 def still_valid(accounts: Accounts, access: Access) -> bool:
@@ -216,12 +333,17 @@ class Throttle:
 
 
 def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:
-    """Only the rows and columns this user may see: a manager's departments; for a viewer no
-    names, keyed pseudonyms for ids and tenure bands instead of hire dates.
+    """Only the rows and columns this user may see: a manager's departments; an employee's own
+    rows (a table without employee ids shows an employee nothing); for a viewer no names, keyed
+    pseudonyms for ids and tenure bands instead of hire dates.
 
     Ranks are left as computed over everyone, so a manager sees company ranks.
     """
     out = table
+    if access.is_employee:
+        if "employee_id" not in out:
+            return out.iloc[0:0]
+        return out[out["employee_id"].astype(str).eq(access.employee_id)]
     if not access.all_departments and "department" in out:
         out = out[out["department"].isin(list(access.departments))]
     if not access.sees_names:

@@ -16,6 +16,7 @@ from engine.accounts import (
     AccountError,
     accounts_path,
     add_user,
+    import_roster,
     load_accounts,
     remove_user,
 )
@@ -158,6 +159,28 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the password from standard input instead of asking",
     )
+    add.add_argument("--employee", default="", help="the employee id an employee account sees")
+    add.add_argument(
+        "--must-change",
+        action="store_true",
+        help="a one-time password: the user must change it at the first sign-in",
+    )
+    roster = actions.add_parser(
+        "import-roster",
+        help="create the missing employee accounts for the people of a month, with one-time "
+        "passwords written to a file for HR",
+    )
+    roster.set_defaults(run=run_users_import_roster)
+    roster.add_argument("period", help="the month whose people get accounts (YYYY-MM)")
+    roster.add_argument("--department", help="only the people of this department")
+    roster.add_argument(
+        "--out",
+        type=Path,
+        help="CSV of the initial passwords (default: initial_passwords_<PERIOD>_<time>.csv "
+        "beside the accounts file); never written over",
+    )
+    roster.add_argument("--db", help=f"store file (default ${paths.DB_ENV} or {paths.DEFAULT_DB})")
+    roster.add_argument("--wait", type=float, default=LOCK_WAIT_SECONDS, metavar="SECONDS")
     remove = actions.add_parser("remove", help="remove a user")
     remove.set_defaults(run=run_users_remove)
     remove.add_argument("username")
@@ -176,7 +199,13 @@ def run_users_add(args: argparse.Namespace) -> int:
             return EXIT_INVALID
     try:
         file = add_user(
-            args.username, password, args.role, args.department, accounts_path(args.accounts)
+            args.username,
+            password,
+            args.role,
+            args.department,
+            accounts_path(args.accounts),
+            employee_id=args.employee,
+            must_change=args.must_change,
         )
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -184,6 +213,7 @@ def run_users_add(args: argparse.Namespace) -> int:
     print(
         f"{file}: {args.username} is {args.role}"
         + (f" of {', '.join(args.department)}" if args.department else "")
+        + (f" {args.employee}" if args.employee else "")
     )
     return EXIT_OK
 
@@ -203,7 +233,46 @@ def run_users_list(args: argparse.Namespace) -> int:
     if not accounts.sign_in_required:
         print("no accounts: the dashboard runs in single-user local mode")
     for name, record in sorted(accounts.users.items()):
-        print(f"{name:<16} {record['role']:<8} {', '.join(record.get('departments', []))}")
+        scope = ", ".join(record.get("departments", [])) or record.get("employee_id", "")
+        waiting = "  (one-time password)" if record.get("must_change_password") else ""
+        print(f"{name:<16} {record['role']:<8} {scope}{waiting}")
+    return EXIT_OK
+
+
+def run_users_import_roster(args: argparse.Namespace) -> int:
+    """Employee accounts for a month's people who have none; the passwords go to a file only."""
+    store = Store(args.db, lock_wait=args.wait, user=cli_user())
+    people = store.facts([args.period])[["employee_id", "name", "department"]]
+    if args.department:
+        people = people[people["department"].eq(args.department)]
+    if people.empty:
+        where = f" in {args.department}" if args.department else ""
+        print(f"error: {args.period} has no people{where}", file=sys.stderr)
+        return EXIT_INVALID
+    file = accounts_path(args.accounts)
+    stamp = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or file.with_name(f"initial_passwords_{args.period}_{stamp}.csv")
+    try:
+        created = import_roster(people, out, file)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    for skipped in created.attrs["skipped"]:
+        print(f"skipped: employee id '{skipped}' cannot be a user name", file=sys.stderr)
+    scope = args.period + (f" {args.department}" if args.department else "")
+    if created.empty:
+        print(f"{scope}: every person already has an account; nothing created")
+        return EXIT_OK
+    store.audit(
+        "accounts_created",
+        f"{scope}: {len(created)} employee account(s) with one-time passwords "
+        f"({', '.join(created['username'])}); passwords in {out}",
+    )
+    print(
+        f"{scope}: {len(created)} employee account(s) created, {len(people) - len(created)} "
+        f"had one; one-time passwords in {out} (readable by you only; hand them out, then "
+        "delete the file)"
+    )
     return EXIT_OK
 
 

@@ -125,6 +125,9 @@ if scheme.targets:
     targets = " · ".join(f"{scheme.kpi(t.kpi).label(language())} {t.text}" for t in scheme.targets)
     st.caption(tr(f"服务目标:{targets}", f"Service targets: {targets}"))
 
+if data.access().is_employee:
+    st.stop()  # versions and re-scoring are for those who run the assessment
+
 st.subheader(tr("四、版本记录", "4. Versions"))
 shown = kept.assign(
     active=kept["active"].map({True: "✅", False: ""}),

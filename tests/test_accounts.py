@@ -203,3 +203,26 @@ def test_a_viewer_sees_tenure_bands_not_hire_dates():
     undated = scoped(table.assign(hire_date=pd.NaT), VIEWER)
     assert undated["tenure"].isna().all()
     assert "hire_date" in scoped(table, Access("x", "hr"))
+
+
+def test_an_employee_sees_only_their_own_rows_and_no_table_without_ids():
+    table = pd.DataFrame(
+        {"employee_id": ["E1", "E2"], "name": ["张三", "李四"], "department": ["客服部"] * 2}
+    )
+    me = Access("zhang", "employee", (), "E1")
+    assert scoped(table, me)["name"].tolist() == ["张三"]
+    by_department = pd.DataFrame({"department": ["客服部"], "mean_total": [80.0]})
+    assert scoped(by_department, me).empty  # an aggregate holds other people's numbers
+
+
+def test_an_employee_account_is_linked_to_one_employee_id(tmp_path):
+    file = tmp_path / "accounts.toml"
+    with pytest.raises(AccountError, match="needs its employee id"):
+        add_user("zhang", "zhang-password", "employee", file=file)
+    with pytest.raises(AccountError, match="only an employee account"):
+        add_user("li", "li-password-1", "hr", employee_id="E2", file=file)
+    add_user("zhang", "zhang-password", "employee", employee_id="E1", file=file)
+    access = verify(load_accounts(file), "zhang", "zhang-password")
+    assert access == Access("zhang", "employee", (), "E1") and access.is_employee
+    add_user("zhang", "zhang-password", "employee", employee_id="E9", file=file)
+    assert not still_valid(load_accounts(file), access)  # linked to someone else: signed out

@@ -15,10 +15,13 @@ from engine.accounts import (
     LOCAL_ACCESS,
     ROLE_NAMES,
     Access,
+    AccountError,
     Accounts,
     Throttle,
     accounts_path,
+    change_password,
     load_accounts,
+    must_change_password,
     still_valid,
     verify,
 )
@@ -78,10 +81,13 @@ def current(every_page: list[st.Page] | None = None) -> Access:
             )
         )
         access = None
-    if access is None:
+    if access is None or must_change_password(known, access.user):
         if every_page:
             st.navigation(every_page, position="hidden")
-        _sign_in_form(known)
+        if access is None:
+            _sign_in_form(known)
+        else:  # a one-time password (import-roster, --must-change): nothing else until changed
+            _change_password_form(access)
         st.stop()
     st.session_state[SEEN_KEY] = now
     ticket = _ticket()
@@ -161,6 +167,49 @@ def _sign_in_form(known: Accounts) -> None:
     st.rerun()
 
 
+def _change_password_form(access: Access) -> None:
+    st.title(tr("设置新密码", "Choose a new password"))
+    st.info(
+        tr(
+            "您使用的是一次性初始密码,请先设置自己的新密码(至少 8 个字符)。",
+            "You signed in with a one-time initial password: choose your own password first "
+            "(at least 8 characters).",
+        )
+    )
+    with st.form("change_password"):
+        old = st.text_input(tr("当前密码", "Current password"), type="password")
+        new = st.text_input(tr("新密码", "New password"), type="password")
+        again = st.text_input(tr("再次输入新密码", "New password again"), type="password")
+        submitted = st.form_submit_button(tr("保存新密码", "Save the new password"), type="primary")
+    if st.button(tr("退出登录", "Sign out"), key="sign_out_unchanged"):
+        sign_out()
+        st.rerun()
+    if not submitted:
+        return
+    problem = (
+        tr("两次输入的新密码不一致。", "The two new passwords differ.")
+        if new != again
+        else tr("新密码至少 8 个字符。", "The new password needs at least 8 characters.")
+        if len(new) < 8
+        else tr("新密码不能与当前密码相同。", "The new password must differ from the current one.")
+        if new == old
+        else ""
+    )
+    if problem:
+        st.error(problem)
+        return
+    store = data.current_store()
+    try:
+        change_password(access.user, old, new, accounts_path())
+    except AccountError:  # the only one left: a wrong current password
+        store.audit("password_change_refused", "wrong current password")
+        st.error(tr("当前密码错误,密码未更改。", "Wrong current password: nothing changed."))
+        return
+    store.audit("password_changed", "one-time password replaced")
+    st.session_state[SEEN_KEY] = time.time()
+    st.rerun()
+
+
 def sign_out(notice: str | None = None) -> None:
     st.session_state.pop(ACCESS_KEY, None)
     _ticket().access = None
@@ -181,6 +230,8 @@ def sidebar_badge(access: Access) -> None:
     role = tr(*ROLE_NAMES[access.role])
     everyone = tr("全部部门", "all departments")
     scope = plain("、".join(access.departments)) if access.departments else everyone
+    if access.is_employee:
+        scope = tr(f"工号 {plain(access.employee_id)}", f"ID {plain(access.employee_id)}")
     st.sidebar.caption(f"👤 {access.user} · {role} · {scope}")
     if st.sidebar.button(tr("退出登录", "Sign out"), key="sign_out"):
         data.current_store().audit("sign_out")

@@ -12,6 +12,7 @@ from engine import paths
 from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
 from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
+from engine.cycle.publication import published_months
 from engine.cycle.results import monthly_rows, period_table
 from engine.rules.evaluate import RulesReport, evaluate, load_rules, rules_key, with_inputs
 from engine.schemes import versions as scheme_versions
@@ -286,3 +287,26 @@ def rules_report(scheme: Scheme, as_of: str) -> tuple[RulesReport, pd.DataFrame]
         str(target.path), store_version(), scheme_key(scheme), rules_key(scheme), as_of, scheme
     )
     return scoped_report(report, access()), unreadable
+
+
+@st.cache_data(show_spinner=False)
+def _published(db_file: str, version: int) -> pd.DataFrame:
+    target = store(db_file)
+    return published_months(target.month_states(), target.events())
+
+
+def published() -> pd.DataFrame:
+    """The months whose results are out to their people (published, or locked after being
+    published): period, published_at, published_by."""
+    target = current_store()
+    return _published(str(target.path), store_version())
+
+
+def own_results(scheme: Scheme) -> pd.DataFrame:
+    """The signed-in employee's own rows of the published months, oldest first (empty for any
+    other account: the page is theirs)."""
+    if not access().is_employee:
+        return pd.DataFrame()
+    rows = monthly(scheme)  # scoped: their own rows only
+    out = rows[rows["period"].isin(published()["period"])]
+    return out.sort_values("period", ignore_index=True)

@@ -46,7 +46,10 @@ def grade_colors(count: int) -> list[str]:
 
 
 def require_view() -> tuple[View, Scheme, pd.DataFrame]:
-    """The sidebar's view, its scheme and the filtered table; stops with a message if empty."""
+    """The sidebar's view, its scheme and the filtered table; stops with a message if empty.
+    Refuses an employee account: these pages show other people (a deep link must not open
+    them either)."""
+    refuse_employee()
     view = sidebar.current()
     if view is None:
         st.info(tr("还没有数据:请先导入月度考核表。", "No data yet: import a monthly file first."))
@@ -59,6 +62,18 @@ def require_view() -> tuple[View, Scheme, pd.DataFrame]:
         st.warning(tr("所选筛选条件下没有人员。", "No one matches the chosen filters."))
         st.stop()
     return view, scheme, table
+
+
+def refuse_employee() -> None:
+    """Stop a page that shows other people when an employee account opens it."""
+    if data.access().is_employee:
+        st.error(
+            tr(
+                "员工账户只能查看「我的绩效」和「考核标准」。",
+                "An employee account may open only My results and the Scheme page.",
+            )
+        )
+        st.stop()
 
 
 def stop_if_unfit(period: str, scheme: Scheme) -> None:

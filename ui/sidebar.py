@@ -57,6 +57,12 @@ def draw() -> View | None:
         key=LANGUAGE_KEY,
         horizontal=True,
     )
+    if data.access().is_employee:
+        # An employee sees their own published results under the scheme in use: no scheme,
+        # period or filter to choose (the lists would name other departments, teams, months).
+        st.session_state[SCHEME_KEY] = data.active_scheme(data.default_scheme_file())
+        st.session_state[VIEW_KEY] = None
+        return None
     schemes = data.valid_schemes()
     default = data.default_scheme_file()
     files = list(schemes) if default in schemes else [default, *schemes]

@@ -1,0 +1,322 @@
+"""我的绩效 · My results and the employee role: an employee account sees its own statements of
+published months and nothing of anyone else, on every page and in every download."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tomli_w
+from streamlit.testing.v1 import AppTest
+
+import ui.auth
+import ui.page
+from app import PAGES
+from engine import paths
+from engine.accounts import Access, add_user
+from engine.cycle.close import make_move, propose
+from engine.cycle.config import load_cycle
+from engine.cycle.publication import published_months
+from engine.intake.parse import parse_file
+from engine.output import export
+from engine.schemes.scheme import load_scheme
+from engine.store import Store
+from tests.apptest import demo_store, open_page
+from tests.conftest import SMALL_SCHEME
+
+ME = Access("E001", "employee", (), "E001")
+ADMIN = Access("boss", "admin")
+OTHERS = ("李四", "王五", "E002", "E003")
+# E001 in 2026-10: days 3 → band 4 of 5 = 80; 1 complaint → 100 − 20 = 80; CSAT 95 → 100.
+# Quality 80, attitude 100, total 0.6 × 80 + 0.4 × 100 = 48 + 40 = 88.00 良好; +5 (季度之星) =
+# 93.00 优秀, money 1,000. KPI points: 80 × 50% × 60% = 24, 24, 100 × 100% × 40% = 40.
+# 2026-11 (approved, never published): days 5 → 60, 0 complaints → 100, CSAT 75 → 70: 76.00.
+# 2026-12: days 2 → 100, 0 → 100, CSAT 95 → 100: 100.00 优秀, capped by the veto to 及格.
+MONTHS = {
+    "2026-10": [
+        ("E001", "张三", "客服部", 3, 1, 95, 0),
+        ("E002", "李四", "客服部", 1, 0, 95, 0),
+        ("E003", "王五", "售后部", 9, 3, 60, 0),
+    ],
+    "2026-11": [
+        ("E001", "张三", "客服部", 5, 0, 75, 0),
+        ("E002", "李四", "客服部", 1, 0, 95, 0),
+        ("E003", "王五", "售后部", 9, 3, 60, 0),
+    ],
+    "2026-12": [
+        ("E001", "张三", "客服部", 2, 0, 95, 1),
+        ("E002", "李四", "客服部", 1, 0, 95, 0),
+        ("E003", "王五", "售后部", 9, 3, 60, 0),
+    ],
+}
+HEADER = "工号,姓名,部门,班组,days,complaints,csat,accidents"
+
+
+def small_scheme_file(folder: Path, show_rank: bool | None = None) -> Path:
+    """The small hand-computable scheme, with names and a veto, as a scheme file."""
+    data = copy.deepcopy(SMALL_SCHEME)
+    data |= {"name_zh": "小方案", "name_en": "Small scheme", "version": 1}
+    names = {"days": "处理天数", "complaints": "有效投诉", "csat": "满意度"}
+    for kpi in data["kpis"]:
+        kpi["name_zh"], kpi["name_en"] = names[kpi["id"]], kpi["id"]
+    data["cycle"] = {
+        "vetoes": [
+            {"name_zh": "重大安全事故", "column": "accidents", "at_least": 1, "max_grade": "及格"}
+        ]
+    }
+    if show_rank is not None:
+        data["publication"] = {"show_rank": show_rank}
+    file = folder / "small.toml"
+    file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return file
+
+
+def close_month(store: Store, scheme, period: str, last: str) -> None:
+    """Move a month on as the admin up to `last` (approve, publish or lock)."""
+    moves = ["submit", "calibrate", "approve", "publish", "lock"]
+    for action in moves[: moves.index(last) + 1]:
+        make_move(store, load_cycle(), ADMIN, scheme, action, period)
+
+
+@pytest.fixture
+def small(tmp_path, monkeypatch) -> Store:
+    """Three people over three months: 2026-10 published (E001 adjusted +5), 2026-11 approved
+    only, 2026-12 published and locked (E001 vetoed); E001 has an employee account."""
+    scheme_file = small_scheme_file(tmp_path)
+    scheme = load_scheme(scheme_file)
+    store = Store(tmp_path / "small.duckdb", user="boss")
+    for period, people in MONTHS.items():
+        lines = [HEADER, *(",".join(f"{v}" for v in (*p[:3], "一组", *p[3:])) for p in people)]
+        store.import_file(parse_file("\n".join(lines).encode(), scheme, f"{period}.csv"))
+    rows = pd.DataFrame(
+        [{"employee_id": "E001", "points": "5", "grade": "", "reason": "季度之星", "row": 2}]
+    )
+    propose(store, load_cycle(), ADMIN, scheme, "2026-10", rows, "command line")
+    close_month(store, scheme, "2026-10", "publish")
+    close_month(store, scheme, "2026-11", "approve")
+    close_month(store, scheme, "2026-12", "lock")
+    monkeypatch.setenv(paths.DB_ENV, str(store.path))
+    monkeypatch.setenv(paths.SCHEME_ENV, str(scheme_file))
+    accounts = tmp_path / "accounts.toml"
+    add_user("E001", "zhang-password", "employee", employee_id="E001", file=accounts)
+    add_user("boss", "boss-password", "admin", file=accounts)
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    ui.auth.throttle.clear()
+    return store
+
+
+@pytest.fixture
+def exported(monkeypatch) -> list[bytes]:
+    """Every CSV and XLSX the pages offer for download, as bytes (made at once, not on click)."""
+    files: list[bytes] = []
+    lazy = ui.page.deferred
+
+    def eager(build, table, name, key=""):
+        content = lazy(build, table, name, key)()
+        files.append(content)
+        return lambda: content
+
+    monkeypatch.setattr(ui.page, "deferred", eager)
+    original_csv = export.csv_bytes
+
+    def recording_csv(*args, **kwargs):
+        content = original_csv(*args, **kwargs)
+        files.append(content)
+        return content
+
+    monkeypatch.setattr(export, "csv_bytes", recording_csv)
+    return files
+
+
+def signed_in(access: Access) -> dict:
+    return {"access": access, "last_seen": time.time()}
+
+
+def shown(at, exported: list[bytes] = ()) -> str:
+    """Everything a run shows, main area and sidebar: text, metrics, tables, options, charts,
+    expanders and every file offered for download."""
+    parts = [
+        str(e.value)
+        for kind in ("markdown", "caption", "title", "header", "subheader", "text")
+        for e in getattr(at, kind)
+    ]
+    alerts = ("info", "warning", "success", "error")
+    parts += [str(e.value) for kind in alerts for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [str(t.value) for t in at.get("table")]
+    parts += [e.label for e in at.expander]
+    for widget in (*at.selectbox, *at.multiselect, *at.radio):
+        parts += [str(option) for option in widget.options]
+    charts = at.get("plotly_chart")
+    parts += [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in charts]
+    for content in exported:
+        if content.startswith(b"PK"):
+            parts.append(pd.read_excel(io.BytesIO(content)).to_csv())
+        else:
+            parts.append(content.decode("utf-8-sig"))
+    return "\n".join(parts)
+
+
+def my_results(**state) -> AppTest:
+    at = open_page("my_results", **signed_in(ME), **state)
+    assert not at.exception
+    return at
+
+
+def test_the_statement_shows_the_hand_computed_figures(small):
+    at = my_results()
+    assert at.main.title[0].value == "我的绩效"
+    assert [e.label for e in at.expander] == ["2026-12 · 及格", "2026-10 · 优秀"]
+    october = next(e for e in at.expander if e.label.startswith("2026-10"))
+    metrics = {m.label: m.value for m in october.metric}
+    assert metrics == {"总分": "93.00", "等级": "优秀", "奖金": "1,000.00"}
+    kpis, categories = (d.value for d in october.dataframe)
+    assert kpis["原始值"].tolist() == [3, 1, 95]
+    assert kpis["指标得分"].tolist() == [80, 80, 100]
+    assert kpis["贡献分"].tolist() == [24, 24, 40]
+    assert categories["类别得分"].tolist() == [80, 100]
+    assert categories["贡献分"].tolist() == [48, 40]
+    lines = "\n".join(t.value for t in october.text)
+    assert "加减分 +5.00(季度之星):计算总分 88.00 → 总分 93.00" in lines
+    assert "贡献分合计 88.00 = 计算总分 88.00" in october.caption[-1].value
+    december = next(e for e in at.expander if e.label.startswith("2026-12"))
+    assert {m.label: m.value for m in december.metric}["总分"] == "100.00"
+    vetoed = "\n".join(t.value for t in december.text)
+    assert "一票否决:重大安全事故 ≥ 1 → 及格,等级为「及格」" in vetoed
+    assert "在岗" in december.caption[0].value
+
+
+def test_an_unpublished_month_is_invisible_to_the_employee(small, exported):
+    at = my_results()
+    everything = shown(at, exported)
+    assert not re.search(r"2026-11(?!-\d\d)", everything)  # the month, not a date in it
+    assert "76.00" not in everything
+    assert at.main.dataframe[0].value.iloc[:, 0].tolist() == ["2026-10", "2026-12"]
+
+
+def test_unpublishing_hides_the_month_again_and_is_audited(small):
+    scheme = load_scheme(paths.scheme_path())
+    reason = "投诉数据有误,需重新核对"
+    make_move(small, load_cycle(), ADMIN, scheme, "unpublish", "2026-10", reason=reason)
+    at = my_results()
+    assert [e.label for e in at.expander] == ["2026-12 · 及格"]
+    assert "93.00" not in shown(at)
+    log = small.events()
+    row = log[log["action"].eq("month_unpublish")].iloc[0]
+    assert row["username"] == "boss" and row["period"] == "2026-10" and reason in row["detail"]
+    assert pd.notna(row["happened_at"])
+
+
+def test_publishing_and_unpublishing_show_on_the_audit_page(small):
+    scheme = load_scheme(paths.scheme_path())
+    make_move(small, load_cycle(), ADMIN, scheme, "unpublish", "2026-10", reason="数据有误")
+    at = open_page("audit", **signed_in(ADMIN))
+    assert not at.exception
+    log = at.main.dataframe[0].value
+    moves = log[log["action"].isin(["month_publish", "month_unpublish"])]
+    assert sorted(moves["period"]) == ["2026-10", "2026-10", "2026-12"]
+    assert moves["detail"].str.contains("数据有误").sum() == 1
+    assert set(moves["username"]) == {"boss"}
+
+
+def test_the_months_out_are_published_ones_and_those_locked_after_publication(small):
+    scheme = load_scheme(paths.scheme_path())
+    for action in ("lock",):  # 2026-11: locked straight from approval, never shown
+        make_move(small, load_cycle(), ADMIN, scheme, action, "2026-11")
+    out = published_months(small.month_states(), small.events())
+    assert out["period"].tolist() == ["2026-10", "2026-12"]
+    assert set(out["published_by"]) == {"boss"}
+    make_move(small, load_cycle(), ADMIN, scheme, "unlock", "2026-12", reason="更正")
+    make_move(small, load_cycle(), ADMIN, scheme, "lock", "2026-12")  # from approved now
+    out = published_months(small.month_states(), small.events())
+    assert out["period"].tolist() == ["2026-10"]
+
+
+def test_the_rank_shows_only_when_the_scheme_allows_it(small, tmp_path, monkeypatch):
+    at = my_results()
+    assert not [m for m in at.metric if m.label.startswith("排名")]
+    assert "名次" not in shown(at) and "rank" not in shown(at)
+    monkeypatch.setenv(paths.SCHEME_ENV, str(small_scheme_file(tmp_path, show_rank=True)))
+    at = my_results()
+    october = next(e for e in at.expander if e.label.startswith("2026-10"))
+    ranks = {m.label: m.value for m in october.metric}["排名 公司/部门/班组"]
+    assert ranks == "2 / 2 / 2"  # 93.00 after 李四's 100.00, over everyone in 客服部 一组
+
+
+def test_other_accounts_have_no_my_results_page(small):
+    at = open_page(**signed_in(ADMIN))
+    with pytest.raises(ValueError):
+        at.switch_page("pages/my_results.py").run()
+    at = AppTest.from_file(str(paths.ROOT / "pages" / "my_results.py"), default_timeout=60)
+    for key, value in signed_in(ADMIN).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    assert "员工账户" in at.info[0].value and not at.dataframe
+
+
+@pytest.mark.parametrize("page", [Path(p).stem for p, *_ in PAGES])
+def test_an_employee_sees_only_their_own_data_or_is_refused(small, exported, page):
+    at = open_page(**signed_in(ME))
+    assert not at.exception
+    assert at.main.title[0].value == "我的绩效"  # an employee's first page
+    if page in ("my_results", "scheme"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+    else:
+        with pytest.raises(ValueError):  # not in the navigation: no link, no address
+            at.switch_page(f"pages/{page}.py").run()
+        # The page's own code refuses too, when run without the entry script's navigation.
+        at = AppTest.from_file(str(paths.ROOT / "pages" / f"{page}.py"), default_timeout=60)
+        for key, value in signed_in(ME).items():
+            at.session_state[key] = value
+        at.run()
+        assert not at.exception
+        assert at.error, f"{page} did not refuse an employee"
+    everything = shown(at, exported)
+    assert not [other for other in OTHERS if other in everything], page
+    assert not re.search(r"2026-11(?!-\d\d)", everything), page  # approved, not published
+    assert "售后部" not in everything
+
+
+def test_the_employees_sidebar_offers_no_scheme_period_or_filters(small):
+    at = my_results()
+    assert [r.label for r in at.sidebar.radio] == ["语言 · Language"]
+    assert not at.sidebar.selectbox and not at.sidebar.multiselect
+    assert "工号 E001" in at.sidebar.caption[0].value
+
+
+def test_the_employees_downloads_hold_only_their_own_rows(small, exported):
+    my_results()
+    assert exported
+    for content in exported:
+        if content.startswith(b"PK"):
+            text = pd.read_excel(io.BytesIO(content)).to_csv()
+        else:
+            text = content.decode("utf-8-sig")
+        assert not [other for other in OTHERS if other in text]
+        assert "导出人 E001" in text
+
+
+def test_an_employee_of_the_demo_sees_nothing_until_a_month_is_published(tmp_path, monkeypatch):
+    db = demo_store(tmp_path)
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    accounts = tmp_path / "accounts.toml"
+    add_user("E0001", "e0001-password", "employee", employee_id="E0001", file=accounts)
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    me = Access("E0001", "employee", (), "E0001")
+    at = open_page("my_results", **signed_in(me))
+    assert not at.exception and "还没有已发布" in at.main.info[0].value
+    close_month(Store(db, user="boss"), load_scheme(), "2026-10", "publish")
+    at = open_page("my_results", **signed_in(me))
+    assert not at.exception
+    assert [e.label.split(" · ")[0] for e in at.expander] == ["2026-10"]
+    others = {n for n in Store(db).facts(["2026-10"])["name"] if n not in "王刚英"}
+    assert not [n for n in others if n in shown(at)]
