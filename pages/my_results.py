@@ -2,6 +2,8 @@
 points → category → total → grade → money, with adjustments and vetoes and their reasons),
 their totals over the published months and, when the scheme allows it, their rank."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,10 +16,12 @@ from engine.analysis.breakdown import (
     unit_name,
 )
 from engine.cycle.eligibility import statuses
+from engine.cycle.printing import paper_records
 from engine.cycle.publication import shows_rank
-from ui import data, sidebar
+from engine.output.statement import build_statements, statements_pdf
+from ui import acknowledge, data, sidebar
 from ui.i18n import labelled, language, plain, tr
-from ui.page import downloads, month_badges
+from ui.page import document_download, downloads, month_badges
 
 STATEMENT_LABELS = {
     "category": ("类别", "Category"),
@@ -184,6 +188,29 @@ def draw_month(month: pd.DataFrame) -> None:
     for closing in closing_notes(person):  # adjustment and veto, each with its reason
         st.text(tr(*closing))
     downloads(kpis, f"statement_{access.employee_id}_{period}", key=f"my_statement_{period}")
+    document_download(
+        tr("下载本月考核表(PDF,可打印签字)", "Download this month's statement (PDF, to sign)"),
+        printed(month),
+        f"绩效考核表_{access.employee_id}_{period}.pdf",
+        "1 statement",
+        key=f"my_pdf_{period}",
+    )
+    acknowledge.draw(period, scheme)
+
+
+def printed(month: pd.DataFrame) -> Callable[[], bytes]:
+    """The person's statement (绩效考核表) of the month with its interview record and answer,
+    made when the button is clicked."""
+    store, period = data.current_store(), month["period"].iloc[0]
+
+    def make() -> bytes:
+        interviews, answers = paper_records(store, period)
+        own = [interviews, answers]
+        own = [t[t["employee_id"].eq(access.employee_id)] if len(t) else t for t in own]
+        built = build_statements(month, month, scheme, period, *own, language=lang)
+        return statements_pdf(built)
+
+    return make
 
 
 st.subheader(tr("各月总分", "Totals by month"))

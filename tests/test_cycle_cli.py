@@ -224,18 +224,3 @@ def test_a_managers_proposal_is_approved_or_rejected_from_the_command_line(
     log = Store(october).events()
     assert log["action"].tolist()[:2] == ["adjustment_rejected", "adjustment_approved"]
     assert "无证据" in log["detail"].iloc[0]
-
-
-def test_a_month_is_published_and_withdrawn_from_the_command_line(october: Path):
-    for step in (("submit",), ("calibrate",), ("approve",)):
-        assert cli(october, "month", *step, "2026-10").returncode == 0
-    published = cli(october, "month", "publish", "2026-10")
-    assert published.returncode == 0, published.stderr
-    assert Store(october).month_states(["2026-10"])["state"].eq("published").all()
-    no_reason = cli(october, "month", "unpublish", "2026-10")
-    assert no_reason.returncode == 2 and "a reason is required" in no_reason.stderr
-    back = cli(october, "month", "unpublish", "2026-10", "--reason", "奖金有误")
-    assert back.returncode == 0, back.stderr
-    assert Store(october).month_states(["2026-10"])["state"].eq("approved").all()
-    log = Store(october).events()
-    assert "撤回发布 unpublish: 2026-10 published → approved; 奖金有误" in log["detail"].tolist()

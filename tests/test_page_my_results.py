@@ -24,11 +24,11 @@ from engine.cycle.close import make_move, propose
 from engine.cycle.config import load_cycle
 from engine.cycle.publication import published_months
 from engine.intake.parse import parse_file
-from engine.output import export
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
 from tests.conftest import SMALL_SCHEME
+from tests.test_statement import pages_text
 
 ME = Access("E001", "employee", (), "E001")
 ADMIN = Access("boss", "admin")
@@ -113,25 +113,28 @@ def small(tmp_path, monkeypatch) -> Store:
 
 @pytest.fixture
 def exported(monkeypatch) -> list[bytes]:
-    """Every CSV and XLSX the pages offer for download, as bytes (made at once, not on click)."""
+    """Every file the pages offer for download (CSV, XLSX, PDF), as bytes, made at once rather
+    than on click."""
     files: list[bytes] = []
-    lazy = ui.page.deferred
+    lazy = ui.page.deferred_file
 
-    def eager(build, table, name, key=""):
-        content = lazy(build, table, name, key)()
+    def eager(make, *rest):
+        content = lazy(make, *rest)()
         files.append(content)
         return lambda: content
 
-    monkeypatch.setattr(ui.page, "deferred", eager)
-    original_csv = export.csv_bytes
-
-    def recording_csv(*args, **kwargs):
-        content = original_csv(*args, **kwargs)
-        files.append(content)
-        return content
-
-    monkeypatch.setattr(export, "csv_bytes", recording_csv)
+    monkeypatch.setattr(ui.page, "deferred_file", eager)
     return files
+
+
+def file_text(content: bytes) -> str:
+    """A downloaded file's text: every sheet of a workbook, a PDF's pages, a CSV."""
+    if content.startswith(b"PK"):
+        sheets = pd.read_excel(io.BytesIO(content), sheet_name=None, header=None)
+        return "\n".join(sheet.to_csv() for sheet in sheets.values())
+    if content.startswith(b"%PDF"):
+        return "\n".join(pages_text(content))
+    return content.decode("utf-8-sig")
 
 
 def signed_in(access: Access) -> dict:
@@ -156,12 +159,13 @@ def shown(at, exported: list[bytes] = ()) -> str:
         parts += [str(option) for option in widget.options]
     charts = at.get("plotly_chart")
     parts += [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in charts]
-    for content in exported:
-        if content.startswith(b"PK"):
-            parts.append(pd.read_excel(io.BytesIO(content)).to_csv())
-        else:
-            parts.append(content.decode("utf-8-sig"))
+    parts += [file_text(content) for content in exported]
     return "\n".join(parts)
+
+
+def months_of(at: AppTest) -> list[str]:
+    """The labels of the month expanders (the appeal form inside one is an expander too)."""
+    return [e.label for e in at.expander if e.label[:4].isdigit()]
 
 
 def my_results(**state) -> AppTest:
@@ -173,7 +177,7 @@ def my_results(**state) -> AppTest:
 def test_the_statement_shows_the_hand_computed_figures(small):
     at = my_results()
     assert at.main.title[0].value == "我的绩效"
-    assert [e.label for e in at.expander] == ["2026-12 · 及格", "2026-10 · 优秀"]
+    assert months_of(at) == ["2026-12 · 及格", "2026-10 · 优秀"]
     october = next(e for e in at.expander if e.label.startswith("2026-10"))
     metrics = {m.label: m.value for m in october.metric}
     assert metrics == {"总分": "93.00", "等级": "优秀", "奖金": "1,000.00"}
@@ -185,7 +189,7 @@ def test_the_statement_shows_the_hand_computed_figures(small):
     assert categories["贡献分"].tolist() == [48, 40]
     lines = "\n".join(t.value for t in october.text)
     assert "加减分 +5.00(季度之星):计算总分 88.00 → 总分 93.00" in lines
-    assert "贡献分合计 88.00 = 计算总分 88.00" in october.caption[-1].value
+    assert any("贡献分合计 88.00 = 计算总分 88.00" in c.value for c in october.caption)
     december = next(e for e in at.expander if e.label.startswith("2026-12"))
     assert {m.label: m.value for m in december.metric}["总分"] == "100.00"
     vetoed = "\n".join(t.value for t in december.text)
@@ -206,7 +210,7 @@ def test_unpublishing_hides_the_month_again_and_is_audited(small):
     reason = "投诉数据有误,需重新核对"
     make_move(small, load_cycle(), ADMIN, scheme, "unpublish", "2026-10", reason=reason)
     at = my_results()
-    assert [e.label for e in at.expander] == ["2026-12 · 及格"]
+    assert months_of(at) == ["2026-12 · 及格"]
     assert "93.00" not in shown(at)
     log = small.events()
     row = log[log["action"].eq("month_unpublish")].iloc[0]
@@ -296,13 +300,13 @@ def test_the_employees_sidebar_offers_no_scheme_period_or_filters(small):
 def test_the_employees_downloads_hold_only_their_own_rows(small, exported):
     my_results()
     assert exported
+    kinds = {content[:4] for content in exported}
+    assert kinds >= {b"PK\x03\x04", b"%PDF"}
     for content in exported:
-        if content.startswith(b"PK"):
-            text = pd.read_excel(io.BytesIO(content)).to_csv()
-        else:
-            text = content.decode("utf-8-sig")
+        text = file_text(content)
         assert not [other for other in OTHERS if other in text]
-        assert "导出人 E001" in text
+        if content.startswith(b"PK"):  # the stamp sheet names who exported it
+            assert "E001" in text
 
 
 def test_an_employee_of_the_demo_sees_nothing_until_a_month_is_published(tmp_path, monkeypatch):
@@ -315,8 +319,17 @@ def test_an_employee_of_the_demo_sees_nothing_until_a_month_is_published(tmp_pat
     at = open_page("my_results", **signed_in(me))
     assert not at.exception and "还没有已发布" in at.main.info[0].value
     close_month(Store(db, user="boss"), load_scheme(), "2026-10", "publish")
+    ui.data.store_version_read_again()  # a move from elsewhere shows within 2 s; at once here
     at = open_page("my_results", **signed_in(me))
     assert not at.exception
-    assert [e.label.split(" · ")[0] for e in at.expander] == ["2026-10"]
+    assert [label.split(" · ")[0] for label in months_of(at)] == ["2026-10"]
     others = {n for n in Store(db).facts(["2026-10"])["name"] if n not in "王刚英"}
     assert not [n for n in others if n in shown(at)]
+
+
+def test_each_published_month_offers_its_statement_pdf_and_the_appeal_form(small):
+    at = my_results()
+    october = next(e for e in at.expander if e.label.startswith("2026-10"))
+    labels = [b.label for b in october.get("download_button")]
+    assert "下载本月考核表(PDF,可打印签字)" in labels
+    assert "结果确认与申诉" in [h.value for h in october.subheader]

@@ -154,6 +154,12 @@ def _version(db_file: str) -> int:
     return store(db_file).version()
 
 
+def store_version_read_again() -> None:
+    """Forget the store version read last, so the next run reads it from the store (after a
+    change made elsewhere: the command line, another process)."""
+    _version.clear()
+
+
 def store_version() -> int:
     """The store's version, read at most every 2 s (each read opens the file); an import in
     this process clears it at once, one from the command line shows within 2 s."""
