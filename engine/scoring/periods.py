@@ -126,3 +126,16 @@ def score_period(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> p
     chosen = parse_period(period) if isinstance(period, str) else period
     monthly = score_table(facts[facts["period"].isin(chosen.months)], scheme)
     return aggregate(monthly, chosen, scheme)
+
+
+def months_held(period: str | Period, held: list[str]) -> tuple[str, ...]:
+    """The months of the period that the data holds, in order."""
+    chosen = parse_period(period) if isinstance(period, str) else period
+    present = set(held)
+    return tuple(m for m in chosen.months if m in present)
+
+
+def is_partial(period: str | Period, held: list[str]) -> bool:
+    """Whether the data holds fewer months than the period has (2026-Q4 with October only)."""
+    chosen = parse_period(period) if isinstance(period, str) else period
+    return len(months_held(chosen, held)) < len(chosen.months)
