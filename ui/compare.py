@@ -220,7 +220,7 @@ def moves_table(
         "move": tr("变动", "Move"),
     }
     table = labelled(shown.rename(columns=headers), scheme)
-    st.dataframe(table.astype(object).where(table.notna(), "—"), hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
     with st.expander(tr("下载两期对比", "Download the comparison")):
         downloads(
             shown.rename(columns=headers),
