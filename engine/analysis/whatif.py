@@ -26,6 +26,7 @@ from engine.scoring.score import (
     round_half_away,
     scheme_cutoffs,
 )
+from engine.scoring.targets import on_standard_scale, row_targets
 
 PERSON_COLUMNS = ["employee_id", "name", "department", "team", "role"]
 PAIR_COLUMNS = [
@@ -168,6 +169,10 @@ def prepare(
         columns = {k: values[k].to_numpy() for k in values} | {
             k: inputs[k].to_numpy() for k in inputs
         }
+    # After the money columns (formulas read raw values): a person's or team's target, as the
+    # values the scheme's linear formula scores against it.
+    for kpi_id, target in row_targets(rows, scheme).items():
+        values[kpi_id] = on_standard_scale(values[kpi_id].to_numpy(), target, scheme.kpi(kpi_id))
     return _arranged(
         scheme,
         chosen.label,
