@@ -26,6 +26,7 @@ ALL_PAGES = [
     "distribution",
     "kpis",
     "employee",
+    "targets",
     "whatif",
     "rules",
     "scheme",

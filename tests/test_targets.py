@@ -123,3 +123,33 @@ def test_targets_are_kept_and_replaced_month_by_month(tmp_path):
     assert store.targets(["2026-09"]).empty
     assert store.events()["action"].tolist()[-1] == "targets_saved"
     assert isinstance(store.targets(), pd.DataFrame)
+
+
+def test_the_statement_says_standard_or_target_per_kpi():
+    from engine.analysis.breakdown import standard_or_target, standard_text
+
+    assert standard_text(SCHEME.kpi("order_achievement")) == "100 %"
+    assert standard_text(SCHEME.kpi("fault_days")) == "≤ 2 天"
+    person = pd.Series({"target_order_achievement": 95.0, "target_satisfaction": 90.0})
+    kpis = pd.Series(["order_achievement", "satisfaction", "fault_days"])
+    texts = standard_or_target(kpis, person, SCHEME, {"order_achievement"})
+    assert texts.tolist() == [
+        "目标 95 %(个人)",
+        "目标 90 %(班组,仅供对照)",
+        "标准 ≤ 2 天",
+    ]
+    english = standard_or_target(kpis, person, SCHEME, set(), "en")
+    assert english.tolist()[0] == "Target 95 % (team)"
+
+
+def test_team_targets_against_actuals():
+    from engine.analysis.breakdown import team_targets_against_actuals
+
+    rows, _, _ = parsed()
+    table = score_table(with_targets(facts(ROWS), rows.assign(period="2026-10"), SCHEME), SCHEME)
+    found = team_targets_against_actuals(table, SCHEME).set_index(["team", "kpi"])
+    # 售后一组: E1 (own 95) and E2 (team 80) both at 90 → mean target 87.5, gap +2.5, 1 met.
+    one = found.loc[("售后一组", "order_achievement")]
+    assert (one["headcount"], one["target"], one["actual"]) == (2, 87.5, 90.0)
+    assert (one["gap"], one["met"]) == (2.5, 1)
+    assert ("售后二组", "order_achievement") not in found.index

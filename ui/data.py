@@ -286,3 +286,15 @@ def rules_report(scheme: Scheme, as_of: str) -> tuple[RulesReport, pd.DataFrame]
         str(target.path), store_version(), scheme_key(scheme), rules_key(scheme), as_of, scheme
     )
     return scoped_report(report, access()), unreadable
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _targets(db_file: str, version: int, months: tuple[str, ...]) -> pd.DataFrame:
+    return store(db_file).targets(list(months))
+
+
+def targets(months: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """The targets kept for the months (person and team rows), recomputed when the store
+    changes. For editors and for one visible person's statement: not scoped."""
+    target = current_store()
+    return _targets(str(target.path), store_version(), tuple(months))

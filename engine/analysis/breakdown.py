@@ -484,3 +484,78 @@ def gap_sentence(row: pd.Series, names: dict[str, str], compared: str, language:
     head = f"{unit} is {size} points {'below' if below else 'above'} the {compared} mean"
     tail = f": {', '.join(named)}{', …' if more else ''}" if named else ""
     return head + tail + "."
+
+
+# ------------------------------------------------------------------ standard and target
+
+
+def standard_text(kpi: Kpi, language: str = "zh") -> str:
+    """What earns a KPI full marks under the scheme, in words: the linear target, the best tier's
+    threshold, the best band, no incident, the top of the rating scale."""
+    unit = unit_name(kpi.unit, language)
+    if kpi.method == "linear":
+        return f"{kpi.target:g} {unit}"
+    if kpi.method == "tiers" and kpi.tiers and kpi.tiers[0].threshold is not None:
+        sign = "≥" if kpi.direction == "higher" else "≤"
+        return f"{sign} {kpi.tiers[0].threshold:g} {unit}"
+    if kpi.method == "bands" and kpi.bands:
+        best = max(range(len(kpi.bands)), key=lambda i: kpi.bands[i].points)
+        if best == 0:
+            return f"≤ {kpi.bands[0].upto:g} {unit}"
+        return f"> {kpi.bands[best - 1].upto:g} {unit}"
+    if kpi.method == "deduction":
+        return f"0 {unit}"
+    if kpi.method == "rating":
+        return f"{kpi.scale_max:g} {unit}"
+    return ""
+
+
+def standard_or_target(
+    kpis: pd.Series, person: pd.Series, scheme: Scheme, own: set[str], language: str = "zh"
+) -> pd.Series:
+    """Per KPI of a statement: '目标 95 %(个人)' or '(班组)' where the person has a target (a
+    person's own in `own`, else their team's), else '标准 100 %' (the scheme's)."""
+    zh = language == "zh"
+    texts = []
+    for kpi_id in kpis:
+        kpi = scheme.kpi(kpi_id)
+        target = person.get(f"target_{kpi_id}", np.nan)
+        if pd.notna(target):
+            whose = ("个人" if zh else "own") if kpi_id in own else ("班组" if zh else "team")
+            if kpi.method != "linear":  # only a linear KPI scores against a target
+                whose += ",仅供对照" if zh else ", for reference"
+            value = f"{target:g} {unit_name(kpi.unit, language)}"
+            texts.append(f"目标 {value}({whose})" if zh else f"Target {value} ({whose})")
+        else:
+            texts.append(("标准 " if zh else "Standard ") + standard_text(kpi, language))
+    return pd.Series(texts, index=kpis.index, dtype=object)
+
+
+def team_targets_against_actuals(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Per department, team and KPI with a target: headcount with a target, the mean target, the
+    mean actual of those people, the gap (actual − target, signed so that + is better) and how
+    many met their target."""
+    parts = []
+    for kpi in scheme.kpis:
+        column = f"target_{kpi.id}"
+        if column not in table or table[column].notna().sum() == 0:
+            continue
+        rows = table[table[column].notna()]
+        better = 1.0 if kpi.direction == "higher" else -1.0
+        met = (rows[kpi.id] - rows[column]) * better >= 0
+        frame = (
+            rows[["department", "team"]]
+            .astype(object)
+            .fillna("")
+            .assign(target=rows[column], actual=rows[kpi.id], met=met & rows[kpi.id].notna())
+        )
+        grouped = frame.groupby(["department", "team"], sort=True)
+        out = grouped[["target", "actual"]].mean()
+        out["headcount"] = grouped.size()
+        out["met"] = grouped["met"].sum().astype(int)
+        out["gap"] = (out["actual"] - out["target"]) * better
+        parts.append(out.reset_index().assign(kpi=kpi.id))
+    columns = ["department", "team", "kpi", "headcount", "target", "actual", "gap", "met"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
