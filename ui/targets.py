@@ -126,6 +126,7 @@ def editor(period: str, scheme: Scheme) -> None:
         hide_index=True,
         width="stretch",
         key=f"targets_editor_{period}",
+        placeholder="",  # a blank cell: no target (not the word None)
         column_config={
             names[k]: st.column_config.NumberColumn(names[k], format="%g") for k in scheme.kpi_ids
         },
