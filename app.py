@@ -20,6 +20,7 @@ PAGES = [
     ("pages/distribution.py", "等级分布 · Grades", "📶", "everyone"),
     ("pages/kpis.py", "指标分析 · KPIs", "🧩", "everyone"),
     ("pages/employee.py", "员工详情 · Employee", "👤", "named"),
+    ("pages/targets.py", "目标 · Targets", "🎯", "everyone"),
     ("pages/whatif.py", "模拟测算 · What-if", "🧪", "editors"),
     ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
     ("pages/scheme.py", "考核标准 · Scheme", "📜", "employees too"),

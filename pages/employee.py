@@ -15,6 +15,7 @@ from engine.analysis.breakdown import (
     people_by_rank,
     points_to_next_grade,
     score_statement,
+    standard_or_target,
     unit_name,
 )
 from engine.analysis.figures import department_trend
@@ -33,6 +34,7 @@ STATEMENT_LABELS = {
     "kpi": ("指标", "KPI"),
     "value": ("原始值", "Raw value"),
     "unit": ("单位", "Unit"),
+    "standard": ("标准 / 目标", "Standard / target"),
     "score": ("指标得分", "KPI score"),
     "kpi_weight": ("类别内权重 %", "Weight in category %"),
     "category_weight": ("类别权重 %", "Category weight %"),
@@ -88,6 +90,12 @@ every_month = data.monthly(view.scheme)
 history = every_month[every_month["employee_id"] == employee_id].sort_values("period")
 months = parse_period(view.period).months
 statement = score_statement(person, history[history["period"].isin(months)], scheme)
+kept_targets = data.targets(months)
+own_targets = set(
+    kept_targets.loc[
+        (kept_targets["scope"] == "person") & (kept_targets["employee_id"] == employee_id), "kpi"
+    ]
+)
 categories = category_statement(statement, person, scheme)
 upgrade = points_to_next_grade(table.loc[[person.name], "total"], scheme).iloc[0]
 
@@ -149,6 +157,7 @@ shown = statement.assign(
     category=statement["category"].map(category_names),
     kpi=statement["kpi"].map(kpi_names),
     unit=statement["kpi"].map({k.id: unit_name(k.unit, lang) for k in scheme.kpis}),
+    standard=standard_or_target(statement["kpi"], person, scheme, own_targets, lang),
 )[SHOWN_COLUMNS].round(2)
 missing = statement["value"].isna()
 shown["note"] = np.where(missing, tr("缺失", "missing"), "")

@@ -1,5 +1,6 @@
-"""KPI breakdown: mean KPI scores by department, one KPI's distribution, what each category adds
-to the total by department, and the KPIs that set the top grade apart from the rest."""
+"""KPI breakdown: the KPI gaps of departments, teams or people against the level above, mean
+KPI scores by department, one KPI's distribution, what each category adds to the total by
+department, and the KPIs that set the top grade apart from the rest."""
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from engine.analysis.breakdown import (
     value_histogram,
 )
 from engine.scoring.periods import parse_period
-from ui import data
+from ui import data, gaps
 from ui.i18n import chart_text, language, tr
 from ui.page import downloads, require_view
 
@@ -38,6 +39,9 @@ st.caption(
 if not kpis:
     st.info(tr("所选人员没有任何指标数据。", "The people chosen have no KPI data."))
     st.stop()
+
+# ---------------------------------------------------------------- gaps at any level
+gaps.draw(view, scheme, table)
 
 # ---------------------------------------------------------------- department × KPI heatmap
 st.subheader(tr("各部门指标平均得分", "Mean KPI score by department"))

@@ -1,13 +1,15 @@
-"""Overview: the month at a glance against the previous period, service targets, trends, movers."""
+"""Overview: the month at a glance against the previous period, service targets, trends, movers,
+and two periods of a department side by side."""
 
 import plotly.express as px
 import streamlit as st
 
+from engine.analysis.compare import MIN_SCORE_SPAN, score_axis
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
 from engine.cycle.printing import report_appeals, rules_flags
 from engine.output.report import ReportData, report_pdf, scope_label
-from engine.scoring.periods import parse_period, previous
-from ui import data
+from engine.scoring.periods import months_held, parse_period, previous
+from ui import compare, data
 from ui.i18n import chart_text, labelled, language, plain, tr
 from ui.page import document_download, downloads, require_view
 
@@ -32,6 +34,25 @@ for column, (key, label, shape, change_shape) in zip(st.columns(4), cards, stric
         shape.format(value),
         None if change != change else change_shape.format(change),
         delta_color="inverse" if key == "share_worst" else "normal",
+    )
+held = data.periods()["month"]
+before_label = previous(parse_period(view.period)).label
+count_now, count_before = len(months_held(view.period, held)), len(months_held(before_label, held))
+if not before.empty:
+    st.caption(
+        tr(
+            f"变化对比上一期 {before_label}({count_before} 个月);本期 {count_now} 个月。",
+            f"Changes against the previous period {before_label} ({count_before} months); "
+            f"this period {count_now}.",
+        )
+        + (
+            tr(
+                " 两期月数不同,变化不完全可比。",
+                " The periods differ in months held: the changes are not fully comparable.",
+            )
+            if count_now != count_before
+            else ""
+        )
     )
 
 st.subheader(tr("服务目标达成(按部门)", "Service targets by department"))
@@ -72,7 +93,15 @@ chart.add_vrect(
     opacity=0.12,
     line_width=0,
 )
+chart.update_yaxes(range=score_axis(trend["mean_total"]))
 st.plotly_chart(chart, width="stretch")
+st.caption(
+    tr(
+        f"纵轴至少跨 {MIN_SCORE_SPAN:.0f} 分,小的波动不会被画成大起大落。",
+        f"The axis spans at least {MIN_SCORE_SPAN:.0f} points, so a small change is not drawn "
+        "as a cliff.",
+    )
+)
 
 st.subheader(tr("进步与退步最多的人", "Largest movers since the previous period"))
 if before.empty:
@@ -138,3 +167,5 @@ with st.expander(tr("下载月度报告(PDF)", "Download the report pack (PDF)")
             "targets, flags from the rules; A4, charts as vector graphics.",
         ),
     )
+
+compare.draw(view, scheme)

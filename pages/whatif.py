@@ -128,42 +128,7 @@ def solved(scenario: session.Scenario) -> None:
     names = grade_labels(base_scheme, language())
     settings = scenario.settings
     if settings["mode"] == "forced":
-        outcome = scenario.outcome
-        in_mix = whatif.mix_people(prepared.basis)  # the shares the solver aimed at
-        if scenario.department_cutoffs is not None:
-            st.markdown(
-                tr("**各部门分别求得的分数线与达成占比**", "**Minimums and shares per department**")
-            )
-            shares = whatif.grade_shares(
-                outcome, prepared.basis.department, prepared.basis.departments, in_mix
-            )
-            minimums = scenario.department_cutoffs
-            for i, level in enumerate(base_scheme.grades[:-1]):
-                shares[tr(f"{names[level.name]}线", f"{names[level.name]} min")] = minimums[:, i]
-        else:
-            cutoffs = whatif.scheme_cutoffs(scenario.scheme)
-            st.markdown(
-                tr("**求得的分数线:**", "**Solved minimums:** ")
-                + ", ".join(
-                    f"{names[g.name]} ≥ {c:g}"
-                    for g, c in zip(base_scheme.grades, cutoffs, strict=False)
-                )
-            )
-            shares = whatif.grade_shares(outcome, counted=in_mix)
-        target = {"group": tr("目标", "Target"), "headcount": np.nan}
-        target |= dict(zip(base_scheme.grade_names, settings["shares"], strict=True))
-        shares = shares.rename(columns=names)
-        target = {names.get(k, k): v for k, v in target.items()}
-        shown = pd.concat([pd.DataFrame([target]), shares], ignore_index=True)
-        if scenario.department_cutoffs is None:
-            shown.loc[1, "group"] = tr("达成", "Achieved")
-        st.dataframe(
-            results.result_labels(shown, base_scheme),
-            hide_index=True,
-            width="stretch",
-            placeholder="",
-            column_config={tr("部门", "Department"): st.column_config.TextColumn(width="medium")},
-        )
+        forced_result(scenario, names)
     elif settings["mode"] == "budget" and scenario.fit is not None:
         fit = scenario.fit
         if fit.top_cutoff is not None:
@@ -189,6 +154,111 @@ def solved(scenario: session.Scenario) -> None:
         )
     elif settings["mode"] == "budget":
         st.info(tr("请输入奖金池金额。", "Enter the bonus pool."))
+
+
+def forced_result(scenario: session.Scenario, names: dict[str, str]) -> None:
+    """The minimums a forced distribution found (none for a grade nobody reaches), the shares
+    achieved against the targets, per bucket when the guide's buckets were entered, and why a
+    target could not be met (equal totals stay in one grade)."""
+    settings, outcome = scenario.settings, scenario.outcome
+    in_mix = whatif.mix_people(prepared.basis)  # the shares the solver aimed at
+    grades = base_scheme.grades
+    if scenario.department_cutoffs is not None:
+        st.markdown(
+            tr("**各部门分别求得的分数线与达成占比**", "**Minimums and shares per department**")
+        )
+        shares = whatif.grade_shares(
+            outcome, prepared.basis.department, prepared.basis.departments, in_mix
+        )
+        minimums = scenario.department_cutoffs
+        for i, level in enumerate(grades[:-1]):
+            reached = shares[level.name].to_numpy() > 0
+            shares[tr(f"{names[level.name]}线", f"{names[level.name]} min")] = np.where(
+                reached, minimums[:, i], np.nan
+            )
+        scope_label = tr("部门", "Department")
+        nobody = bool((shares[base_scheme.grade_names[:-1]].to_numpy() == 0).any())
+    else:
+        cutoffs = whatif.scheme_cutoffs(scenario.scheme)
+        shown = whatif.meaningful_cutoffs(cutoffs, outcome.grade_counts)
+        nobody = None in shown
+        st.markdown(
+            tr("**求得的分数线** ", "**Solved minimums** ")
+            + " · ".join(
+                f"{names[g.name]} ≥ {c:g}" if c is not None else f"{names[g.name]} —"
+                for g, c in zip(grades, shown, strict=False)
+            )
+        )
+        shares = whatif.grade_shares(outcome, counted=in_mix)
+        scope_label = tr("全公司", "Whole company")
+        totals = np.where(in_mix, outcome.total, np.nan) if in_mix is not None else outcome.total
+        for note in whatif.tie_notes(totals, cutoffs, settings["shares"]):
+            st.info(tie_text(note, names), icon="ℹ️")
+    if nobody:
+        st.caption(
+            tr(
+                "“—”:此等级无人(目标为 0%,或被同分挤掉),不设有意义的分数线。",
+                "“—”: nobody is in this grade (a target of 0 %, or squeezed out by equal "
+                "totals), so it has no meaningful minimum.",
+            )
+        )
+    target = {"group": tr("目标", "Target"), "headcount": np.nan}
+    target |= dict(zip(base_scheme.grade_names, settings["shares"], strict=True))
+    shares = shares.rename(columns=names)
+    target = {names.get(k, k): v for k, v in target.items()}
+    table = pd.concat([pd.DataFrame([target]), shares], ignore_index=True)
+    if scenario.department_cutoffs is None:
+        table.loc[1, "group"] = tr("达成", "Achieved")
+    table = results.result_labels(table, base_scheme).rename(
+        columns={tr("部门", "Department"): scope_label}
+    )
+    st.dataframe(
+        table.round(1),
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={scope_label: st.column_config.TextColumn(width="medium")},
+    )
+    if settings.get("target_kind") == "buckets" and scenario.department_cutoffs is None:
+        of = settings["buckets"]["of"]
+        people, achieved = whatif.bucket_achieved(outcome.grade_counts[:-1], of, max(of) + 1)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("分组", "Bucket"): solvers.bucket_names(base_scheme, of),
+                    tr("目标占比 %", "Target %"): settings["buckets"]["shares"],
+                    tr("达成人数", "People"): people,
+                    tr("达成占比 %", "Achieved %"): np.round(achieved, 1),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def tie_text(note: whatif.TieNote, names: dict[str, str]) -> str:
+    """Why one boundary misses its target, in the reader's language."""
+    upper = names[base_scheme.grade_names[note.boundary]]
+    ties = []
+    sides = ((note.above_total, note.above_count), (note.below_total, note.below_count))
+    for total, count in sides:
+        if total == total and count > 1:
+            ties.append(
+                tr(f"总分 {total:.2f} 有 {count} 人同分", f"{count} people share {total:.2f}")
+            )
+    reason = (
+        tr(
+            ",".join(ties) + ",同分的人在同一等级",
+            "; ".join(ties) + ", and equal totals stay in one grade",
+        )
+        if ties
+        else tr("人数太少,无法恰好达到", "too few people to meet it exactly")
+    )
+    return tr(
+        f"{upper}及以上:目标 {note.wanted:.1f} 人,实际 {note.reached} 人,无法恰好达到:{reason}。",
+        f"{upper} and above: {note.wanted:.1f} people wanted, {note.reached} reached; the target "
+        f"cannot be met exactly: {reason}.",
+    )
 
 
 def sensitivity(scenario: session.Scenario) -> None:

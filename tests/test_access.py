@@ -27,6 +27,7 @@ ALL_PAGES = [
     "distribution",
     "kpis",
     "employee",
+    "targets",
     "whatif",
     "rules",
     "scheme",

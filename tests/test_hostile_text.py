@@ -33,6 +33,7 @@ PAGES = [
     "distribution",
     "kpis",
     "employee",
+    "targets",
     "rules",
     "scheme",
     "whatif",

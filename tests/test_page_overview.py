@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine import paths
@@ -116,3 +118,44 @@ def test_the_after_sales_scheme_on_a_4s_store_is_refused_with_a_message(dealer_f
     assert "aftersales finds only 2 of its 12 weighted KPIs" in message
     assert "imported for scheme dealer_4s" in message
     assert not at.main.metric  # nothing scored under the wrong scheme is shown
+
+
+def test_a_partial_quarter_says_so_and_shows_its_months(store_file):
+    at = open_page(period_kind="quarter")
+    assert not at.exception
+    assert at.title[0].value.endswith("2026-Q4")
+    assert any("2026-Q4 不完整:数据只有 1 个月(2026-10)" in w.value for w in at.main.warning)
+    picker = at.sidebar.selectbox(key="period_quarter")
+    assert picker.format_func("2026-Q4") == "2026-Q4 · 1/3 个月(不完整)"
+    assert picker.format_func("2026-Q3") == "2026-Q3 · 3 个月"
+    assert any("上一期 2026-Q3(3 个月);本期 1 个月" in c.value for c in at.main.caption)
+    # The comparison below warns that Q3 (3 months) is set against Q4 (1 month).
+    assert any("两期长度不同" in w.value for w in at.main.warning)
+    complete = open_page(period_kind="quarter", period_quarter="2026-Q3")
+    assert not any("不完整" in w.value for w in complete.main.warning)
+
+
+def test_two_months_of_a_department_side_by_side(store_file):
+    at = open_page(compare_department="客服部")
+    assert not at.exception
+    store, scheme = Store(store_file), load_scheme()
+    now, before = scored(store, scheme, "2026-10"), scored(store, scheme, "2026-09")
+    from engine.analysis.compare import department_rank, people_moves
+
+    mean_b, rank_b, count = department_rank(now, "客服部")
+    shown = metrics(at)
+    assert shown["平均分 2026-10"][0] == f"{mean_b:.2f}"
+    assert shown["部门排名"][0] == f"{rank_b:.0f} / {count}"
+    moves = people_moves(
+        before[before["department"] == "客服部"], now[now["department"] == "客服部"], scheme
+    )
+    table = at.main.dataframe[-1].value
+    assert len(table) == len(moves)
+    assert table["变动"].iloc[0] in ("升级", "降级")
+    assert any("客服部:谁变了" in m.value for m in at.main.markdown)
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    trend, grades, kpis = figures[0], figures[-2], figures[-1]
+    bottom, top = trend["layout"]["yaxis"]["range"]
+    assert top - bottom >= 20  # no cliff from a 0.5-point change
+    assert grades["layout"]["yaxis"]["range"] == [0, 100]
+    assert kpis["layout"]["yaxis"]["range"] == [0, 100]

@@ -197,3 +197,58 @@ def test_formula_money_on_the_4s_scheme_and_no_bonus_pool_for_it(tmp_path, monke
     at.radio(key="wi_0_solver").set_value("budget").run()
     assert not at.exception
     assert any("奖金池求解不适用" in e.value for e in [*at.error, *at.warning, *at.info])
+
+
+def test_the_guides_twenty_seventy_ten_on_five_grades(store, totals):
+    at = whatif_page()
+    at.radio(key="wi_0_solver").set_value("forced").run()
+    at.radio(key="wi_0_target_kind").set_value("buckets").run()
+    assert not at.exception and not at.error
+    line = next(m.value for m in at.main.markdown if "求得的分数线" in m.value)
+    assert line.startswith("**求得的分数线** 优秀 ≥ ")  # bold closes before a space, not raw
+    shares = at.dataframe[0].value
+    assert shares.columns[0] == "全公司"  # the company-wide table is not headed 部门
+    assert shares.iloc[0][FIVE].tolist() == [6.0, 14.0, 46.7, 23.3, 10.0]
+    buckets = at.dataframe[1].value.set_index("分组")
+    assert buckets.index.tolist() == ["优秀+良好", "合格+及格", "不合格"]
+    assert buckets["目标占比 %"].tolist() == [20.0, 70.0, 10.0]
+    assert buckets["达成人数"].sum() == totals.notna().sum()
+    assert abs(buckets.loc["优秀+良好", "达成占比 %"] - 20) < 2
+
+
+def test_a_mapping_that_skips_a_bucket_is_refused(store):
+    at = whatif_page()
+    at.radio(key="wi_0_solver").set_value("forced").run()
+    at.radio(key="wi_0_target_kind").set_value("buckets").run()
+    at.selectbox(key="wi_0_bucket_of_3_2").set_value(2).run()
+    at.selectbox(key="wi_0_bucket_of_3_3").set_value(2).run()
+    assert not at.exception
+    assert "第 2 组没有对应的等级" in at.error[0].value
+    at.selectbox(key="wi_0_bucket_of_3_2").set_value(1).run()
+    at.selectbox(key="wi_0_bucket_of_3_3").set_value(0).run()
+    assert "等级须按从好到差依次归入各组" in at.error[0].value
+
+
+def test_zero_shares_show_no_meaningless_minimums(store):
+    at = whatif_page()
+    at.radio(key="wi_0_solver").set_value("forced").run()
+    for i, share in enumerate([20, 0, 70, 0, 10]):
+        at.number_input(key=f"wi_0_share_{i}").set_value(share).run()
+    assert not at.exception and not at.error
+    line = next(m.value for m in at.main.markdown if "求得的分数线" in m.value)
+    assert "良好 —" in line and "及格 —" in line
+    assert "良好 ≥" not in line and "及格 ≥" not in line
+    assert any("此等级无人" in c.value for c in at.main.caption)
+
+
+def test_a_target_that_ties_cannot_meet_is_explained(store, totals):
+    at = whatif_page()
+    at.radio(key="wi_0_solver").set_value("forced").run()
+    # 67 of 300 wanted at 优秀: 66 people are above 87.14, which two people share.
+    wanted = 67 / 300 * 100
+    for i, share in enumerate([wanted, 50 - wanted, 30, 15, 5]):
+        at.number_input(key=f"wi_0_share_{i}").set_value(share).run()
+    assert not at.exception and not at.error
+    notes = [i.value for i in at.main.info if "无法恰好达到" in i.value]
+    assert notes[0].startswith("优秀及以上:目标 67.0 人,实际 66 人,无法恰好达到:")
+    assert "总分 87.14 有 2 人同分" in notes[0]

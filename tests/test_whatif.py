@@ -354,6 +354,9 @@ def test_the_page_basis_reads_the_statuses_of_the_facts(probation, monkeypatch):
         def facts(self, months):
             return rows[rows["period"].isin(months)]
 
+        def targets(self, months):  # no targets: the linear standards hold
+            return rows.iloc[:0]
+
     monkeypatch.setattr(page_basis.data, "store", lambda db_file: Stored())
     prepared = page_basis._basis("statuses.duckdb", 0, scheme.digest, "2026-10", scheme)
     # People in employee_id order: A B C D E F G H; only G (试用期) is out.

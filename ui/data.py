@@ -316,3 +316,15 @@ def own_results(scheme: Scheme) -> pd.DataFrame:
     rows = monthly(scheme)  # scoped: their own rows only
     out = rows[rows["period"].isin(published()["period"])]
     return out.sort_values("period", ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _targets(db_file: str, version: int, months: tuple[str, ...]) -> pd.DataFrame:
+    return store(db_file).targets(list(months))
+
+
+def targets(months: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """The targets kept for the months (person and team rows), recomputed when the store
+    changes. For editors and for one visible person's statement: not scoped."""
+    target = current_store()
+    return _targets(str(target.path), store_version(), tuple(months))

@@ -55,6 +55,9 @@ def require_view() -> tuple[View, Scheme, pd.DataFrame]:
         st.info(tr("还没有数据:请先导入月度考核表。", "No data yet: import a monthly file first."))
         st.stop()
     month_badges(view.period)
+    partial = sidebar.partial_note(view.period, data.periods()["month"])
+    if partial:
+        st.warning(partial, icon="⚠️")
     scheme = view.scheme
     stop_if_unfit(view.period, scheme)
     table = view.rows(data.scored(view.period, scheme))

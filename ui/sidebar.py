@@ -9,8 +9,9 @@ import streamlit as st
 
 from engine.analysis.figures import select
 from engine.schemes.scheme import Scheme
+from engine.scoring.periods import is_partial, months_held, parse_period
 from ui import data
-from ui.i18n import LANGUAGE_KEY, LANGUAGES, tr
+from ui.i18n import LANGUAGE_KEY, LANGUAGES, language, tr
 
 KIND_LABELS = {
     "month": ("月度", "Month"),
@@ -91,7 +92,12 @@ def draw() -> View | None:
         default="month",
     )
     kind = kind or "month"
-    period = bar.selectbox(tr("考核期间", "Assessment period"), found[kind], key=f"period_{kind}")
+    period = bar.selectbox(
+        tr("考核期间", "Assessment period"),
+        found[kind],
+        key=f"period_{kind}",
+        format_func=period_labeller(found["month"]),
+    )
     roster = data.scored(period, scheme)
     departments = bar.multiselect(
         tr("部门", "Department"),
@@ -112,6 +118,42 @@ def draw() -> View | None:
     view = View(scheme_file, scheme, kind, period, tuple(departments), tuple(teams), tuple(roles))
     st.session_state[VIEW_KEY] = view
     return view
+
+
+def period_label(period: str, held: list[str], lang: str = "zh") -> str:
+    """A period with the months the data holds of it: '2026-Q4 · 1/3 个月(不完整)'."""
+    size = len(parse_period(period).months)
+    if size == 1:
+        return period
+    count = len(months_held(period, held))
+    if count < size:
+        partial = "个月(不完整)" if lang == "zh" else "months (partial)"
+        note = f"{count}/{size} {partial}"
+    else:
+        note = f"{size} 个月" if lang == "zh" else f"{size} months"
+    return f"{period} · {note}"
+
+
+def period_labeller(held: list[str]):
+    """A picker's label function, in the language of this run (a widget may call it later,
+    outside the run, where the session's language cannot be read)."""
+    lang = language()
+    return lambda period: period_label(period, held, lang)
+
+
+def partial_note(period: str, held: list[str]) -> str | None:
+    """A plain warning when the data holds only some months of the period, else None."""
+    if not is_partial(period, held):
+        return None
+    months, size = months_held(period, held), len(parse_period(period).months)
+    listed = "、".join(months)
+    return tr(
+        f"{period} 不完整:数据只有 {len(months)} 个月({listed}),完整期间为 {size} 个月。"
+        "本期数字只反映这些月份;与完整期间比较时请注意。",
+        f"{period} is partial: the data holds {len(months)} of its {size} months "
+        f"({', '.join(months)}). Its figures cover those months only; mind this when comparing "
+        "it with a complete period.",
+    )
 
 
 def _options(table: pd.DataFrame, column: str) -> list[str]:

@@ -349,3 +349,213 @@ def closing_notes(person: pd.Series) -> list[tuple[str, str]]:
             )
         )
     return notes
+
+
+# ------------------------------------------------------------------ gaps by level
+
+LEVELS = ("company", "department", "team", "person")
+LEVEL_KEYS = {
+    "company": [],
+    "department": ["department"],
+    "team": ["department", "team"],
+    "person": ["department", "team", "employee_id"],
+}
+ADJUSTMENT = "adjustment"
+# A KPI whose gap rounds to nothing at one decimal is not worth naming.
+NAMED_GAP_MIN = 0.05
+NAMED_KPIS_MAX = 3
+
+
+def person_points(table: pd.DataFrame, monthly_rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Per person of the table (same index): the points each KPI adds to their total and the
+    points adjustments add, so that the columns add up to the total exactly.
+
+    KPI points are the person's mean over the period's months, scaled to their computed total
+    (the total before adjustments, rounded as the total is); adjustments are total − computed."""
+    points = kpi_points(monthly_rows, scheme)
+    per_person = points.groupby(monthly_rows["employee_id"].to_numpy()).mean()
+    people = per_person.reindex(table["employee_id"].to_numpy()).set_axis(table.index)
+    total = table["total"].astype(float)
+    computed = table.get("computed_total", total).astype(float).fillna(total)
+    raw = people[scheme.kpi_ids].sum(axis=1, min_count=1)
+    factor = (computed / raw.where(raw != 0)).fillna(1.0)
+    out = people[scheme.kpi_ids].mul(factor, axis=0)
+    out[ADJUSTMENT] = total - computed
+    return out.where(total.notna(), np.nan)
+
+
+def unit_labels(table: pd.DataFrame, level: str, no_team: str = "—") -> pd.Series:
+    """Each row's unit name at the level: the department, the team (with its department when
+    two departments share the team's name) or 'name (id)'."""
+    if level == "company":
+        return pd.Series("", index=table.index)
+    if level == "department":
+        return table["department"].astype(object).fillna(no_team).astype(str)
+    team = table["team"].astype(object).fillna(no_team).astype(str)
+    if level == "team":
+        shared = table.groupby(team)["department"].transform("nunique") > 1
+        return team.where(~shared, table["department"].astype(str) + " · " + team)
+    return (
+        table["name"].astype(object).fillna("").astype(str)
+        + " ("
+        + table["employee_id"].astype(str)
+        + ")"
+    )
+
+
+def level_gaps(
+    shown: pd.DataFrame,
+    population: pd.DataFrame,
+    points: pd.DataFrame,
+    level: str,
+    against: str = "parent",
+) -> pd.DataFrame:
+    """One row per unit of `shown` at the level: headcount, mean total, the mean total of what
+    it is compared with (the unit one level up, or the whole `population` with
+    against="company") and the gap; then per KPI (and adjustments) the gap in points of total.
+
+    `points` holds every population row's points (`person_points`); the KPI gaps add up to the
+    total's gap. Units are named in `unit`, their comparison in `compared_with`."""
+    columns = list(points.columns)
+    graded = population["total"].notna()
+    frame = population.loc[graded, LEVEL_KEYS["person"]].assign(
+        total=population.loc[graded, "total"].astype(float)
+    )
+    frame = pd.concat([frame, points.loc[frame.index, columns]], axis=1)
+    frame["team"] = frame["team"].astype(object).fillna("")
+    frame["department"] = frame["department"].astype(object).fillna("")
+    frame["unit"] = unit_labels(population.loc[frame.index], level)
+    frame["whole"] = ""
+    in_shown = frame.index.isin(shown.index)
+    keys = LEVEL_KEYS[level] or ["whole"]
+    units = frame[in_shown].groupby(keys, sort=True, dropna=False)
+    out = units[["total", *columns]].mean()
+    out.insert(0, "headcount", units.size())
+    out.insert(0, "unit", units["unit"].first())
+    parent_level = "company" if against == "company" else LEVELS[max(LEVELS.index(level) - 1, 0)]
+    parent_keys = LEVEL_KEYS[parent_level]
+    if parent_keys:
+        parents = frame.groupby(parent_keys, sort=False, dropna=False)[["total", *columns]].mean()
+        index = out.index.droplevel([k for k in keys if k not in parent_keys])
+        base = parents.reindex(index).set_axis(out.index)
+        compared = out.reset_index()[parent_keys[-1]].to_numpy()
+    else:
+        overall = frame[["total", *columns]].mean()
+        base = pd.DataFrame([overall.to_numpy()] * len(out), index=out.index, columns=overall.index)
+        compared = np.full(len(out), "")
+    out = out.reset_index().drop(columns="whole", errors="ignore")
+    out["compared_level"] = parent_level
+    out["compared_with"] = compared
+    out["parent_total"] = base["total"].to_numpy()
+    out["gap"] = out["total"] - out["parent_total"]
+    for column in columns:
+        out[f"gap_{column}"] = out[column].to_numpy() - base[column].to_numpy()
+    out = out.rename(columns={"total": "mean_total"})
+    return out.sort_values(["gap", "unit"], ignore_index=True)
+
+
+def signed(value: float) -> str:
+    """A gap as read in a sentence: +1.2 or −3.9 (a true minus sign), one decimal; 0.0 when it
+    rounds to nothing."""
+    text = f"{value:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "\u2212")
+
+
+def gap_sentence(row: pd.Series, names: dict[str, str], compared: str, language: str) -> str:
+    """One sentence on a unit: how far its mean total is from what it is compared with, and the
+    KPIs that cost it most (or add most, when it is above), largest first."""
+    gap = float(row["gap"])
+    below = gap < 0
+    gaps = pd.Series({k: float(row[f"gap_{k}"]) for k in names})
+    gaps = gaps[(gaps <= -NAMED_GAP_MIN) if below else (gaps >= NAMED_GAP_MIN)]
+    gaps = gaps.sort_values(ascending=below)
+    named = [f"{names[k]} {signed(v)}" for k, v in gaps.head(NAMED_KPIS_MAX).items()]
+    more = len(gaps) > NAMED_KPIS_MAX
+    unit = str(row["unit"])
+    size = f"{abs(gap):.1f}"
+    if language == "zh":
+        if abs(gap) < NAMED_GAP_MIN:
+            return f"{unit} 与{compared}平均持平。"
+        head = f"{unit} 比{compared}平均{'低' if below else '高'} {size} 分"
+        tail = f",其中 {','.join(named)}{',…' if more else ''}" if named else ""
+        return head + tail + "。"
+    if abs(gap) < NAMED_GAP_MIN:
+        return f"{unit} is level with the {compared} mean."
+    head = f"{unit} is {size} points {'below' if below else 'above'} the {compared} mean"
+    tail = f": {', '.join(named)}{', …' if more else ''}" if named else ""
+    return head + tail + "."
+
+
+# ------------------------------------------------------------------ standard and target
+
+
+def standard_text(kpi: Kpi, language: str = "zh") -> str:
+    """What earns a KPI full marks under the scheme, in words: the linear target, the best tier's
+    threshold, the best band, no incident, the top of the rating scale."""
+    unit = unit_name(kpi.unit, language)
+    if kpi.method == "linear":
+        return f"{kpi.target:g} {unit}"
+    if kpi.method == "tiers" and kpi.tiers and kpi.tiers[0].threshold is not None:
+        sign = "≥" if kpi.direction == "higher" else "≤"
+        return f"{sign} {kpi.tiers[0].threshold:g} {unit}"
+    if kpi.method == "bands" and kpi.bands:
+        best = max(range(len(kpi.bands)), key=lambda i: kpi.bands[i].points)
+        if best == 0:
+            return f"≤ {kpi.bands[0].upto:g} {unit}"
+        return f"> {kpi.bands[best - 1].upto:g} {unit}"
+    if kpi.method == "deduction":
+        return f"0 {unit}"
+    if kpi.method == "rating":
+        return f"{kpi.scale_max:g} {unit}"
+    return ""
+
+
+def standard_or_target(
+    kpis: pd.Series, person: pd.Series, scheme: Scheme, own: set[str], language: str = "zh"
+) -> pd.Series:
+    """Per KPI of a statement: '目标 95 %(个人)' or '(班组)' where the person has a target (a
+    person's own in `own`, else their team's), else '标准 100 %' (the scheme's)."""
+    zh = language == "zh"
+    texts = []
+    for kpi_id in kpis:
+        kpi = scheme.kpi(kpi_id)
+        target = person.get(f"target_{kpi_id}", np.nan)
+        if pd.notna(target):
+            whose = ("个人" if zh else "own") if kpi_id in own else ("班组" if zh else "team")
+            if kpi.method != "linear":  # only a linear KPI scores against a target
+                whose += ",仅供对照" if zh else ", for reference"
+            value = f"{target:g} {unit_name(kpi.unit, language)}"
+            texts.append(f"目标 {value}({whose})" if zh else f"Target {value} ({whose})")
+        else:
+            texts.append(("标准 " if zh else "Standard ") + standard_text(kpi, language))
+    return pd.Series(texts, index=kpis.index, dtype=object)
+
+
+def team_targets_against_actuals(table: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Per department, team and KPI with a target: headcount with a target, the mean target, the
+    mean actual of those people, the gap (actual − target, signed so that + is better) and how
+    many met their target."""
+    parts = []
+    for kpi in scheme.kpis:
+        column = f"target_{kpi.id}"
+        if column not in table or table[column].notna().sum() == 0:
+            continue
+        rows = table[table[column].notna()]
+        better = 1.0 if kpi.direction == "higher" else -1.0
+        met = (rows[kpi.id] - rows[column]) * better >= 0
+        frame = (
+            rows[["department", "team"]]
+            .astype(object)
+            .fillna("")
+            .assign(target=rows[column], actual=rows[kpi.id], met=met & rows[kpi.id].notna())
+        )
+        grouped = frame.groupby(["department", "team"], sort=True)
+        out = grouped[["target", "actual"]].mean()
+        out["headcount"] = grouped.size()
+        out["met"] = grouped["met"].sum().astype(int)
+        out["gap"] = (out["actual"] - out["target"]) * better
+        parts.append(out.reset_index().assign(kpi=kpi.id))
+    columns = ["department", "team", "kpi", "headcount", "target", "actual", "gap", "met"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]

@@ -26,6 +26,7 @@ from engine.scoring.score import (
     round_half_away,
     scheme_cutoffs,
 )
+from engine.scoring.targets import on_standard_scale, row_targets
 
 PERSON_COLUMNS = ["employee_id", "name", "department", "team", "role"]
 PAIR_COLUMNS = [
@@ -168,6 +169,10 @@ def prepare(
         columns = {k: values[k].to_numpy() for k in values} | {
             k: inputs[k].to_numpy() for k in inputs
         }
+    # After the money columns (formulas read raw values): a person's or team's target, as the
+    # values the scheme's linear formula scores against it.
+    for kpi_id, target in row_targets(rows, scheme).items():
+        values[kpi_id] = on_standard_scale(values[kpi_id].to_numpy(), target, scheme.kpi(kpi_id))
     return _arranged(
         scheme,
         chosen.label,
@@ -870,3 +875,106 @@ def fit_top_cutoff(
     new_cutoffs = np.concatenate([[top_cutoff], cutoffs[1:]])
     money = float(amounts[grade_codes(totals, new_cutoffs)].sum())
     return BudgetFit(total=money, remainder=float(pool - money), top_cutoff=top_cutoff)
+
+
+# ------------------------------------------------------------------ the guide's buckets
+
+
+def default_buckets(grades: int) -> list[int]:
+    """The common guide's three buckets (20 / 70 / 10) over a scheme's grades, best first: the
+    worst grade alone at the bottom, the two grades above it in the middle (one when the scheme
+    has three grades), the rest at the top (five grades: 优秀+良好 / 合格+及格 / 不合格)."""
+    middle = 2 if grades >= 4 else 1
+    top = max(grades - middle - 1, 1)
+    return ([0] * top + [1] * middle + [2])[:grades]
+
+
+def bucket_problems(bucket_of: Sequence[int], buckets: int) -> list[tuple[str, str]]:
+    """Why a mapping of grades (best first) onto buckets (0 = the best bucket) cannot be used,
+    in Chinese and English: every bucket needs a grade and a bucket's grades must be neighbours."""
+    found = list(bucket_of)
+    problems = []
+    empty = [b + 1 for b in range(buckets) if b not in found]
+    if empty:
+        listed = ", ".join(str(b) for b in empty)
+        problems.append(
+            (f"第 {listed} 组没有对应的等级。", f"Bucket {listed} has no grade mapped to it.")
+        )
+    if any(later < earlier for earlier, later in pairwise(found)):
+        problems.append(
+            (
+                "等级须按从好到差依次归入各组(较差的等级不能归入更靠前的组)。",
+                "Grades go into the buckets in order, best first (a worse grade cannot be in an "
+                "earlier bucket).",
+            )
+        )
+    return problems
+
+
+def bucket_shares(
+    bucket_of: Sequence[int], bucket_targets: Sequence[float], mix: Sequence[float]
+) -> np.ndarray:
+    """Each grade's target share (%) from the buckets' shares: a bucket's share is split among
+    its grades in proportion to `mix` (the scheme's target mix), equally when the mix gives its
+    grades nothing."""
+    of = np.asarray(bucket_of, dtype=np.int64)
+    weights = np.asarray(mix, dtype=float)
+    sums = np.bincount(of, weights=weights, minlength=len(bucket_targets))
+    sizes = np.bincount(of, minlength=len(bucket_targets))
+    part = np.where(sums[of] > 0, weights / np.where(sums[of] > 0, sums[of], 1), 1 / sizes[of])
+    return np.asarray(bucket_targets, dtype=float)[of] * part
+
+
+def bucket_achieved(grade_counts: np.ndarray, bucket_of: Sequence[int], buckets: int):
+    """People and share (%) in each bucket, from the people per grade (best first)."""
+    counts = np.bincount(np.asarray(bucket_of), weights=grade_counts, minlength=buckets)
+    total = counts.sum()
+    return counts.astype(int), (100.0 * counts / total if total else counts * np.nan)
+
+
+def meaningful_cutoffs(cutoffs: Sequence[float], grade_counts: np.ndarray) -> list[float | None]:
+    """The minimums worth showing: None for a grade nobody reaches (a target of 0 %, or a grade
+    squeezed out by ties), whose minimum only keeps the order of the others."""
+    return [c if grade_counts[i] > 0 else None for i, c in enumerate(cutoffs)]
+
+
+@dataclass(frozen=True)
+class TieNote:
+    """Why a boundary misses its target: people wanted at or above it, people there, and the
+    equal totals on either side that cannot be split."""
+
+    boundary: int  # between grade `boundary` and the next one
+    wanted: float
+    reached: int
+    above_total: float
+    above_count: int
+    below_total: float
+    below_count: int
+
+
+def tie_notes(totals: np.ndarray, cutoffs: Sequence[float], shares: Sequence[float]):
+    """For each boundary whose count of people at or above is not the whole number nearest the
+    cumulative target (it would be, were no totals equal): the equal totals next to it (ties
+    stay in one grade, so the target cannot be met exactly)."""
+    values = np.sort(totals[~np.isnan(totals)])[::-1]
+    wanted = np.cumsum(np.asarray(shares, dtype=float))[:-1] / 100.0 * len(values)
+    notes = []
+    for k, cut in enumerate(cutoffs):
+        reached = int((values >= cut).sum())
+        if abs(reached - wanted[k]) <= 0.5 + 1e-9 or not len(values):
+            continue
+        above, below = values[values >= cut], values[values < cut]
+        above_total = float(above[-1]) if len(above) else np.nan
+        below_total = float(below[0]) if len(below) else np.nan
+        notes.append(
+            TieNote(
+                k,
+                float(wanted[k]),
+                reached,
+                above_total,
+                int((values == above_total).sum()),
+                below_total,
+                int((values == below_total).sum()),
+            )
+        )
+    return notes

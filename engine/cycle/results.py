@@ -12,6 +12,7 @@ from engine.cycle.veto import apply_vetoes
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import Period, aggregate, parse_period
 from engine.scoring.score import grade, round_half_away, score_table
+from engine.scoring.targets import with_targets
 from engine.store import Store
 
 CYCLE_COLUMNS = [
@@ -31,7 +32,7 @@ def scheme_label(scheme: Scheme) -> str:
 
 def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
     """Months scored now under the scheme, with their adjustments, one row per person."""
-    facts = store.facts(months)
+    facts = with_targets(store.facts(months), store.targets(months), scheme)
     monthly = score_table(facts, scheme)
     adjusted = apply_adjustments(monthly, store.adjustments(months), scheme)
     vetoed = apply_vetoes(adjusted, facts, scheme)

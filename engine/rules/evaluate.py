@@ -126,9 +126,17 @@ def evaluate(table: pd.DataFrame, rules: Rules, as_of: str | None = None) -> Rul
     if stars is not None:
         pay_column = [stars.performance_pay] if isinstance(stars.performance_pay, str) else []
         if notes.ready("stars", stars.name_zh, stars.name_en, [stars.achievement, *pay_column]):
-            found["stars"] = star_table(table, stars)
+            found["stars"] = star_table(table, stars, _standard(rules.scheme, stars.achievement))
     found.update(_money(table, timeline, rules, notes))
     return _report(month_label(int(latest)), found, notes)
+
+
+def _standard(scheme, column: str) -> float | None:
+    """The scheme's own target of a linear KPI (what a person's or team's target replaces)."""
+    if scheme is None or column not in scheme.kpi_ids:
+        return None
+    kpi = scheme.kpi(column)
+    return kpi.target if kpi.method == "linear" else None
 
 
 def reserve_ledger(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:

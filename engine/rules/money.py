@@ -19,6 +19,7 @@ from engine.rules.timeline import (
 from engine.schemes.precision import as_written
 from engine.schemes.rules_spec import NpsReturn, StarRule, TeamMultiplier
 from engine.schemes.scheme import normalize_header
+from engine.scoring.targets import achievement_against_target, target_column
 
 STAR_COLUMNS = [
     *ROSTER,
@@ -65,10 +66,17 @@ MONTHS_PER_RELEASE = {"year": 12, "quarter": 3}
 RESERVE_STATUSES = np.array(["released", "forfeited", "pending"], dtype=object)
 
 
-def star_table(table: pd.DataFrame, rule: StarRule) -> pd.DataFrame:
+def star_table(table: pd.DataFrame, rule: StarRule, standard: float | None = None) -> pd.DataFrame:
     """Each row's stars: the first level whose achievement (and extra condition) is reached;
-    thresholds hold on the good side (exactly 110% earns the 110% level, exactly 85% the 85%)."""
+    thresholds hold on the good side (exactly 110% earns the 110% level, exactly 85% the 85%).
+    Where a row has its own target for the achievement KPI (`target_<kpi>`, a linear KPI whose
+    scheme target is `standard`), achievement counts against that target instead."""
     achievement = numeric(table[rule.achievement])
+    own = target_column(rule.achievement)
+    if standard is not None and own in table:
+        achievement = achievement_against_target(
+            achievement, table[own].to_numpy(dtype=float), standard
+        )
     edges = [level.at_least for level in rule.levels[:-1]]
     compared = as_written(achievement, *edges)  # at the precision the levels are written in
     reached = []

@@ -93,7 +93,8 @@ def aggregate_each(monthly: pd.DataFrame, kind: str, scheme: Scheme) -> pd.DataF
 def _means(rows: pd.DataFrame, labels: pd.Series, scheme: Scheme) -> pd.DataFrame:
     """Per period label and employee: the latest roster, mean scores and total, summed money."""
     inputs = [i.id for i in scheme.money.inputs]
-    means = [c for c in rows.columns if c.startswith(("score_", "cat_"))] + scheme.kpi_ids + inputs
+    means = [c for c in rows.columns if c.startswith(("score_", "cat_", "target_"))]
+    means += scheme.kpi_ids + inputs
     used = ["period", "employee_id", *ROSTER_LAST, *means, "total", "bonus", "missing_count"]
     rows = rows[[c for c in dict.fromkeys(used) if c in rows]]  # sorting fewer columns is faster
     rows = rows.assign(_label=labels).sort_values(["employee_id", "period"])
@@ -126,3 +127,16 @@ def score_period(facts: pd.DataFrame, scheme: Scheme, period: str | Period) -> p
     chosen = parse_period(period) if isinstance(period, str) else period
     monthly = score_table(facts[facts["period"].isin(chosen.months)], scheme)
     return aggregate(monthly, chosen, scheme)
+
+
+def months_held(period: str | Period, held: list[str]) -> tuple[str, ...]:
+    """The months of the period that the data holds, in order."""
+    chosen = parse_period(period) if isinstance(period, str) else period
+    present = set(held)
+    return tuple(m for m in chosen.months if m in present)
+
+
+def is_partial(period: str | Period, held: list[str]) -> bool:
+    """Whether the data holds fewer months than the period has (2026-Q4 with October only)."""
+    chosen = parse_period(period) if isinstance(period, str) else period
+    return len(months_held(chosen, held)) < len(chosen.months)

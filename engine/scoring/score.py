@@ -13,6 +13,7 @@ from engine.schemes.formula import Formula, evaluate
 from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Kpi, RolePlan, Scheme, normalize_header
 from engine.scoring.parallel import side_by_side
+from engine.scoring.targets import on_standard_scale, row_targets, target_column
 
 ROSTER_COLUMNS = ["employee_id", "name", "department", "team", "role", "region", "hire_date"]
 RANK_SCOPES = {"rank": [], "dept_rank": ["department"], "team_rank": ["department", "team"]}
@@ -541,13 +542,22 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         + [partial(plan_index, roster["role"], scheme)],
         len(roster),
     )
-    scored = score_rows([values[k].to_numpy() for k in scheme.kpi_ids], plans, scheme)
+    # A person's or team's target takes the place of a linear KPI's standard (scoring.targets).
+    targets = row_targets(facts.reset_index(drop=True), scheme)
+    scoring = [
+        on_standard_scale(values[k].to_numpy(), targets[k], scheme.kpi(k))
+        if k in targets
+        else values[k].to_numpy()
+        for k in scheme.kpi_ids
+    ]
+    scored = score_rows(scoring, plans, scheme)
     scores = pd.DataFrame(scored.scores, columns=[f"score_{k}" for k in scheme.kpi_ids], copy=False)
     cats = pd.DataFrame(
         scored.categories, columns=[f"cat_{c}" for c in scheme.category_ids], copy=False
     )
     inputs = money_inputs(facts.reset_index(drop=True), scheme)
-    table = pd.concat([roster, values, inputs, scores, cats], axis=1)
+    kept = [pd.DataFrame({target_column(k): v for k, v in targets.items()})] if targets else []
+    table = pd.concat([roster, values, inputs, *kept, scores, cats], axis=1)
     table["total"] = scored.total
     table["missing_count"] = scored.missing_count
     return finish(table, scheme, dict(zip(group_columns, codes, strict=True)))

@@ -106,6 +106,13 @@ SCHEMA = [
         employee_comment VARCHAR, manager_confirmed_by VARCHAR, manager_confirmed_at TIMESTAMP,
         employee_confirmed_by VARCHAR, employee_confirmed_at TIMESTAMP, updated_by VARCHAR,
         updated_at TIMESTAMP NOT NULL, PRIMARY KEY (period, employee_id))""",
+    # Targets (目标) per month for a person (employee_id set, team '') or a team (employee_id '',
+    # department '' when the file named none): one value per KPI, replaced month by month.
+    """CREATE TABLE IF NOT EXISTS targets (
+        period VARCHAR NOT NULL, scope VARCHAR NOT NULL, employee_id VARCHAR NOT NULL,
+        department VARCHAR NOT NULL, team VARCHAR NOT NULL, kpi VARCHAR NOT NULL,
+        target DOUBLE NOT NULL, source VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL,
+        saved_by VARCHAR, PRIMARY KEY (period, scope, employee_id, department, team, kpi))""",
 ]
 
 TABLES = (
@@ -983,6 +990,44 @@ class Store:
             if found:
                 self._event(con, "interview_confirmed", None, period, detail)
         return bool(found)
+
+    # -------------------------------------------------------------- targets
+
+    def targets(self, periods: list[str] | None = None) -> pd.DataFrame:
+        """The targets kept for the months (all when None): period, scope (person / team),
+        employee_id, department, team, kpi, target, source, saved_at, saved_by."""
+        where, params = "", []
+        if periods is not None:
+            marks = ", ".join("?" for _ in periods) or "NULL"
+            where, params = f"WHERE period IN ({marks})", list(periods)
+        with self._connect() as con:
+            return con.execute(
+                "SELECT period, scope, employee_id, department, team, kpi, target, source, "
+                f"saved_at, saved_by FROM targets {where} "
+                "ORDER BY period, scope, department, team, employee_id, kpi",
+                params,
+            ).df()
+
+    def replace_targets(self, period: str, rows: pd.DataFrame, source: str) -> int:
+        """Make `rows` (scope, employee_id, department, team, kpi, target) the month's targets,
+        all of them or none, in one transaction with its audit entry; refused for a locked
+        month. Returns how many were kept."""
+        columns = ["scope", "employee_id", "department", "team", "kpi", "target"]
+        kept = rows[columns].assign(target=rows["target"].astype(float)).astype(object)
+        values = [[period, *row, source, self.user] for row in kept.to_numpy().tolist()]
+        with self._transaction() as con:
+            _refuse_locked(con, period, "")
+            con.execute("DELETE FROM targets WHERE period = ?", [period])
+            if values:
+                con.executemany(
+                    "INSERT INTO targets (period, scope, employee_id, department, team, kpi, "
+                    "target, source, saved_at, saved_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(CURRENT_TIMESTAMP AS TIMESTAMP), ?)",
+                    values,
+                )
+            detail = f"{source}: {len(values)} targets"
+            self._event(con, "targets_saved", None, period, detail)
+        return len(values)
 
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:

@@ -13,6 +13,7 @@ from engine.analysis.figures import select
 from engine.cycle.eligibility import flags
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period
+from engine.scoring.targets import with_targets
 from ui import data
 from ui.sidebar import View
 
@@ -21,7 +22,10 @@ from ui.sidebar import View
 # what-if page (pages/whatif.py stops everyone else before it asks for a basis).
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _basis(db_file: str, version: int, digest: str, period: str, _scheme: Scheme) -> whatif.Basis:
-    facts = data.store(db_file).facts(list(parse_period(period).months))
+    months = list(parse_period(period).months)
+    # Targets take the place of linear standards here as on every page (scoring.targets).
+    target = data.store(db_file)
+    facts = with_targets(target.facts(months), target.targets(months), _scheme)
     # Statuses (a roster column, or probation from the hire date) as the scoring has them.
     return whatif.prepare(facts, _scheme, period, flags(facts, _scheme))
 

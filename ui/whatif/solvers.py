@@ -43,31 +43,26 @@ def solver_controls(start: Scheme, settings: dict) -> tuple[dict, list[str]]:
     problems: list[str] = []
     chosen: dict = {"mode": mode}
     if mode == "forced":
-        defaults = settings.get("shares") or [
-            start.target_mix.get(g, 100 / len(start.grades)) for g in start.grade_names
-        ]
-        st.caption(
-            tr(
-                "各等级目标占比(%,合计 100)。分数线取最接近目标累计占比处,同分的人总在同一等级。",
-                "Target share per grade (%, adding up to 100). Each minimum goes where the "
-                "cumulative share comes closest to the target; equal totals stay in one grade.",
-            )
+        kinds = {
+            "grades": tr("按等级", "Per grade"),
+            "buckets": tr("按分组(如 20/70/10)", "By buckets (e.g. 20 / 70 / 10)"),
+        }
+        kind = st.radio(
+            tr("目标形式", "Targets"),
+            list(kinds),
+            index=list(kinds).index(settings.get("target_kind", "grades")),
+            format_func=kinds.get,
+            horizontal=True,
+            key=key("target_kind"),
         )
-        shares = [
-            column.number_input(
-                names[g],
-                min_value=0.0,
-                max_value=100.0,
-                value=float(defaults[i]),
-                step=5.0,
-                format="%g",
-                key=key("share", i),
-            )
-            for i, (g, column) in enumerate(
-                zip(start.grade_names, st.columns(len(start.grades)), strict=True)
-            )
-        ]
-        if abs(sum(shares) - 100) > 1e-6:
+        if kind == "buckets":
+            shares, buckets, bucket_issues = bucket_controls(start, settings.get("buckets", {}))
+            problems += bucket_issues
+            chosen |= {"target_kind": kind, "buckets": buckets}
+        else:
+            shares = grade_share_controls(start, settings, names)
+            chosen |= {"target_kind": kind}
+        if abs(sum(shares) - 100) > 1e-6 and kind == "grades":
             problems.append(
                 tr(
                     f"目标占比合计 {sum(shares):g}%,应为 100%。",
@@ -86,7 +81,7 @@ def solver_controls(start: Scheme, settings: dict) -> tuple[dict, list[str]]:
             horizontal=True,
             key=key("scope"),
         )
-        chosen |= {"shares": shares, "scope": scope}
+        chosen |= {"shares": [float(v) for v in shares], "scope": scope}
     elif mode == "budget" and start.money_formulas:
         # The solvers scale money per grade or a base; money from a formula has neither.
         problems.append(
@@ -120,6 +115,121 @@ def solver_controls(start: Scheme, settings: dict) -> tuple[dict, list[str]]:
         )
         chosen |= {"method": method, "pool": pool}
     return chosen, problems
+
+
+def grade_share_controls(start: Scheme, settings: dict, names: dict[str, str]) -> list[float]:
+    """A target share per grade (the scheme's target mix to start with)."""
+    defaults = settings.get("shares") or [
+        start.target_mix.get(g, 100 / len(start.grades)) for g in start.grade_names
+    ]
+    st.caption(
+        tr(
+            "各等级目标占比(%,合计 100)。分数线取最接近目标累计占比处,同分的人总在同一等级。",
+            "Target share per grade (%, adding up to 100). Each minimum goes where the "
+            "cumulative share comes closest to the target; equal totals stay in one grade.",
+        )
+    )
+    return [
+        column.number_input(
+            names[g],
+            min_value=0.0,
+            max_value=100.0,
+            value=float(defaults[i]),
+            step=5.0,
+            format="%g",
+            key=key("share", i),
+        )
+        for i, (g, column) in enumerate(
+            zip(start.grade_names, st.columns(len(start.grades)), strict=True)
+        )
+    ]
+
+
+def bucket_controls(start: Scheme, saved: dict) -> tuple[list[float], dict, list[str]]:
+    """The guide's buckets: how many, each one's share, and which grades each one holds; the
+    per-grade targets they give (a bucket split in the proportions of the scheme's target mix)."""
+    names = grade_labels(start, language())
+    grades = len(start.grades)
+    count = int(
+        st.number_input(
+            tr("分组数", "Buckets"),
+            min_value=2,
+            max_value=grades,
+            value=len(saved.get("shares", [])) or min(3, grades),
+            step=1,
+            key=key("bucket_count"),
+        )
+    )
+    guide = [20.0, 70.0, 10.0] if count == 3 else [round(100 / count, 2)] * count
+    saved_shares = saved.get("shares") if len(saved.get("shares", [])) == count else guide
+    st.caption(
+        tr(
+            "各组目标占比(%,合计 100),从好到差:",
+            "Share of each bucket (%, adding up to 100), best first:",
+        )
+    )
+    bucket_shares = [
+        column.number_input(
+            tr(f"第 {b + 1} 组", f"Bucket {b + 1}"),
+            min_value=0.0,
+            max_value=100.0,
+            value=float(saved_shares[b]),
+            step=5.0,
+            format="%g",
+            key=key("bucket_share", count, b),
+        )
+        for b, column in enumerate(st.columns(count))
+    ]
+    default_of = (
+        whatif.default_buckets(grades)
+        if count == 3
+        else [min(i * count // grades, count - 1) for i in range(grades)]
+    )
+    saved_of = saved.get("of") if len(saved.get("of", [])) == grades else default_of
+    saved_of = [b if b < count else count - 1 for b in saved_of]
+    st.caption(tr("每个等级归入哪一组:", "Which bucket each grade belongs to:"))
+    of = [
+        column.selectbox(
+            names[g],
+            range(count),
+            index=saved_of[i],
+            format_func=lambda b: tr(f"第 {b + 1} 组", f"Bucket {b + 1}"),
+            key=key("bucket_of", count, i),
+        )
+        for i, (g, column) in enumerate(zip(start.grade_names, st.columns(grades), strict=True))
+    ]
+    problems = [tr(*p) for p in whatif.bucket_problems(of, count)]
+    if abs(sum(bucket_shares) - 100) > 1e-6:
+        problems.append(
+            tr(
+                f"各组目标占比合计 {sum(bucket_shares):g}%,应为 100%。",
+                f"Bucket shares add up to {sum(bucket_shares):g}%, not 100%.",
+            )
+        )
+    mix = [start.target_mix.get(g, 0.0) for g in start.grade_names]
+    shares = whatif.bucket_shares(of, bucket_shares, mix).tolist() if not problems else [0.0]
+    if not problems:
+        st.caption(
+            tr(
+                "组内各等级按方案的目标分布比例分摊:",
+                "Inside a bucket the grades share it in the proportions of the scheme's target "
+                "mix:",
+            )
+            + " "
+            + " · ".join(
+                f"{names[g]} {v:.1f}%" for g, v in zip(start.grade_names, shares, strict=True)
+            )
+        )
+    return shares, {"shares": bucket_shares, "of": [int(b) for b in of]}, problems
+
+
+def bucket_names(scheme: Scheme, of: list[int]) -> list[str]:
+    """Each bucket named by its grades: 优秀+良好."""
+    names = grade_labels(scheme, language())
+    return [
+        "+".join(names[g] for g, b in zip(scheme.grade_names, of, strict=True) if b == bucket)
+        for bucket in range(max(of) + 1)
+    ]
 
 
 def run(prepared: Prepared, scheme: Scheme, settings: dict) -> Scenario:
