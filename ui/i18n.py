@@ -60,7 +60,45 @@ COLUMN_LABELS = {
     "veto": ("否决项", "Veto"),
     "status": ("人员状态", "Status"),
     "status_note": ("状态说明", "Status note"),
+    "hire_date": ("入职日期", "Hire date"),
+    "source_row": ("文件行号", "Row in the file"),
 }
+# What the audit log's actions are called (the store keeps the English id).
+ACTION_NAMES = {
+    "imported": ("导入", "imported"),
+    "replaced": ("替换", "replaced"),
+    "restored": ("恢复", "restored"),
+    "deleted": ("删除", "deleted"),
+    "scheme_version": ("采用方案新版本", "new scheme version"),
+    "scenario_saved": ("保存模拟方案", "scenario saved"),
+    "scenario_replaced": ("覆盖模拟方案", "scenario replaced"),
+    "scenario_deleted": ("删除模拟方案", "scenario deleted"),
+    "sign_in": ("登录", "signed in"),
+    "sign_in_failed": ("登录失败", "sign-in failed"),
+    "sign_in_throttled": ("登录过于频繁", "sign-in throttled"),
+    "sign_out": ("退出", "signed out"),
+    "signed_out": ("会话结束", "session ended"),
+    "export": ("导出", "export"),
+    "export_refused": ("拒绝导出", "export refused"),
+    "adjustment": ("加减分调整", "adjustment"),
+    "adjustment_withdrawn": ("撤回调整", "adjustment withdrawn"),
+    "adjustment_approved": ("批准调整", "adjustment approved"),
+    "adjustment_rejected": ("驳回调整", "adjustment rejected"),
+    "submit": ("提交", "submitted"),
+    "calibrate": ("校准", "calibrated"),
+    "approve": ("审批", "approved"),
+    "publish": ("发布", "published"),
+    "unpublish": ("撤回发布", "unpublished"),
+    "lock": ("锁定", "locked"),
+    "unlock": ("解锁", "unlocked"),
+    "reopen": ("退回", "reopened"),
+}
+# Who did what when no one signed in (the store's default user).
+USER_NAMES = {"system": ("系统", "system")}
+# An engine message written "中文 / English": the Chinese side holds a Chinese character, the
+# English side starts with a Latin letter, a digit or a quote.
+BILINGUAL = re.compile(r"(?<=\S) / (?=['\"(A-Za-z0-9])")
+CHINESE_CHARACTER = re.compile(r"[\u4e00-\u9fff]")
 
 
 def language() -> str:
@@ -70,6 +108,31 @@ def language() -> str:
 def tr(zh: str, en: str) -> str:
     """The text in the user's language."""
     return zh if language() == "zh" else en
+
+
+def one_language(text: object, lang: str | None = None) -> str:
+    """The chosen language's side of an engine message written "中文 / English" (cycle moves,
+    adjustments, locked months); any other text as it is."""
+    text = str(text)
+    for found in BILINGUAL.finditer(text):
+        zh, en = text[: found.start()], text[found.end() :]
+        if CHINESE_CHARACTER.search(zh) and re.search("[A-Za-z]{2,}", en):
+            return zh if (lang or language()) == "zh" else en
+    return text
+
+
+def page_title(title: str) -> str:
+    """A page's title from app.PAGES ("总览 · Overview") in the chosen language."""
+    zh, _, en = title.partition(" · ")
+    return tr(zh, en or zh)
+
+
+def action_name(action: str) -> str:
+    return tr(*ACTION_NAMES.get(action, (action, action)))
+
+
+def user_name(user: object) -> object:
+    return tr(*USER_NAMES[user]) if user in USER_NAMES else user
 
 
 def column_label(column: str, scheme=None) -> str:

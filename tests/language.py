@@ -1,0 +1,188 @@
+"""Everything a page shows as text, gathered from an AppTest run, and the words in it that do not
+belong to the chosen language (the language test and the browser test share these)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+from google.protobuf.message import Message
+
+from engine import paths
+from engine.intake.parse import ROSTER_ALIASES
+from engine.schemes.scheme import load_scheme
+
+# Proto fields that hold what a reader sees: a widget's label, help and options, a text's body.
+SHOWN_FIELDS = {"label", "body", "help", "placeholder", "options", "delta", "content", "text"}
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z]{2,}(?![A-Za-z0-9_])")
+# Latin words that are the same in a Chinese text: file kinds, units, names of things.
+CHINESE_ALLOWED = {
+    "CSV",
+    "Excel",
+    "XLSX",
+    "xlsx",
+    "csv",
+    "UTF",
+    "GBK",
+    "GB",
+    "BOM",
+    "KPI",
+    "NPS",
+    "MB",
+    "ID",
+    "km",
+    "min",
+    "pp",
+    "vs",
+    "YYYY",
+    "MM",
+    "DD",
+    "HH",
+    "Q",
+    "H",
+    "sig",
+    "PDF",
+    "CLI",
+    "TOML",
+    "OK",
+}
+# The language switch names both languages on purpose: a reader of either must find it.
+BOTH_LANGUAGES = ("语言 · Language", "中文", "English")
+
+
+def page_files() -> list[str]:
+    """Every page the entry script lists (app.PAGES), read from app.py without running it."""
+    tree = ast.parse((paths.ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
+            return [Path(row[0]).stem for row in ast.literal_eval(node.value)]
+    raise AssertionError("app.py has no PAGES list")
+
+
+def internal_ids() -> set[str]:
+    """Column ids of the engine and the schemes that a reader must never see."""
+    ids = set(ROSTER_ALIASES) | {"source_row", "import_id", "sha256", "scheme_version"}
+    for file in sorted(paths.SCHEMES_DIR.glob("*.toml")):
+        if file.name == "grade_presets.toml":
+            continue
+        scheme = load_scheme(file)
+        for kpi in scheme.kpis:
+            ids |= {kpi.id, f"score_{kpi.id}"}
+        ids |= {f"cat_{c.id}" for c in scheme.categories}
+    return {i for i in ids if "_" in i}
+
+
+def _proto_texts(message: Message) -> Iterator[str]:
+    for descriptor, value in message.ListFields():
+        if descriptor.name in SHOWN_FIELDS:
+            if isinstance(value, str):
+                yield value
+            elif isinstance(value, Message):
+                yield from _proto_texts(value)
+            else:
+                for item in value:
+                    yield from [item] if isinstance(item, str) else _proto_texts(item)
+        elif isinstance(value, Message) and descriptor.name not in {"arrow_data", "lazy_data"}:
+            yield from _proto_texts(value)
+
+
+def _table_texts(element) -> Iterator[str]:
+    """A table's headers as shown (column_config labels first) and the cells of text columns;
+    a date column shown with its midnight time and a missing text cell ("None") are reported."""
+    table = element.value
+    config = json.loads(element.proto.columns or "{}") if hasattr(element.proto, "columns") else {}
+    for column in table.columns:
+        setting = config.get(str(column), config.get(f"col:{column}", {})) or {}
+        if setting.get("hidden"):
+            continue
+        yield str(setting.get("label") or column)
+        values = table[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            times = values.dropna()
+            kind = (setting.get("type_config") or {}).get("type")
+            if len(times) and (times == times.dt.normalize()).all() and kind != "date":
+                yield f"00:00:00 in the date column {column}"
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            shown = values.dropna()
+            if len(shown) < len(values):
+                yield f"None (a missing cell in {column})"
+            yield from shown.astype(str).unique()[:400]
+
+
+def _chart_texts(spec: str) -> Iterator[str]:
+    """A plotly chart's titles, axis titles, tick labels, legend names and annotations."""
+    figure = json.loads(spec)
+    layout = figure.get("layout", {})
+    for value in layout.values():
+        if isinstance(value, dict):
+            title = value.get("title")
+            yield from _title(title)
+            yield from map(str, value.get("ticktext", []) or [])
+    yield from _title(layout.get("title"))
+    for note in layout.get("annotations", []) or []:
+        yield str(note.get("text", ""))
+    for trace in figure.get("data", []):
+        if trace.get("showlegend", True) and trace.get("name"):
+            yield str(trace["name"])
+        for axis in ("x", "y"):
+            values = trace.get(axis)
+            if isinstance(values, list) and values and isinstance(values[0], str):
+                yield from values
+        if isinstance(trace.get("text"), list):
+            yield from (str(t) for t in trace["text"] if isinstance(t, str))
+
+
+def _title(title) -> Iterator[str]:
+    if isinstance(title, dict):
+        title = title.get("text")
+    if title:
+        yield str(title)
+
+
+def shown_texts(at) -> list[str]:
+    """Every text the run shows: texts, labels, options, tables and charts, sidebar included."""
+    found: list[str] = []
+    for block in (at.main, at.sidebar):
+        for node in _nodes(block):
+            kind = getattr(node, "type", "")
+            proto = getattr(node, "proto", None)
+            if kind in {"dataframe", "arrow_data_frame"}:
+                found += _table_texts(node)
+            elif kind == "plotly_chart":
+                found += _chart_texts(proto.spec)
+            elif isinstance(proto, Message):
+                found += _proto_texts(proto)
+    found += [t.proto.body for t in at.get("toast")]
+    return [t for t in found if t and t.strip()]
+
+
+def _nodes(block) -> Iterator:
+    yield block
+    for child in getattr(block, "children", {}).values():
+        yield from _nodes(child)
+
+
+def foreign(texts: Iterable[str], language: str, allowed: Iterable[str] = ()) -> list[str]:
+    """The texts holding a word of the other language or an internal id, each with the word."""
+    ids = internal_ids()
+    spared = sorted({*allowed, *BOTH_LANGUAGES}, key=len, reverse=True)
+    spare = re.compile("|".join(re.escape(s) for s in spared if s)) if spared else None
+    bad = []
+    for text in texts:
+        rest = spare.sub(" ", text) if spare else text
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rest))
+        hits = sorted(words & ids)
+        if text.startswith(("00:00:00 in", "None (a missing")):
+            hits.append(text)
+        if language == "zh":
+            hits += [w for w in LATIN_WORD.findall(rest) if w not in CHINESE_ALLOWED]
+        elif CJK.search(rest):
+            hits.append(CJK.search(rest).group(0))
+        if hits:
+            bad.append(f"{hits[:3]} in {text[:160]!r}")
+    return sorted(set(bad))
