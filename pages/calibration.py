@@ -21,7 +21,7 @@ from engine.cycle.close import (
 from engine.cycle.config import STATE_NAMES
 from engine.store import StoreError
 from ui import data
-from ui.i18n import labelled, tr
+from ui.i18n import grade_words, labelled, tr
 from ui.page import downloads, require_view
 
 MESSAGE_KEY = "calibration_message"
@@ -65,7 +65,7 @@ left, right = st.columns([1, 2])
 left.metric(tr("本月状态", "This month"), tr(*STATE_NAMES[now.state]))
 left.dataframe(states, hide_index=True, width="stretch")
 with right.form("cycle_move_form"):
-    moves = {name: f"{move.name_zh} {name}" for name, move in config.moves.items()}
+    moves = {name: tr(move.name_zh, name.capitalize()) for name, move in config.moves.items()}
     action = st.selectbox(
         tr("操作", "Move"), list(moves), format_func=moves.get, key="cycle_action"
     )
@@ -98,10 +98,16 @@ def counts_shown(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 counts = grade_counts(table, scheme)
-st.dataframe(labelled(counts_shown(counts), scheme), hide_index=True, width="stretch")
+st.dataframe(
+    labelled(grade_words(counts_shown(counts), scheme), scheme), hide_index=True, width="stretch"
+)
 with st.expander(tr("计算等级(调整前)", "Computed grades (before adjustments)")):
     computed = grade_counts(table, scheme, "computed_grade")
-    st.dataframe(labelled(counts_shown(computed), scheme), hide_index=True, width="stretch")
+    st.dataframe(
+        labelled(grade_words(counts_shown(computed), scheme), scheme),
+        hide_index=True,
+        width="stretch",
+    )
 
 # ---------------------------------------------------------------- near a cutoff
 st.subheader(tr("临界人员", "People near a cutoff"))
@@ -109,7 +115,7 @@ within = st.number_input(
     tr("距等级线(分)以内", "Within (points) of a cutoff"), 0.0, 10.0, 2.0, 0.5, key="near_within"
 )
 near = near_cutoffs(table, scheme, within)
-st.dataframe(labelled(near, scheme), hide_index=True, width="stretch")
+st.dataframe(labelled(grade_words(near, scheme), scheme), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- adjustments
 st.subheader(tr("调整记录", "Adjustments so far"))
@@ -124,7 +130,9 @@ else:
     ]
     shown = shown.rename(columns={"grade_x": "calibrated_grade", "grade_y": "grade"})
     st.dataframe(
-        labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
+        labelled(grade_words(shown.astype(object).fillna(""), scheme), scheme),
+        hide_index=True,
+        width="stretch",
     )
     downloads(shown, f"adjustments_{period}", key="adjustments")
 
@@ -139,7 +147,9 @@ else:
         ["employee_id", "name", "department", "total", "points", "grade", "reason", "proposed_by"]
     ].rename(columns={"grade": "calibrated_grade"})
     st.dataframe(
-        labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
+        labelled(grade_words(shown.astype(object).fillna(""), scheme), scheme),
+        hide_index=True,
+        width="stretch",
     )
     if access.role not in config.approver_roles:
         st.caption(tr("只有审批角色可以审批或驳回。", "Only approver roles may approve or reject."))

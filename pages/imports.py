@@ -3,6 +3,7 @@
 import io
 import zipfile
 
+import pandas as pd
 import streamlit as st
 
 from engine import paths
@@ -89,6 +90,7 @@ with history_tab:
         shown = log.assign(
             status=log["status"].map(lambda s: tr(*STATUS_NAMES.get(s, (s, s)))),
             encoding=log["encoding"].fillna("").map(importing.encoding_name),
+            replaces=log["replaces"].map(lambda i: "" if pd.isna(i) else f"#{i}"),
         )
         st.dataframe(
             shown.drop(columns=["sha256"]),

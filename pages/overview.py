@@ -6,7 +6,7 @@ import streamlit as st
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import chart_text, labelled, language, tr
+from ui.i18n import chart_text, grade_name, labelled, language, tr
 from ui.page import downloads, require_view
 
 view, scheme, table = require_view()
@@ -16,7 +16,7 @@ st.title(tr("总览", "Overview") + f" · {view.period}")
 st.caption(f"{scheme.name_zh if language() == 'zh' else scheme.name_en} (v{scheme.version})")
 
 figures = headline_changes(table, before, scheme)
-best, worst = scheme.grade_names[0], scheme.grade_names[-1]
+best, worst = (grade_name(g, scheme) for g in (scheme.grade_names[0], scheme.grade_names[-1]))
 cards = [
     ("headcount", tr("人数", "Headcount"), "{:.0f}", "{:+.0f}"),
     ("mean_total", tr("平均分", "Mean total"), "{:.2f}", "{:+.2f}"),

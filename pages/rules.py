@@ -145,6 +145,8 @@ def styled(frame: pd.DataFrame):
             shape = "{:.0%}"
         elif column in (tr(*LABELS["factor"]), tr(*LABELS["team_factor"])):
             shape = "{:.2f}"
+        elif column == tr(*LABELS["level_year"]):
+            shape = "{:.0f}"  # a year: 2026, never 2,026
         elif (values % 1 == 0).all():
             shape = "{:,.0f}"
         else:

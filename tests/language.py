@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from google.protobuf.message import Message
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from engine import paths
 from engine.intake.parse import ROSTER_ALIASES
@@ -51,6 +52,10 @@ CHINESE_ALLOWED = {
     "TOML",
     "OK",
 }
+NONE_DRAWN = "None (a missing cell)"
+MIDNIGHT_DRAWN = "00:00:00 (a date drawn with its time)"
+YEAR_DRAWN = "2,026 (a year drawn with a thousands separator)"
+DRAWING_FAULTS = (NONE_DRAWN, MIDNIGHT_DRAWN, YEAR_DRAWN)
 # The language switch names both languages on purpose: a reader of either must find it.
 BOTH_LANGUAGES = ("语言 · Language", "中文", "English")
 
@@ -92,25 +97,37 @@ def _proto_texts(message: Message) -> Iterator[str]:
 
 
 def _table_texts(element) -> Iterator[str]:
-    """A table's headers as shown (column_config labels first) and the cells of text columns;
-    a date column shown with its midnight time and a missing text cell ("None") are reported."""
+    """A table's headers as shown (column_config labels first) and its text cells as drawn (a
+    Styler's display values where it has them); the signs of a table drawn carelessly are
+    reported as texts of their own: a missing cell (drawn "None"), a date column drawn with
+    its midnight time, a year drawn with a thousands separator."""
     table = element.value
-    config = json.loads(element.proto.columns or "{}") if hasattr(element.proto, "columns") else {}
-    for column in table.columns:
+    config = json.loads(element.proto.columns or "{}")
+    styler = element.proto.arrow_data.styler.display_values
+    drawn = convert_arrow_bytes_to_pandas_df(styler) if styler else None
+    for position, column in enumerate(table.columns):
         setting = config.get(str(column), config.get(f"col:{column}", {})) or {}
+        if isinstance(setting, str):
+            setting = {"label": setting}
         if setting.get("hidden"):
             continue
         yield str(setting.get("label") or column)
         values = table[column]
+        cells = drawn.iloc[:, position] if drawn is not None else None
+        if cells is None and values.isna().any():
+            yield f"{NONE_DRAWN} in {column}"
         if pd.api.types.is_datetime64_any_dtype(values):
             times = values.dropna()
             kind = (setting.get("type_config") or {}).get("type")
             if len(times) and (times == times.dt.normalize()).all() and kind != "date":
-                yield f"00:00:00 in the date column {column}"
-        elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            shown = values.dropna()
-            if len(shown) < len(values):
-                yield f"None (a missing cell in {column})"
+                yield f"{MIDNIGHT_DRAWN} in {column}"
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            whole = values.dropna()
+            years = len(whole) and whole.between(1900, 2200).all()
+            if years and cells is not None and cells.astype(str).str.fullmatch(r"\d,\d{3}").any():
+                yield f"{YEAR_DRAWN} in {column}"
+        else:
+            shown = (cells if cells is not None else values).dropna()
             yield from shown.astype(str).unique()[:400]
 
 
@@ -177,7 +194,7 @@ def foreign(texts: Iterable[str], language: str, allowed: Iterable[str] = ()) ->
         rest = spare.sub(" ", text) if spare else text
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rest))
         hits = sorted(words & ids)
-        if text.startswith(("00:00:00 in", "None (a missing")):
+        if text.startswith(DRAWING_FAULTS):
             hits.append(text)
         if language == "zh":
             hits += [w for w in LATIN_WORD.findall(rest) if w not in CHINESE_ALLOWED]

@@ -36,7 +36,7 @@ def test_the_calibration_page_shows_the_month_departments_and_cutoffs(store):
     assert at.main.metric[0].value == "进行中"
     counts = at.main.dataframe[1].value
     departments = set(store.departments("2026-10"))
-    assert set(counts["部门"]) == departments | {"目标 target"}  # headers in the user's language
+    assert set(counts["部门"]) == departments | {"目标"}  # headers in the user's language
     people = counts.loc[counts["部门"].isin(departments), "人数"].astype(int)
     assert people.sum() == len(store.facts(["2026-10"]))
     near = at.main.dataframe[3].value

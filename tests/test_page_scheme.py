@@ -64,3 +64,27 @@ def test_the_posts_paid_by_a_formula_are_listed(store, monkeypatch):
     assert formulas["备件经理"] == "(备件毛利额 + 附件及养护品毛利额) × 0.5% × 考核系数"
     assert formulas["质检员"] == "(接车台数 × 2 − 返修台次 × 100) × 月度考核成绩 ÷ 100"
     assert "服务顾问" not in formulas.index
+
+
+def test_a_scheme_weighed_per_role_shows_each_roles_weights(store, monkeypatch):
+    """The 4S scheme weighs KPIs per role (its default plan gives 定量指标 0 %): each role that
+    assesses a category gets a column of shares of the total, never a list of 0 % weights."""
+    monkeypatch.setenv(paths.SCHEME_ENV, str(paths.SCHEMES_DIR / "dealer_4s.toml"))
+    at = open_page("scheme")
+    assert not at.exception
+    quantitative = tables(at)[0].set_index("考核指标")
+    # 服务顾问: 定量指标 80 % of the total, 入场台次达成率 18.75 % of it → 15.0 % of the total.
+    assert quantitative.loc["入场台次达成率", "服务顾问"] == "15.0%"
+    assert quantitative.loc["入场台次达成率", "维修技师"] == ""  # not assessed on it
+    assert quantitative.loc["车间工时收入达成率", "维修技师"] == "20.0%"
+    assert "默认" not in quantitative.columns  # the default plan has no 定量指标
+    assert "类别内权重" not in quantitative.columns
+    shares = quantitative.drop(columns=["方向", "计分方法", "计分标准"])
+    assert not shares.isin(["0%", "0.0%"]).any().any()
+    assert any(m.value == "**定量指标**(80%)" for m in at.markdown)
+
+
+def test_the_versions_table_has_no_missing_cells(store):
+    at = open_page("scheme")
+    versions = at.dataframe[-1].value
+    assert not versions.isna().any().any()  # drawn as "None" otherwise

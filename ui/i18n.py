@@ -135,6 +135,32 @@ def user_name(user: object) -> object:
     return tr(*USER_NAMES[user]) if user in USER_NAMES else user
 
 
+GRADE_COLUMNS = ("grade", "grade_above", "computed_grade", "calibrated_grade", "next_grade")
+TARGET_ROW = "目标 target"  # the target mix's row in engine.cycle.calibration.grade_counts
+
+
+def grade_name(name: object, scheme) -> object:
+    """A grade of the scheme (优秀) by its name in the chosen language (Excellent)."""
+    if language() == "zh":
+        return name
+    return {g.name: g.name_en or g.name for g in scheme.grades}.get(name, name)
+
+
+def grade_words(table: pd.DataFrame, scheme) -> pd.DataFrame:
+    """A table with grade names in the chosen language: grade cells, columns named after a
+    grade ("优秀", "优秀 %") and the target mix's row."""
+    lang = language()
+    names = {g.name: (g.name if lang == "zh" else g.name_en or g.name) for g in scheme.grades}
+    out = table.copy()
+    for column in GRADE_COLUMNS:
+        if column in out:
+            out[column] = out[column].map(lambda v: names.get(v, v))
+    out = out.rename(columns={**names, **{f"{g} %": f"{n} %" for g, n in names.items()}})
+    if "department" in out:
+        out["department"] = out["department"].replace(TARGET_ROW, tr("目标", "Target"))
+    return out
+
+
 def column_label(column: str, scheme=None) -> str:
     """A column's header in the user's language, KPI and category columns included."""
     if column in COLUMN_LABELS:

@@ -239,7 +239,7 @@ def _rule_inputs(kpi) -> dict:
         tiers = []
         for i, tier in enumerate(kpi.tiers):
             left, right = st.columns(2)
-            label = f" {tier.label}" if tier.label else ""
+            label = f" {tier.said(language())}" if tier.label else ""
             if tier.threshold is None:
                 left.markdown(tr(f"第 {i + 1} 级{label}:其余", f"Tier {i + 1}{label}: the rest"))
                 threshold = None
