@@ -21,8 +21,9 @@ from engine.cycle.close import (
 from engine.cycle.config import STATE_NAMES
 from engine.store import StoreError
 from ui import data
-from ui.i18n import grade_words, labelled, tr
+from ui.i18n import grade_words, labelled, one_language, tr
 from ui.page import downloads, require_view
+from ui.wording import event_detail, problem_table
 
 MESSAGE_KEY = "calibration_message"
 STORED_KEY = "adjust_file_stored"
@@ -42,7 +43,7 @@ for kind, text in st.session_state.pop(MESSAGE_KEY, []):
     (st.success if kind == "ok" else st.error)(
         tr("已完成", "Done") if kind == "ok" else tr("未执行", "Refused")
     )
-    st.text(text)
+    st.text(event_detail(text))
 
 
 def done(kind: str, text: str) -> None:
@@ -81,7 +82,7 @@ with right.form("cycle_move_form"):
             done("ok", make_move(store, config, access, scheme, action, period, department, reason))
         except (MoveRefused, StoreError) as exc:
             st.error(tr("未执行", "Refused"))
-            st.text(str(exc))
+            st.text(one_language(exc))
 
 # ---------------------------------------------------------------- departments side by side
 st.subheader(tr("各部门等级分布与目标", "Grades by department against the target mix"))
@@ -179,7 +180,7 @@ else:
                 done("ok", decide(store, config, access, period, chosen_id, approve, note))
             except (AdjustmentRefused, StoreError) as exc:
                 st.error(tr("未执行", "Refused"))
-                st.text(str(exc))
+                st.text(one_language(exc))
 
 st.subheader(tr("新增调整", "New adjustment"))
 people = table.sort_values("total", ascending=False)
@@ -232,17 +233,18 @@ with st.form("adjust_form"):
             done("ok", f"{employee}: {tr('已保存', 'saved')}")
         except (AdjustmentRefused, StoreError) as exc:
             st.error(tr("未保存", "Not saved"))
-            st.text(str(exc))
+            st.text(one_language(exc))
             problems = getattr(exc, "problems", pd.DataFrame())
             if len(problems):
-                st.dataframe(problems, hide_index=True, width="stretch")
+                st.dataframe(problem_table(problems, scheme), hide_index=True, width="stretch")
 
 st.subheader(tr("从文件导入调整", "Adjustments from a file"))
 st.caption(
     tr(
         "CSV 或 Excel 文件,列为 工号、加减分 或 等级、原因(每人一行);先逐行检查,"
         "有任何问题则一条也不保存。",
-        "A CSV or Excel file with the columns 工号, 加减分 or 等级, 原因 (one row a person); "
+        "A CSV or Excel file with the columns id, points or grade, reason (one row a person; "
+        "Chinese headers work too); "
         "every row is checked first and nothing is stored if there is any problem.",
     )
 )
@@ -263,7 +265,7 @@ if upload is not None:
                 f"{len(problems)} problem(s): nothing will be stored",
             )
         )
-        st.dataframe(problems, hide_index=True, width="stretch")
+        st.dataframe(problem_table(problems, scheme), hide_index=True, width="stretch")
     else:
         preview = rows[["row", "employee_id", "points", "grade", "reason"]]
         st.dataframe(
@@ -284,7 +286,7 @@ if upload is not None:
             done("ok", f"{stored} 条调整已保存 / {stored} adjustment(s) stored ({upload.name})")
         except (AdjustmentRefused, StoreError) as exc:
             st.error(tr("未保存", "Not saved"))
-            st.text(str(exc))
+            st.text(one_language(exc))
             refused = getattr(exc, "problems", pd.DataFrame())
             if len(refused):
-                st.dataframe(refused, hide_index=True, width="stretch")
+                st.dataframe(problem_table(refused, scheme), hide_index=True, width="stretch")

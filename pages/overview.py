@@ -6,7 +6,7 @@ import streamlit as st
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import chart_text, grade_name, labelled, language, tr
+from ui.i18n import chart_text, grade_name, labelled, language, month_ticks, tr
 from ui.page import downloads, require_view
 
 view, scheme, table = require_view()
@@ -70,7 +70,7 @@ chart.add_vrect(
     opacity=0.12,
     line_width=0,
 )
-st.plotly_chart(chart, width="stretch")
+st.plotly_chart(month_ticks(chart), width="stretch")
 
 st.subheader(tr("进步与退步最多的人", "Largest movers since the previous period"))
 if before.empty:

@@ -51,11 +51,18 @@ CHINESE_ALLOWED = {
     "CLI",
     "TOML",
     "OK",
+    "README",  # a file's name
+    "utf",  # utf-8, an encoding's standard name
 }
 NONE_DRAWN = "None (a missing cell)"
 MIDNIGHT_DRAWN = "00:00:00 (a date drawn with its time)"
 YEAR_DRAWN = "2,026 (a year drawn with a thousands separator)"
-DRAWING_FAULTS = (NONE_DRAWN, MIDNIGHT_DRAWN, YEAR_DRAWN)
+ENGLISH_MONTHS = "Oct 2026 (months plotly labels in English)"
+DRAWING_FAULTS = (NONE_DRAWN, MIDNIGHT_DRAWN, YEAR_DRAWN, ENGLISH_MONTHS)
+MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?$")
+# Markdown directives that are not words: badges and colours (:gray-badge[…], :red[…]),
+# Material icons (:material/lock:).
+MARKDOWN_SYNTAX = re.compile(r":[a-z]+(-[a-z]+)*\[|:material/[a-z_]+:")
 # The language switch names both languages on purpose: a reader of either must find it.
 BOTH_LANGUAGES = ("语言 · Language", "中文", "English")
 
@@ -144,6 +151,12 @@ def _chart_texts(spec: str) -> Iterator[str]:
     for note in layout.get("annotations", []) or []:
         yield str(note.get("text", ""))
     for trace in figure.get("data", []):
+        for axis in ("x", "y"):
+            values = trace.get(axis)
+            shape = layout.get(f"{axis}axis", {})
+            months = isinstance(values, list) and values and MONTH.match(str(values[0]))
+            if months and shape.get("type") != "category" and not shape.get("tickformat"):
+                yield f"{ENGLISH_MONTHS} on the {axis} axis"
         if trace.get("showlegend", True) and trace.get("name"):
             yield str(trace["name"])
         for axis in ("x", "y"):
@@ -185,16 +198,16 @@ def _nodes(block) -> Iterator:
 
 
 def foreign(texts: Iterable[str], language: str, allowed: Iterable[str] = ()) -> list[str]:
-    """The texts holding a word of the other language or an internal id, each with the word."""
+    """The texts holding a word of the other language or an internal id, each with the word;
+    the signs of a table or chart drawn carelessly count too."""
     ids = internal_ids()
     spared = sorted({*allowed, *BOTH_LANGUAGES}, key=len, reverse=True)
-    spare = re.compile("|".join(re.escape(s) for s in spared if s)) if spared else None
+    spare = re.compile("|".join(re.escape(s) for s in spared if s))
     bad = []
     for text in texts:
-        rest = spare.sub(" ", text) if spare else text
-        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rest))
-        hits = sorted(words & ids)
-        if text.startswith(DRAWING_FAULTS):
+        rest = spare.sub(" ", MARKDOWN_SYNTAX.sub(" ", text))
+        hits = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rest)) & ids)
+        if text.startswith(DRAWING_FAULTS) and (language == "zh" or ENGLISH_MONTHS not in text):
             hits.append(text)
         if language == "zh":
             hits += [w for w in LATIN_WORD.findall(rest) if w not in CHINESE_ALLOWED]

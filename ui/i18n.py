@@ -197,3 +197,11 @@ def chart_text(values):
     if isinstance(values, pd.Index | pd.Series):
         return values.map(lambda v: v if pd.isna(v) else html.escape(str(v), quote=False))
     return html.escape(str(values), quote=False)
+
+
+def month_ticks(figure, axis: str = "x"):
+    """A chart whose axis holds months ("2026-10") labelled in the chosen language: plotly
+    would read them as dates and write "Oct 2026" whatever the reader's language."""
+    shape = tr("%Y年%-m月", "%b %Y")
+    figure.update_layout({f"{axis}axis": {"tickformat": shape, "hoverformat": shape}})
+    return figure

@@ -154,7 +154,8 @@ def review(upload, scheme: Scheme) -> Review:
     )
     if not notes.empty:
         st.warning(tr(f"{len(notes)} 条提示(不阻止导入)", f"{len(notes)} note(s), not errors"))
-        st.dataframe(problem_table(notes, scheme), hide_index=True, width="stretch")
+        shown = problem_table(notes.drop(columns=["file"]), scheme)
+        st.dataframe(shown, hide_index=True, width="stretch")
     return _effect(parsed, scheme, store, key, signature, overrides)
 
 
@@ -179,7 +180,7 @@ def _describe(parsed: ParsedFile, scheme: Scheme) -> None:
                 f"{len(parsed.problems)} problem(s): fix them before this file can be imported.",
             )
         )
-        problems = problem_table(parsed.problems, scheme)
+        problems = problem_table(parsed.problems.drop(columns=["file"]), scheme)
         st.dataframe(problems, hide_index=True, width="stretch")
         st.download_button(
             tr("下载问题清单", "Download the problem list"),
@@ -325,7 +326,7 @@ def commit(reviews: list[Review]) -> None:
 
 def refusal_text(exc: Exception, parsed: ParsedFile) -> str:
     """Why the store refused a file, in the reader's language."""
-    if isinstance(exc, ImportRefused) and language() == "zh":
+    if isinstance(exc, ImportRefused) and "already holds" in str(exc) and language() == "zh":
         return (
             f"{parsed.file_name}:{parsed.period} 已有另一个文件的数据。请勾选确认替换后再导入;"
             "原数据会保留,可以恢复。"

@@ -9,9 +9,10 @@ import re
 import pandas as pd
 import streamlit as st
 
+from engine.cycle.config import STATE_NAMES
 from engine.schemes.describe import UNIT_WORDS
 from engine.schemes.scheme import Scheme
-from ui.i18n import action_name, language, one_language, tr, user_name
+from ui.i18n import COLUMN_LABELS, action_name, language, one_language, tr, user_name
 
 # (English wording as the engine writes it, the Chinese one); \1 … carry the details over.
 # Longer and more specific wordings first: the first that matches a whole text is used.
@@ -163,6 +164,7 @@ def field_labels(scheme: Scheme, lang: str) -> dict[str, str]:
 def in_language(text: str, scheme: Scheme, lang: str | None = None) -> str:
     """One engine wording in the language, its field ids as names."""
     lang = lang or language()
+    text = one_language(text, lang)
     table = _CHINESE if lang == "zh" else _ENGLISH
     for pattern, said in table:
         if pattern.match(text):
@@ -188,12 +190,14 @@ def problem_table(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """A problem or note list as the reader sees it: wordings and field ids in the language,
     headers translated, missing cells blank."""
     lang = language()
-    shown = frame.drop(columns=["file"], errors="ignore").copy()
+    shown = frame.copy()
     for column in ("problem", "column"):
         if column in shown:
             texts = shown[column].fillna("").astype(str)
             distinct = texts.unique()
             said = {t: in_language(t, scheme, lang) for t in distinct}
+            if column == "column":  # a field named by its id (adjustment files: points, reason)
+                said |= {t: tr(*COLUMN_LABELS[t]) for t in distinct if t in COLUMN_LABELS}
             shown[column] = texts.map(said)
     if "row" in shown:
         shown["row"] = shown["row"].astype("Int64").astype(str).replace("<NA>", "")
@@ -214,10 +218,38 @@ EVENT_DETAILS = [
 _EVENT_DETAILS = [(re.compile(f"^{english}$", re.S), chinese) for english, chinese in EVENT_DETAILS]
 
 
+# A month's move as engine.cycle.states writes it: "审批 approve: 2026-10 [部门] calibrated →
+# approved[; reason]".
+MOVE = re.compile(
+    r"^(?P<zh>\S+) (?P<action>[a-z]+): (?P<period>\d{4}-\d{2})(?P<department> .+?)? "
+    r"(?P<before>[a-z]+) → (?P<after>[a-z]+)(?P<reason>; .*)?$",
+    re.S,
+)
+
+
+def move_text(detail: str, lang: str) -> str | None:
+    """A month's move in the language (None when the text is not one)."""
+    found = MOVE.match(detail)
+    if found is None or found["before"] not in STATE_NAMES or found["after"] not in STATE_NAMES:
+        return None
+    side = 0 if lang == "zh" else 1
+    name = found["zh"] if lang == "zh" else found["action"].capitalize()
+    before, after = STATE_NAMES[found["before"]][side], STATE_NAMES[found["after"]][side]
+    place = found["department"] or ""
+    reason = found["reason"] or ""
+    if lang == "zh":
+        reason = reason.replace("; ", ";", 1)
+        return f"{name}:{found['period']}{place} {before} → {after}{reason}"
+    return f"{name}: {found['period']}{place} {before} → {after}{reason}"
+
+
 def event_detail(detail: str, lang: str | None = None) -> str:
-    """An audit detail in the language: one side of a "中文 / English" detail, or an English
-    one the app writes in Chinese."""
+    """An audit detail in the language: one side of a "中文 / English" detail, a month's move,
+    or an English one the app writes in Chinese."""
     lang = lang or language()
+    moved = move_text(detail, lang)
+    if moved is not None:
+        return moved
     detail = one_language(detail, lang)
     if lang == "zh":
         for pattern, chinese in _EVENT_DETAILS:
