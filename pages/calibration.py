@@ -21,7 +21,7 @@ from engine.cycle.close import (
 from engine.cycle.config import STATE_NAMES
 from engine.store import StoreError
 from ui import data
-from ui.i18n import grade_words, labelled, one_language, tr
+from ui.i18n import grade_name, grade_words, labelled, one_language, tr
 from ui.page import downloads, require_view
 from ui.wording import event_detail, problem_table
 
@@ -218,7 +218,10 @@ with st.form("adjust_form"):
         0.5,
         key="adjust_points",
     )
-    chosen = st.selectbox(tr("等级", "Grade"), scheme.grade_names, key="adjust_grade")
+    grade_said = {g: grade_name(g, scheme) for g in scheme.grade_names}
+    chosen = st.selectbox(
+        tr("等级", "Grade"), scheme.grade_names, format_func=grade_said.get, key="adjust_grade"
+    )
     why = st.text_input(tr("原因(必填)", "Reason (required)"), key="adjust_reason")
     if st.form_submit_button(tr("保存调整", "Save the adjustment"), key="adjust_save"):
         row = {

@@ -94,7 +94,7 @@ ACTION_NAMES = {
     "reopen": ("退回", "reopened"),
 }
 # Who did what when no one signed in (the store's default user).
-USER_NAMES = {"system": ("系统", "system")}
+USER_NAMES = {"system": ("系统", "system"), "local": ("本机用户", "local")}
 # An engine message written "中文 / English": the Chinese side holds a Chinese character, the
 # English side starts with a Latin letter, a digit or a quote.
 BILINGUAL = re.compile(r"(?<=\S) / (?=['\"(A-Za-z0-9])")
@@ -179,7 +179,10 @@ def column_label(column: str, scheme=None) -> str:
 
 
 def labelled(table, scheme=None):
-    """The table with headers in the user's language (for display and export)."""
+    """The table with headers in the user's language (for display and export), and with the
+    scheme's grade names in it when the scheme is given."""
+    if scheme is not None:
+        table = grade_words(table, scheme)
     return table.rename(columns={c: column_label(c, scheme) for c in table.columns})
 
 

@@ -73,11 +73,16 @@ def encoding_name(encoding: str) -> str:
 
 
 def shown_facts(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
-    """Rows of a file as the reader sees them: headers in the language, dates without a time."""
+    """Rows of a file as the reader sees them: headers in the language, dates without a time,
+    numbers as written (92, 3.5) and a blank cell blank (st.dataframe draws "None")."""
     shown = facts.drop(columns=["source_row"], errors="ignore").copy()
-    for column in shown.columns[shown.dtypes.map(pd.api.types.is_datetime64_any_dtype)]:
-        shown[column] = shown[column].dt.date
-    return labelled(shown, scheme)
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    return labelled(shown.astype(object).where(shown.notna(), ""), scheme)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

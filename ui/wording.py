@@ -120,15 +120,6 @@ CHINESE = [
     (r"(\d+) employee\(s\) are new since last month", r"\1 名员工是上月之后新增的"),
     (r"(.*) is empty", r"\1 为空"),
 ]
-# The English wordings that name a column the reader types in Chinese: said in English.
-ENGLISH = [
-    (
-        r"the month is unknown: add a 月份/period column, (.*)",
-        r"the month is unknown: add a month column, \1",
-    ),
-]
-_CHINESE = [(re.compile(f"^{english}$", re.S), chinese) for english, chinese in CHINESE]
-_ENGLISH = [(re.compile(f"^{english}$", re.S), said) for english, said in ENGLISH]
 ROSTER_NAMES = {
     "employee_id": ("工号", "Employee ID"),
     "hire_date": ("入职日期", "Hire date"),
@@ -139,6 +130,19 @@ ROSTER_NAMES = {
     "role": ("岗位", "Role"),
     "region": ("地区", "Region"),
 }
+# The English wordings that name a column the reader types in Chinese: said in English.
+ENGLISH = [
+    (
+        r"the month is unknown: add a 月份/period column, (.*)",
+        r"the month is unknown: add a month column, \1",
+    ),
+    (
+        r"the required column (\S+) \((\S+)\) is missing",
+        lambda m: f"the required column {ROSTER_NAMES.get(m[2], ('', m[2]))[1]} is missing",
+    ),
+]
+_CHINESE = [(re.compile(f"^{english}$", re.S), chinese) for english, chinese in CHINESE]
+_ENGLISH = [(re.compile(f"^{english}$", re.S), said) for english, said in ENGLISH]
 UNIT_SAID = {"count": "次数", "rating": "评分"}
 PROBLEM_HEADERS = {
     "file": ("文件", "File"),
@@ -200,7 +204,7 @@ def problem_table(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
                 said |= {t: tr(*COLUMN_LABELS[t]) for t in distinct if t in COLUMN_LABELS}
             shown[column] = texts.map(said)
     if "row" in shown:
-        shown["row"] = shown["row"].astype("Int64").astype(str).replace("<NA>", "")
+        shown["row"] = shown["row"].map(lambda r: "" if pd.isna(r) else str(int(r)))
     return shown.rename(columns={c: tr(*PROBLEM_HEADERS[c]) for c in shown if c in PROBLEM_HEADERS})
 
 
@@ -276,7 +280,7 @@ def shown_events(events: pd.DataFrame) -> pd.DataFrame:
     shown["detail"] = shown["detail"].fillna("").map(lambda d: event_detail(d))
     shown["username"] = shown["username"].map(user_name)
     shown["period"] = shown["period"].fillna("")
-    shown["import_id"] = shown["import_id"].astype("Int64").astype(str).replace("<NA>", "")
+    shown["import_id"] = shown["import_id"].map(lambda i: "" if pd.isna(i) else str(int(i)))
     return shown
 
 
