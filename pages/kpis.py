@@ -67,7 +67,8 @@ heatmap = go.Figure(
     )
 )
 heatmap.update_layout(height=200 + 40 * len(means), yaxis={"autorange": "reversed"})
-st.plotly_chart(readable_heatmap(heatmap), width="stretch")
+# No toolbar: it would lie over the KPI names on a phone; the means download below the chart.
+st.plotly_chart(readable_heatmap(heatmap), width="stretch", config={"displayModeBar": False})
 with st.expander(tr("下载部门指标平均值", "Download the department means")):
     downloads(means.round(2), f"kpi_means_{view.period}", scheme, key="kpi_means")
 

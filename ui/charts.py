@@ -33,7 +33,7 @@ def readable_heatmap(figure: go.Figure) -> go.Figure:
     )
     figure.update_layout(
         font={"size": 11},
-        margin={"l": 4, "r": 4, "t": 20, "b": 4},
+        margin={"l": 4, "r": 4, "t": 8, "b": 4},
         xaxis={"tickangle": -45, "automargin": True, "tickfont": {"size": 10}, "side": "top"},
         yaxis={"automargin": True, "tickfont": {"size": 10}},
     )
