@@ -14,6 +14,19 @@ from ui.i18n import language, tr
 from ui.page import downloads, stop_if_unfit
 from ui.sidebar import KIND_LABELS
 
+
+def _by_role(kpi_id: str, category_id: str, plans: dict) -> str:
+    """A KPI's share of the total in each role that assesses it, roles with the same share
+    together: "服务顾问、质检员 15.0% · 维修技师 10.0%"."""
+    shares: dict[float, list[str]] = {}
+    for head, plan in plans.items():
+        share = plan.kpi_weights.get(kpi_id, 0.0) * plan.category_weights[category_id] / 100
+        if share > 0:
+            shares.setdefault(round(share, 1), []).append(head)
+    joiner = tr("、", ", ")
+    return " · ".join(f"{joiner.join(heads)} {share:.1f}%" for share, heads in shares.items())
+
+
 scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
 scheme = sidebar.scheme()
 zh = language() == "zh"
@@ -71,11 +84,9 @@ for category in scheme.categories:
         said = " / ".join(f"{w:g}%" for w in weights_said)
         st.markdown(f"**{label}**({said})" if zh else f"**{label}** ({said})")
         ids = [k.id for k in scheme.kpis if k.category == category.id]
-        for head, plan in weighing.items():
-            shares = [
-                plan.kpi_weights.get(i, 0.0) * plan.category_weights[category.id] / 100 for i in ids
-            ]
-            table[head] = [f"{v:.1f}%" if v > 0 else "" for v in shares]
+        table[tr("占总分(按岗位)", "Share of total by role")] = [
+            _by_role(kpi_id, category.id, weighing) for kpi_id in ids
+        ]
     else:
         weight = scheme.default_plan.category_weights.get(category.id, 0)
         st.markdown(f"**{label}**({weight:g}%)" if zh else f"**{label}** ({weight:g}%)")
@@ -90,10 +101,11 @@ for category in scheme.categories:
 if role_plans:
     st.caption(
         tr(
-            "按岗位计分:每个岗位一列,数字为该指标占总分的比例,空白表示该岗位不考核此项;"
-            "未列出的岗位按“默认”权重。",
-            "Scored per role: one column per role, each figure the KPI's share of the total; "
-            "blank where the role is not assessed on it. Roles not listed use the default.",
+            "按岗位计分:“占总分(按岗位)”列出考核该指标的岗位及其占总分的比例,未列出的岗位不考核此项;"
+            "方案中没有的岗位按“默认”权重。",
+            "Scored per role: “Share of total by role” names the roles assessed on the KPI and its "
+            "share of their total; roles not named are not assessed on it. Roles the scheme does "
+            "not list use the default.",
         )
     )
 if len(plans) > 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine import paths
@@ -72,15 +74,15 @@ def test_a_scheme_weighed_per_role_shows_each_roles_weights(store, monkeypatch):
     monkeypatch.setenv(paths.SCHEME_ENV, str(paths.SCHEMES_DIR / "dealer_4s.toml"))
     at = open_page("scheme")
     assert not at.exception
-    quantitative = tables(at)[0].set_index("考核指标")
+    quantitative = tables(at)[0].set_index("考核指标")["占总分(按岗位)"]
     # 服务顾问: 定量指标 80 % of the total, 入场台次达成率 18.75 % of it → 15.0 % of the total.
-    assert quantitative.loc["入场台次达成率", "服务顾问"] == "15.0%"
-    assert quantitative.loc["入场台次达成率", "维修技师"] == ""  # not assessed on it
-    assert quantitative.loc["车间工时收入达成率", "维修技师"] == "20.0%"
-    assert "默认" not in quantitative.columns  # the default plan has no 定量指标
-    assert "类别内权重" not in quantitative.columns
-    shares = quantitative.drop(columns=["方向", "计分方法", "计分标准"])
-    assert not shares.isin(["0%", "0.0%"]).any().any()
+    assert quantitative["入场台次达成率"] == "服务顾问 15.0%"
+    # 精品收入完成率: 服务顾问 18.75 % × 80 %, 维修技师 12.5 % × 80 %.
+    assert quantitative["精品收入完成率"] == "服务顾问 15.0% · 维修技师 10.0%"
+    assert quantitative["一次性修复率"] == "维修技师、质检员 15.0%"
+    said = " ".join(quantitative)
+    assert not re.search(r"(?<![\d.])0(\.0)?%", said) and "默认" not in said  # no 0 % weights
+    assert "类别内权重" not in tables(at)[0].columns
     assert any(m.value == "**定量指标**(80%)" for m in at.markdown)
 
 
