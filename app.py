@@ -6,7 +6,7 @@ import streamlit as st
 from engine.accounts import Access
 from engine.store import StoreError
 from ui import auth, data, sidebar
-from ui.i18n import tr
+from ui.i18n import page_title, tr
 
 st.set_page_config(page_title="绩效考核分析 · Assessment", page_icon="📊", layout="wide")
 
@@ -50,7 +50,7 @@ def pages(access: Access | None) -> list[st.Page]:
     """The pages this user may open; every page while nobody is signed in, so the address asked
     for (a deep link such as /employee?employee=E0001) is kept through the sign-in form."""
     return [
-        st.Page(path, title=title, icon=icon, default=i == 0)
+        st.Page(path, title=page_title(title), icon=icon, default=i == 0)
         for i, (path, title, icon, who) in enumerate(PAGES)
         if access is None or allowed(access, who)
     ]

@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.i18n import tr
+from ui.i18n import action_name, tr, user_name
 from ui.page import downloads
+from ui.wording import event_columns, shown_events
 
 if not data.access().may_read_audit:
     st.error(
@@ -27,10 +28,16 @@ if log.empty:
 
 left, middle, right = st.columns(3)
 users = left.multiselect(
-    tr("用户", "User"), sorted(log["username"].dropna().unique()), placeholder=tr("全部", "All")
+    tr("用户", "User"),
+    sorted(log["username"].dropna().unique()),
+    format_func=user_name,
+    placeholder=tr("全部", "All"),
 )
 actions = middle.multiselect(
-    tr("操作", "Action"), sorted(log["action"].unique()), placeholder=tr("全部", "All")
+    tr("操作", "Action"),
+    sorted(log["action"].unique()),
+    format_func=action_name,
+    placeholder=tr("全部", "All"),
 )
 first, last = log["happened_at"].min().date(), log["happened_at"].max().date()
 dates = right.date_input(tr("日期", "Dates"), (first, last), min_value=first, max_value=last)
@@ -45,19 +52,10 @@ if isinstance(dates, tuple) and len(dates) == 2:
     shown = shown[(day >= pd.Timestamp(dates[0])) & (day <= pd.Timestamp(dates[1]))]
 
 st.dataframe(
-    shown[["happened_at", "username", "action", "period", "import_id", "detail"]],
+    shown_events(shown[["happened_at", "username", "action", "period", "import_id", "detail"]]),
     hide_index=True,
     width="stretch",
-    column_config={
-        "happened_at": st.column_config.DatetimeColumn(
-            tr("时间", "Time"), format="YYYY-MM-DD HH:mm:ss"
-        ),
-        "username": tr("用户", "User"),
-        "action": tr("操作", "Action"),
-        "period": tr("月份", "Month"),
-        "import_id": tr("导入编号", "Import"),
-        "detail": tr("详情", "Detail"),
-    },
+    column_config=event_columns(),
 )
 chosen = ((tr("用户", "User"), "、".join(users)), (tr("操作", "Action"), "、".join(actions)))
 downloads(

@@ -21,8 +21,9 @@ from engine.cycle.close import (
 from engine.cycle.config import STATE_NAMES
 from engine.store import StoreError
 from ui import data
-from ui.i18n import labelled, tr
+from ui.i18n import grade_name, grade_words, labelled, one_language, tr
 from ui.page import downloads, require_view
+from ui.wording import event_detail, problem_table
 
 MESSAGE_KEY = "calibration_message"
 STORED_KEY = "adjust_file_stored"
@@ -42,7 +43,7 @@ for kind, text in st.session_state.pop(MESSAGE_KEY, []):
     (st.success if kind == "ok" else st.error)(
         tr("已完成", "Done") if kind == "ok" else tr("未执行", "Refused")
     )
-    st.text(text)
+    st.text(event_detail(text))
 
 
 def done(kind: str, text: str) -> None:
@@ -65,7 +66,7 @@ left, right = st.columns([1, 2])
 left.metric(tr("本月状态", "This month"), tr(*STATE_NAMES[now.state]))
 left.dataframe(states, hide_index=True, width="stretch")
 with right.form("cycle_move_form"):
-    moves = {name: f"{move.name_zh} {name}" for name, move in config.moves.items()}
+    moves = {name: tr(move.name_zh, name.capitalize()) for name, move in config.moves.items()}
     action = st.selectbox(
         tr("操作", "Move"), list(moves), format_func=moves.get, key="cycle_action"
     )
@@ -81,7 +82,7 @@ with right.form("cycle_move_form"):
             done("ok", make_move(store, config, access, scheme, action, period, department, reason))
         except (MoveRefused, StoreError) as exc:
             st.error(tr("未执行", "Refused"))
-            st.text(str(exc))
+            st.text(one_language(exc))
 
 # ---------------------------------------------------------------- departments side by side
 st.subheader(tr("各部门等级分布与目标", "Grades by department against the target mix"))
@@ -98,10 +99,16 @@ def counts_shown(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 counts = grade_counts(table, scheme)
-st.dataframe(labelled(counts_shown(counts), scheme), hide_index=True, width="stretch")
+st.dataframe(
+    labelled(grade_words(counts_shown(counts), scheme), scheme), hide_index=True, width="stretch"
+)
 with st.expander(tr("计算等级(调整前)", "Computed grades (before adjustments)")):
     computed = grade_counts(table, scheme, "computed_grade")
-    st.dataframe(labelled(counts_shown(computed), scheme), hide_index=True, width="stretch")
+    st.dataframe(
+        labelled(grade_words(counts_shown(computed), scheme), scheme),
+        hide_index=True,
+        width="stretch",
+    )
 
 # ---------------------------------------------------------------- near a cutoff
 st.subheader(tr("临界人员", "People near a cutoff"))
@@ -109,7 +116,7 @@ within = st.number_input(
     tr("距等级线(分)以内", "Within (points) of a cutoff"), 0.0, 10.0, 2.0, 0.5, key="near_within"
 )
 near = near_cutoffs(table, scheme, within)
-st.dataframe(labelled(near, scheme), hide_index=True, width="stretch")
+st.dataframe(labelled(grade_words(near, scheme), scheme), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- adjustments
 st.subheader(tr("调整记录", "Adjustments so far"))
@@ -124,7 +131,9 @@ else:
     ]
     shown = shown.rename(columns={"grade_x": "calibrated_grade", "grade_y": "grade"})
     st.dataframe(
-        labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
+        labelled(grade_words(shown.astype(object).fillna(""), scheme), scheme),
+        hide_index=True,
+        width="stretch",
     )
     downloads(shown, f"adjustments_{period}", key="adjustments")
 
@@ -139,7 +148,9 @@ else:
         ["employee_id", "name", "department", "total", "points", "grade", "reason", "proposed_by"]
     ].rename(columns={"grade": "calibrated_grade"})
     st.dataframe(
-        labelled(shown.astype(object).fillna(""), scheme), hide_index=True, width="stretch"
+        labelled(grade_words(shown.astype(object).fillna(""), scheme), scheme),
+        hide_index=True,
+        width="stretch",
     )
     if access.role not in config.approver_roles:
         st.caption(tr("只有审批角色可以审批或驳回。", "Only approver roles may approve or reject."))
@@ -169,7 +180,7 @@ else:
                 done("ok", decide(store, config, access, period, chosen_id, approve, note))
             except (AdjustmentRefused, StoreError) as exc:
                 st.error(tr("未执行", "Refused"))
-                st.text(str(exc))
+                st.text(one_language(exc))
 
 st.subheader(tr("新增调整", "New adjustment"))
 people = table.sort_values("total", ascending=False)
@@ -207,7 +218,10 @@ with st.form("adjust_form"):
         0.5,
         key="adjust_points",
     )
-    chosen = st.selectbox(tr("等级", "Grade"), scheme.grade_names, key="adjust_grade")
+    grade_said = {g: grade_name(g, scheme) for g in scheme.grade_names}
+    chosen = st.selectbox(
+        tr("等级", "Grade"), scheme.grade_names, format_func=grade_said.get, key="adjust_grade"
+    )
     why = st.text_input(tr("原因(必填)", "Reason (required)"), key="adjust_reason")
     if st.form_submit_button(tr("保存调整", "Save the adjustment"), key="adjust_save"):
         row = {
@@ -222,17 +236,18 @@ with st.form("adjust_form"):
             done("ok", f"{employee}: {tr('已保存', 'saved')}")
         except (AdjustmentRefused, StoreError) as exc:
             st.error(tr("未保存", "Not saved"))
-            st.text(str(exc))
+            st.text(one_language(exc))
             problems = getattr(exc, "problems", pd.DataFrame())
             if len(problems):
-                st.dataframe(problems, hide_index=True, width="stretch")
+                st.dataframe(problem_table(problems, scheme), hide_index=True, width="stretch")
 
 st.subheader(tr("从文件导入调整", "Adjustments from a file"))
 st.caption(
     tr(
         "CSV 或 Excel 文件,列为 工号、加减分 或 等级、原因(每人一行);先逐行检查,"
         "有任何问题则一条也不保存。",
-        "A CSV or Excel file with the columns 工号, 加减分 or 等级, 原因 (one row a person); "
+        "A CSV or Excel file with the columns id, points or grade, reason (one row a person; "
+        "Chinese headers work too); "
         "every row is checked first and nothing is stored if there is any problem.",
     )
 )
@@ -253,7 +268,7 @@ if upload is not None:
                 f"{len(problems)} problem(s): nothing will be stored",
             )
         )
-        st.dataframe(problems, hide_index=True, width="stretch")
+        st.dataframe(problem_table(problems, scheme), hide_index=True, width="stretch")
     else:
         preview = rows[["row", "employee_id", "points", "grade", "reason"]]
         st.dataframe(
@@ -274,7 +289,7 @@ if upload is not None:
             done("ok", f"{stored} 条调整已保存 / {stored} adjustment(s) stored ({upload.name})")
         except (AdjustmentRefused, StoreError) as exc:
             st.error(tr("未保存", "Not saved"))
-            st.text(str(exc))
+            st.text(one_language(exc))
             refused = getattr(exc, "problems", pd.DataFrame())
             if len(refused):
-                st.dataframe(refused, hide_index=True, width="stretch")
+                st.dataframe(problem_table(refused, scheme), hide_index=True, width="stretch")

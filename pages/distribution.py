@@ -213,7 +213,7 @@ target = against_target_mix(table, scheme)
 if target.empty:
     st.caption(
         tr(
-            "当前方案没有设定目标分布(grades.target_mix)。",
+            "当前方案没有设定目标分布(方案文件的等级部分可以设定)。",
             "The scheme sets no target mix (grades.target_mix).",
         )
     )

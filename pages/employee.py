@@ -24,7 +24,7 @@ from engine.output.statement import build_statements, statements_pdf, statements
 from engine.schemes import describe
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import chart_text, labelled, language, plain, tr
+from ui.i18n import chart_text, grade_words, labelled, language, plain, tr
 from ui.page import document_download, downloads, require_view
 
 PICK_KEY = "employee_pick"
@@ -393,7 +393,9 @@ right.plotly_chart(trend, width="stretch")
 
 with st.expander(tr("下载各月成绩", "Download the monthly results")):
     columns = ["period", "total", "grade", "rank", "dept_rank", "bonus", "missing_count"]
-    st.dataframe(labelled(history[columns], scheme), hide_index=True, width="stretch")
+    st.dataframe(
+        labelled(grade_words(history[columns], scheme), scheme), hide_index=True, width="stretch"
+    )
     downloads(
         history[columns],
         f"months_{employee_id}",

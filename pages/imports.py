@@ -3,34 +3,20 @@
 import io
 import zipfile
 
+import pandas as pd
 import streamlit as st
 
 from engine import paths
 from engine.output.export import csv_bytes, template_table
 from engine.store import StoreError
 from ui import data, importing, sidebar
-from ui.i18n import plain, tr
+from ui.i18n import one_language, plain, tr
+from ui.wording import event_columns, shown_events
 
 STATUS_NAMES = {
     "active": ("使用中", "in use"),
     "replaced": ("已被替换", "replaced"),
     "deleted": ("已删除", "deleted"),
-}
-ACTION_NAMES = {
-    "imported": ("导入", "imported"),
-    "replaced": ("替换", "replaced"),
-    "restored": ("恢复", "restored"),
-    "deleted": ("删除", "deleted"),
-    "scheme_version": ("采用方案新版本", "new scheme version"),
-    "scenario_saved": ("保存模拟方案", "scenario saved"),
-    "scenario_replaced": ("覆盖模拟方案", "scenario replaced"),
-    "scenario_deleted": ("删除模拟方案", "scenario deleted"),
-    "sign_in": ("登录", "signed in"),
-    "sign_in_failed": ("登录失败", "sign-in failed"),
-    "sign_out": ("退出", "signed out"),
-    "export": ("导出", "export"),
-    "notify_sent": ("通知已发送", "notification sent"),
-    "notify_failed": ("通知发送失败", "notification failed"),
 }
 # What a restore or delete did, shown above the history once the page is redrawn with it.
 HISTORY_MESSAGES_KEY = "history_messages"
@@ -71,11 +57,18 @@ with upload_tab:
             "imports nothing: data is written only when you press Import after the check.",
         )
     )
+    # The drop zone's own words ("Drag and drop files here", "Browse files") come from
+    # Streamlit's browser code in English only; the label, help and limit are ours.
     uploads = st.file_uploader(
-        tr("月度考核文件", "Monthly files"),
+        tr("月度考核文件(拖放到下面,或点击按钮选择)", "Monthly files (drop them below or browse)"),
         type=["csv", "xlsx"],
         accept_multiple_files=True,
         key="uploads",
+        help=tr(
+            "CSV(UTF-8 或 GBK)或 Excel .xlsx,每个文件最大 50 MB,可一次选择多个。",
+            "CSV (UTF-8 or GBK) or Excel .xlsx, up to 50 MB each; several at once.",
+        ),
+        max_upload_size=50,
     )
     reviews = []
     for upload in uploads or []:
@@ -107,7 +100,11 @@ with history_tab:
     if log.empty:
         st.info(tr("还没有导入记录。", "Nothing imported yet."))
     else:
-        shown = log.assign(status=log["status"].map(lambda s: tr(*STATUS_NAMES.get(s, (s, s)))))
+        shown = log.assign(
+            status=log["status"].map(lambda s: tr(*STATUS_NAMES.get(s, (s, s)))),
+            encoding=log["encoding"].fillna("").map(importing.encoding_name),
+            replaces=log["replaces"].map(lambda i: "" if pd.isna(i) else f"#{i}"),
+        )
         st.dataframe(
             shown.drop(columns=["sha256"]),
             hide_index=True,
@@ -127,8 +124,12 @@ with history_tab:
         )
         events = store.events()
         with st.expander(tr("操作记录", "What happened, newest first")):
-            events["action"] = events["action"].map(lambda a: tr(*ACTION_NAMES.get(a, (a, a))))
-            st.dataframe(events, hide_index=True, width="stretch")
+            st.dataframe(
+                shown_events(events),
+                hide_index=True,
+                width="stretch",
+                column_config=event_columns(),
+            )
 
         def describe(row) -> str:
             return f"#{row.import_id} · {row.period} · {row.file_name}"
@@ -150,11 +151,18 @@ with history_tab:
             )
             if st.button(tr("恢复", "Restore"), disabled=chosen is None, key="restore"):
                 try:
-                    done = plain(store.restore(int(chosen)))
+                    said = store.restore(int(chosen))
+                    entry = log.set_index("import_id").loc[int(chosen)]
                 except StoreError as exc:
-                    st.error(plain(exc))
+                    st.error(plain(one_language(exc)))
                 else:
-                    redraw_with(done)
+                    redraw_with(
+                        tr(
+                            f"已恢复导入 #{chosen}({plain(entry.file_name)}),"
+                            f"现为 {entry.period} 的数据。",
+                            plain(said),
+                        )
+                    )
         with right:
             st.markdown(tr("**删除一个导入(可恢复)**", "**Delete an import (restorable)**"))
             doomed = st.selectbox(
@@ -168,11 +176,18 @@ with history_tab:
             sure = st.checkbox(tr("确认删除", "Yes, delete it"), key="delete_confirm")
             if st.button(tr("删除", "Delete"), disabled=doomed is None or not sure, key="delete"):
                 try:
-                    done = plain(store.delete(int(doomed)))
+                    said = store.delete(int(doomed))
+                    entry = log.set_index("import_id").loc[int(doomed)]
                 except StoreError as exc:
-                    st.error(plain(exc))
+                    st.error(plain(one_language(exc)))
                 else:
-                    redraw_with(done)
+                    redraw_with(
+                        tr(
+                            f"已删除导入 #{doomed}({plain(entry.file_name)}),"
+                            f"{entry.period} 现在没有数据。可以恢复。",
+                            plain(said),
+                        )
+                    )
 
 with template_tab:
     st.markdown(tr(f"当前考核方案:**{scheme.name_zh}**", f"Active scheme: **{scheme.name_en}**"))

@@ -19,6 +19,7 @@ from engine.analysis.breakdown import (
 )
 from engine.scoring.periods import parse_period
 from ui import data, gaps
+from ui.charts import readable_heatmap, short_label
 from ui.i18n import chart_text, language, tr
 from ui.page import downloads, require_view
 
@@ -48,16 +49,19 @@ st.subheader(tr("各部门指标平均得分", "Mean KPI score by department"))
 means = department_kpi_means(table, scheme)
 value_text = means[kpis].round(2).astype(str).replace("nan", "—") + " " + units[kpis]
 headcount = np.broadcast_to(means[["headcount"]].astype(str).to_numpy(), value_text.shape)
+full_names = np.array([chart_text(kpi_names[k]) for k in kpis], dtype=object)
 heatmap = go.Figure(
     go.Heatmap(
         z=means[[f"score_{k}" for k in kpis]].to_numpy(),
-        x=[kpi_names[k] for k in kpis],
+        x=[short_label(kpi_names[k]) for k in kpis],
         y=chart_text(means["department"]),
-        customdata=np.dstack([value_text.to_numpy(), headcount]),
+        customdata=np.dstack(
+            [value_text.to_numpy(), headcount, np.broadcast_to(full_names, value_text.shape)]
+        ),
         colorscale="RdYlGn",
         texttemplate="%{z:.0f}",
         colorbar={"title": tr("得分", "Score")},
-        hovertemplate="%{y} · %{x}<br>"
+        hovertemplate="%{y} · %{customdata[2]}<br>"
         + tr("平均得分", "Mean score")
         + " %{z:.2f}<br>"
         + tr("平均原始值", "Mean raw value")
@@ -66,13 +70,9 @@ heatmap = go.Figure(
         + " %{customdata[1]}<extra></extra>",
     )
 )
-heatmap.update_layout(
-    height=160 + 40 * len(means),
-    margin={"t": 20},
-    xaxis={"tickangle": -30},
-    yaxis={"autorange": "reversed"},
-)
-st.plotly_chart(heatmap, width="stretch")
+heatmap.update_layout(height=200 + 40 * len(means), yaxis={"autorange": "reversed"})
+# No toolbar: it would lie over the KPI names on a phone; the means download below the chart.
+st.plotly_chart(readable_heatmap(heatmap), width="stretch", config={"displayModeBar": False})
 with st.expander(tr("下载部门指标平均值", "Download the department means")):
     downloads(means.round(2), f"kpi_means_{view.period}", scheme, key="kpi_means")
 

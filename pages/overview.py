@@ -10,7 +10,7 @@ from engine.cycle.printing import report_appeals, rules_flags
 from engine.output.report import ReportData, report_pdf, scope_label
 from engine.scoring.periods import months_held, parse_period, previous
 from ui import compare, data
-from ui.i18n import chart_text, labelled, language, plain, tr
+from ui.i18n import chart_text, grade_name, labelled, language, month_ticks, plain, tr
 from ui.page import document_download, downloads, require_view
 
 view, scheme, table = require_view()
@@ -20,7 +20,7 @@ st.title(tr("总览", "Overview") + f" · {view.period}")
 st.caption(f"{scheme.name_zh if language() == 'zh' else scheme.name_en} (v{scheme.version})")
 
 figures = headline_changes(table, before, scheme)
-best, worst = scheme.grade_names[0], scheme.grade_names[-1]
+best, worst = (grade_name(g, scheme) for g in (scheme.grade_names[0], scheme.grade_names[-1]))
 cards = [
     ("headcount", tr("人数", "Headcount"), "{:.0f}", "{:+.0f}"),
     ("mean_total", tr("平均分", "Mean total"), "{:.2f}", "{:+.2f}"),
@@ -94,7 +94,7 @@ chart.add_vrect(
     line_width=0,
 )
 chart.update_yaxes(range=score_axis(trend["mean_total"]))
-st.plotly_chart(chart, width="stretch")
+st.plotly_chart(month_ticks(chart), width="stretch")
 st.caption(
     tr(
         f"纵轴至少跨 {MIN_SCORE_SPAN:.0f} 分,小的波动不会被画成大起大落。",

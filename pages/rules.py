@@ -145,6 +145,8 @@ def styled(frame: pd.DataFrame):
             shape = "{:.0%}"
         elif column in (tr(*LABELS["factor"]), tr(*LABELS["team_factor"])):
             shape = "{:.2f}"
+        elif column == tr(*LABELS["level_year"]):
+            shape = "{:.0f}"  # a year: 2026, never 2,026
         elif (values % 1 == 0).all():
             shape = "{:,.0f}"
         else:
@@ -418,7 +420,12 @@ if "ladder" in tabs:
                 key="rules_ladder_person",
             )
             mine = localized(checks, {"condition": ("condition_zh", "condition_en")})
-            mine = mine.assign(kind=mine["kind"].map(word), result=mine["result"].map(word))
+            steps = {s.name: tr(s.name, s.name_en or s.name) for s in rules.ladder.steps}
+            mine = mine.assign(
+                kind=mine["kind"].map(word),
+                result=mine["result"].map(word),
+                step=mine["step"].map(lambda s: steps.get(s, s)),
+            )
             columns = ["employee_id", "name", "kind", "step", "condition", "actual", "result"]
             st.dataframe(
                 shown(mine[mine["employee_id"] == person], columns[2:]),

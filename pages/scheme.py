@@ -14,6 +14,19 @@ from ui.i18n import language, tr
 from ui.page import downloads, stop_if_unfit
 from ui.sidebar import KIND_LABELS
 
+
+def _by_role(kpi_id: str, category_id: str, plans: dict) -> str:
+    """A KPI's share of the total in each role that assesses it, roles with the same share
+    together: "服务顾问、质检员 15.0% · 维修技师 10.0%"."""
+    shares: dict[float, list[str]] = {}
+    for head, plan in plans.items():
+        share = plan.kpi_weights.get(kpi_id, 0.0) * plan.category_weights[category_id] / 100
+        if share > 0:
+            shares.setdefault(round(share, 1), []).append(head)
+    joiner = tr("、", ", ")
+    return " · ".join(f"{joiner.join(heads)} {share:.1f}%" for share, heads in shares.items())
+
+
 scheme_file = st.session_state.get("scheme_file") or data.default_scheme_file()
 scheme = sidebar.scheme()
 zh = language() == "zh"
@@ -54,24 +67,46 @@ if len(plans) > 1:
 
 st.subheader(tr("二、考核指标与计分标准", "2. KPIs and how they are scored"))
 kpis = describe.kpi_table(scheme, language())
+# A scheme with role plans (the 4S scheme) weighs KPIs per role: the default plan alone would
+# show most KPIs at 0 %, so each role that assesses the category gets a column of its own.
+role_plans = dict(zip(plans, scheme.plans, strict=True)) if len(plans) > 1 else {}
 for category in scheme.categories:
     label = category.label(language())
-    weight = scheme.default_plan.category_weights.get(category.id, 0)
-    st.markdown(f"**{label}**({weight:g}%)" if zh else f"**{label}** ({weight:g}%)")
     rows = kpis[kpis["category"] == label]
-    st.table(
-        pd.DataFrame(
-            {
-                tr("考核指标", "KPI"): rows["kpi"],
-                tr("类别内权重", "Weight in category"): rows["weight"].map("{:g}%".format),
-                tr("占总分", "Share of total"): rows["share"].map("{:.1f}%".format),
-                tr("方向", "Direction"): rows["direction"],
-                tr("计分方法", "Method"): rows["method"],
-                tr("计分标准", "Scoring rule"): rows["rule"],
-            }
-        ),
-        hide_index=True,
-        border="horizontal",
+    table = {tr("考核指标", "KPI"): rows["kpi"]}
+    if role_plans:
+        weighing = {
+            head: plan
+            for head, plan in role_plans.items()
+            if plan.category_weights.get(category.id, 0) > 0
+        }
+        weights_said = sorted({plan.category_weights[category.id] for plan in weighing.values()})
+        said = " / ".join(f"{w:g}%" for w in weights_said)
+        st.markdown(f"**{label}**({said})" if zh else f"**{label}** ({said})")
+        ids = [k.id for k in scheme.kpis if k.category == category.id]
+        table[tr("占总分(按岗位)", "Share of total by role")] = [
+            _by_role(kpi_id, category.id, weighing) for kpi_id in ids
+        ]
+    else:
+        weight = scheme.default_plan.category_weights.get(category.id, 0)
+        st.markdown(f"**{label}**({weight:g}%)" if zh else f"**{label}** ({weight:g}%)")
+        table[tr("类别内权重", "Weight in category")] = rows["weight"].map("{:g}%".format)
+        table[tr("占总分", "Share of total")] = rows["share"].map("{:.1f}%".format)
+    table |= {
+        tr("方向", "Direction"): rows["direction"],
+        tr("计分方法", "Method"): rows["method"],
+        tr("计分标准", "Scoring rule"): rows["rule"],
+    }
+    st.table(pd.DataFrame(table), hide_index=True, border="horizontal")
+if role_plans:
+    st.caption(
+        tr(
+            "按岗位计分:“占总分(按岗位)”列出考核该指标的岗位及其占总分的比例,未列出的岗位不考核此项;"
+            "方案中没有的岗位按“默认”权重。",
+            "Scored per role: “Share of total by role” names the roles assessed on the KPI and its "
+            "share of their total; roles not named are not assessed on it. Roles the scheme does "
+            "not list use the default.",
+        )
     )
 if len(plans) > 1:
     with st.expander(tr("各岗位的指标权重", "KPI weights per role")):
@@ -131,6 +166,9 @@ if data.access().is_employee:
 st.subheader(tr("四、版本记录", "4. Versions"))
 shown = kept.assign(
     active=kept["active"].map({True: "✅", False: ""}),
+    # The file's own version has no adoption time: a blank, not "None".
+    created_at=kept["created_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+    note=kept["note"].fillna(""),
     origin=kept["origin"].map(
         {"file": tr("方案文件", "scheme file"), "store": tr("已采用(数据库)", "adopted (store)")}
     ),
@@ -141,9 +179,7 @@ st.dataframe(
     width="stretch",
     column_config={
         "version": st.column_config.NumberColumn(tr("版本", "Version"), format="v%d"),
-        "created_at": st.column_config.DatetimeColumn(
-            tr("采用时间", "Adopted"), format="YYYY-MM-DD HH:mm"
-        ),
+        "created_at": tr("采用时间", "Adopted"),
         "note": tr("说明", "Note"),
         "origin": tr("来源", "Source"),
         "active": tr("现行", "In use"),

@@ -77,13 +77,13 @@ def test_a_file_with_errors_lists_them_all_and_cannot_be_imported(store_file):
     at = upload(import_page(), ("2026-11.csv", bad))
     assert "发现 6 个问题" in texts(at.error)
     problems = at.dataframe[0].value
-    assert sorted(zip(problems["row"], problems["column"], problems["problem"], strict=True)) == [
-        (2, "客户满意度", "not a number"),
-        (2, "工号", "employee id appears more than once in this month (first in row 2)"),
-        (3, "客户满意度", "a percent above 100"),
-        (3, "工号", "employee id appears more than once in this month (first in row 2)"),
-        (3, "故障处理天数", "negative days"),
-        (3, "部门", "部门 is empty"),
+    assert sorted(zip(problems["行"], problems["列"], problems["问题"], strict=True)) == [
+        ("2", "客户满意度", "不是数字"),
+        ("2", "工号", "工号在本月出现多次(首次在第 2 行)"),
+        ("3", "客户满意度", "百分比超过 100"),
+        ("3", "工号", "工号在本月出现多次(首次在第 2 行)"),
+        ("3", "故障处理天数", "不能为负数"),
+        ("3", "部门", "部门 为空"),
     ]
     assert button(at, "导入此文件").disabled
     assert "2026-11" not in Store(store_file).periods()
@@ -172,7 +172,7 @@ def test_after_importing_a_new_month_the_session_shows_it(store_file):
 def test_an_unknown_month_is_asked_for(store_file):
     content = (SAMPLE / "2026-10.csv").read_bytes()
     at = upload(import_page(), ("monthly.csv", content))
-    assert "the month is unknown" in at.dataframe[0].value["problem"].iloc[0]
+    assert "月份未知" in at.dataframe[0].value["问题"].iloc[0]
     picker = next(s for s in at.selectbox if s.key and s.key.startswith("month_"))
     picker.set_value("2026-11").run()
     assert not at.exception
@@ -199,9 +199,9 @@ def workbook_bytes() -> bytes:
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("2026-11.xlsx", workbook_bytes()[:700], "the workbook cannot be read"),
-        ("2026-11.xlsx", b"PK\x03\x04" + bytes(300), "the workbook cannot be read"),
-        ("2026-11.xlsx", (SAMPLE / "2026-10.csv").read_bytes(), "not an Excel workbook"),
+        ("2026-11.xlsx", workbook_bytes()[:700], "无法读取工作簿"),
+        ("2026-11.xlsx", b"PK\x03\x04" + bytes(300), "无法读取工作簿"),
+        ("2026-11.xlsx", (SAMPLE / "2026-10.csv").read_bytes(), "不是 Excel 工作簿"),
     ],
     ids=["truncated", "corrupt", "csv renamed"],
 )
@@ -209,7 +209,7 @@ def test_a_damaged_workbook_or_a_renamed_csv_is_a_message(store_file, name, cont
     at = upload(import_page(), (name, content))
     assert not at.exception
     assert "发现 1 个问题" in texts(at.error)
-    assert reason in at.dataframe[0].value["problem"].iloc[0]
+    assert reason in at.dataframe[0].value["问题"].iloc[0]
     assert button(at, "导入此文件").disabled
     assert "2026-11" not in Store(store_file).periods()
 
@@ -220,5 +220,5 @@ def test_a_very_wide_file_is_refused_at_once(store_file):
     start = time.perf_counter()
     at = upload(import_page(), ("2026-11.csv", content))
     assert time.perf_counter() - start < 30  # the page itself takes a few seconds here; 76 s before
-    problem = at.dataframe[0].value["problem"].iloc[0]
-    assert problem == "the file has 20,003 columns; at most 500 are accepted"
+    problem = at.dataframe[0].value["问题"].iloc[0]
+    assert problem == "文件有 20,003 列,最多接受 500 列"

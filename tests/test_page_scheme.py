@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine import paths
@@ -64,3 +66,27 @@ def test_the_posts_paid_by_a_formula_are_listed(store, monkeypatch):
     assert formulas["备件经理"] == "(备件毛利额 + 附件及养护品毛利额) × 0.5% × 考核系数"
     assert formulas["质检员"] == "(接车台数 × 2 − 返修台次 × 100) × 月度考核成绩 ÷ 100"
     assert "服务顾问" not in formulas.index
+
+
+def test_a_scheme_weighed_per_role_shows_each_roles_weights(store, monkeypatch):
+    """The 4S scheme weighs KPIs per role (its default plan gives 定量指标 0 %): each role that
+    assesses a category gets a column of shares of the total, never a list of 0 % weights."""
+    monkeypatch.setenv(paths.SCHEME_ENV, str(paths.SCHEMES_DIR / "dealer_4s.toml"))
+    at = open_page("scheme")
+    assert not at.exception
+    quantitative = tables(at)[0].set_index("考核指标")["占总分(按岗位)"]
+    # 服务顾问: 定量指标 80 % of the total, 入场台次达成率 18.75 % of it → 15.0 % of the total.
+    assert quantitative["入场台次达成率"] == "服务顾问 15.0%"
+    # 精品收入完成率: 服务顾问 18.75 % × 80 %, 维修技师 12.5 % × 80 %.
+    assert quantitative["精品收入完成率"] == "服务顾问 15.0% · 维修技师 10.0%"
+    assert quantitative["一次性修复率"] == "维修技师、质检员 15.0%"
+    said = " ".join(quantitative)
+    assert not re.search(r"(?<![\d.])0(\.0)?%", said) and "默认" not in said  # no 0 % weights
+    assert "类别内权重" not in tables(at)[0].columns
+    assert any(m.value == "**定量指标**(80%)" for m in at.markdown)
+
+
+def test_the_versions_table_has_no_missing_cells(store):
+    at = open_page("scheme")
+    versions = at.dataframe[-1].value
+    assert not versions.isna().any().any()  # drawn as "None" otherwise

@@ -23,7 +23,8 @@ from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period, previous
 from engine.store import ImportRefused, StoreBusy, StoreError
 from ui import data, sidebar
-from ui.i18n import language, plain, tr
+from ui.i18n import column_label, labelled, language, one_language, plain, tr
+from ui.wording import problem_table
 
 EXTRA = ""  # the field value of a column kept as an extra (not used by the scheme)
 ROSTER_NAMES = {
@@ -58,9 +59,30 @@ class Review:
 def field_names(scheme: Scheme) -> dict[str, str]:
     """Field id → the label shown in the column-matching selector."""
     names = {EXTRA: tr("(保留为附加列)", "(keep as extra column)")}
-    names |= {f: f"{tr(*ROSTER_NAMES[f])} · {f}" for f in ROSTER_ALIASES}
-    names |= {k.id: f"{k.label(language())} · {k.id}" for k in scheme.kpis}
+    names |= {f: tr(*ROSTER_NAMES[f]) for f in ROSTER_ALIASES}
+    names |= {k.id: k.label(language()) for k in scheme.kpis}
     return names
+
+
+def encoding_name(encoding: str) -> str:
+    """How a file was read: the encoding's standard name (utf-8, gb18030), or the sheet."""
+    if encoding.startswith("xlsx"):
+        sheet = encoding.partition("sheet ")[2]
+        return tr(f"Excel 工作表 {sheet}", f"Excel, sheet {sheet}")
+    return tr("未知", "unknown") if encoding == "unknown" else encoding
+
+
+def shown_facts(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Rows of a file as the reader sees them: headers in the language, dates without a time,
+    numbers as written (92, 3.5) and a blank cell blank (st.dataframe draws "None")."""
+    shown = facts.drop(columns=["source_row"], errors="ignore").copy()
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    return labelled(shown.astype(object).where(shown.notna(), ""), scheme)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -117,14 +139,14 @@ def review(upload, scheme: Scheme) -> Review:
             content,
             scheme,
         )
-    _describe(parsed)
+    _describe(parsed, scheme)
     if parsed.period is None or chosen_month:
         _month_picker(parsed, key)
     _column_matching(parsed, scheme, key, overrides)
     if not parsed.problems.empty:
         return Review(parsed, "invalid", None, None, False, signature, overrides)
     st.markdown(tr("**预览(前 10 行)**", "**Preview (first 10 rows)**"))
-    st.dataframe(parsed.facts.head(10), hide_index=True)
+    st.dataframe(shown_facts(parsed.facts.head(10), scheme), hide_index=True)
     previous_month = previous(parse_period(parsed.period)).label
     notes = pd.concat(
         [
@@ -137,21 +159,23 @@ def review(upload, scheme: Scheme) -> Review:
     )
     if not notes.empty:
         st.warning(tr(f"{len(notes)} 条提示(不阻止导入)", f"{len(notes)} note(s), not errors"))
-        st.dataframe(notes.drop(columns=["file"]), hide_index=True, width="stretch")
+        shown = problem_table(notes.drop(columns=["file"]), scheme)
+        st.dataframe(shown, hide_index=True, width="stretch")
     return _effect(parsed, scheme, store, key, signature, overrides)
 
 
-def _describe(parsed: ParsedFile) -> None:
+def _describe(parsed: ParsedFile, scheme: Scheme) -> None:
     source = {
         "column": tr("月份列", "the month column"),
         "file name": tr("文件名", "the file name"),
         "option": tr("手动选择", "your choice"),
     }.get(parsed.period_source, "")
     month = parsed.period or tr("未知", "unknown")
+    encoding = encoding_name(parsed.encoding)
     st.caption(
         tr(
-            f"编码 {parsed.encoding} · 月份 {month}(来自{source})· {parsed.rows} 行",
-            f"Encoding {parsed.encoding} · month {month} (from {source}) · {parsed.rows} rows",
+            f"编码 {encoding} · 月份 {month}(来自{source})· {parsed.rows} 行",
+            f"Encoding {encoding} · month {month} (from {source}) · {parsed.rows} rows",
         )
     )
     if not parsed.problems.empty:
@@ -161,10 +185,11 @@ def _describe(parsed: ParsedFile) -> None:
                 f"{len(parsed.problems)} problem(s): fix them before this file can be imported.",
             )
         )
-        st.dataframe(parsed.problems.drop(columns=["file"]), hide_index=True, width="stretch")
+        problems = problem_table(parsed.problems.drop(columns=["file"]), scheme)
+        st.dataframe(problems, hide_index=True, width="stretch")
         st.download_button(
             tr("下载问题清单", "Download the problem list"),
-            csv_bytes(parsed.problems),
+            csv_bytes(problems),
             f"problems_{parsed.file_name}.csv",
             "text/csv",
             key=f"problems_{parsed.sha256[:16]}",
@@ -253,11 +278,22 @@ def _effect(
             (tr("变化的值", "Changed values"), diff.changed),
         ):
             st.markdown(f"**{title}** ({len(frame)})")
-            st.dataframe(frame.head(500), hide_index=True, width="stretch")
+            st.dataframe(_diff_table(frame.head(500), scheme), hide_index=True, width="stretch")
     confirmed = st.checkbox(
         tr(f"确认替换 {parsed.period}", f"Yes, replace {parsed.period}"), key=f"confirm_{key}"
     )
     return Review(parsed, "replace", active, diff, confirmed, signature, overrides)
+
+
+def _diff_table(frame: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """A part of a month's difference with field names, not ids, in the language."""
+    shown = frame.copy()
+    if "column" in shown:
+        shown["column"] = shown["column"].astype(str).map(lambda c: column_label(c, scheme))
+    for side in ("old", "new"):
+        if side in shown:
+            shown[side] = shown[side].astype(str).fillna("")
+    return problem_table(labelled(shown, scheme), scheme)
 
 
 MESSAGES_KEY = "import_messages"
@@ -290,13 +326,23 @@ def commit(reviews: list[Review]) -> None:
                 )
             )
         except (ImportRefused, StoreError) as exc:
-            messages.append(("error", plain(exc)))
+            messages.append(("error", plain(refusal_text(exc, item.parsed))))
         bar.progress(done / len(reviews), text=f"{done}/{len(reviews)}")
     data.clear_after_import()
     st.session_state[MESSAGES_KEY] = messages
     if added and max(added) > newest_before:  # a month newer than any: show it, as a new
         sidebar.follow_month(max(added))  # session would (a back-filled month does not move)
     st.rerun()
+
+
+def refusal_text(exc: Exception, parsed: ParsedFile) -> str:
+    """Why the store refused a file, in the reader's language."""
+    if isinstance(exc, ImportRefused) and "already holds" in str(exc) and language() == "zh":
+        return (
+            f"{parsed.file_name}:{parsed.period} 已有另一个文件的数据。请勾选确认替换后再导入;"
+            "原数据会保留,可以恢复。"
+        )
+    return one_language(exc)
 
 
 def pop_messages() -> list[tuple[str, str]]:

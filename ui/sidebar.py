@@ -72,7 +72,9 @@ def draw() -> View | None:
         files,
         index=files.index(default),
         key="scheme_file",
-        format_func=lambda f: schemes.get(f, f),
+        # Names made now: AppTest calls format_func outside the run, where tr() cannot see
+        # the session's language.
+        format_func={f: _scheme_name(schemes.get(f, f)) for f in files}.get,
     )
     scheme = data.active_scheme(scheme_file)
     st.session_state[SCHEME_KEY] = scheme
@@ -154,6 +156,15 @@ def partial_note(period: str, held: list[str]) -> str | None:
         f"({', '.join(months)}). Its figures cover those months only; mind this when comparing "
         "it with a complete period.",
     )
+
+
+def _scheme_name(shown: str) -> str:
+    """A scheme's "中文名 · English name (v2)" in the chosen language, with its version."""
+    zh, both, en = shown.partition(" · ")
+    if not both:
+        return shown
+    version = en[en.rfind(" (v") :] if " (v" in en else ""
+    return tr(zh + version, en)
 
 
 def _options(table: pd.DataFrame, column: str) -> list[str]:

@@ -75,7 +75,8 @@ def rule_text(kpi: Kpi, language: str = "zh") -> str:
             else:
                 span = "全部" if zh else "any value"
             score = f"{tier.score:g} 分" if zh else f"{tier.score:g}"
-            label = "" if not tier.label else f"({tier.label})" if zh else f" ({tier.label})"
+            said = tier.said(language)
+            label = "" if not said else f"({said})" if zh else f" ({said})"
             parts.append(f"{span} → {score}{label}")
         return (";" if zh else "; ").join(parts)
     if kpi.method == "linear":

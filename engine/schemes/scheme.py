@@ -87,6 +87,11 @@ class Tier:
     threshold: float | None
     score: float
     label: str
+    label_en: str = ""
+
+    def said(self, language: str = "zh") -> str:
+        """The tier's name in the language (the Chinese one where no English is given)."""
+        return self.label if language == "zh" else self.label_en or self.label
 
 
 @dataclass(frozen=True)
@@ -411,6 +416,7 @@ def _kpi(raw: dict, problems: list[str]) -> Kpi:
                 else _number(t, "threshold", where, problems),
                 score=_number(t, "score", where, problems),
                 label=str(t.get("label", "")),
+                label_en=str(t.get("label_en", "")),
             )
             for t in raw.get("tiers", [])
         )

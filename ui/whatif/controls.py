@@ -34,45 +34,41 @@ def grade_money_controls(start: Scheme) -> tuple[dict, list[str]]:
     problems: list[str] = []
     mode_text = tr(*describe.MONEY_NAMES[money.mode])
     st.caption(tr(f"奖金规则:{mode_text}", f"Money rule: {mode_text}"))
-    head = st.columns(3)
-    head[0].markdown(tr("**等级**", "**Grade**"))
-    head[1].markdown(tr("**最低分(含)**", "**Minimum (incl.)**"))
     # A formula's money changes with the grade only through the coefficients (考核系数).
     per_grade = money.mode in ("grade_amount", "grade_coefficient") or bool(
         money.mode == "formula" and money.coefficients
     )
-    if per_grade:
-        head[2].markdown(
-            tr("**奖金(元)**", "**Amount (yuan)**")
-            if money.mode == "grade_amount"
-            else tr("**系数**", "**Coefficient**")
-        )
+    paid = (
+        tr("奖金(元)", "amount (yuan)")
+        if money.mode == "grade_amount"
+        else tr("系数", "coefficient")
+    )
     cutoffs, table = [], {}
+    # Every input carries its own label (grade and what it sets): on a phone the columns stack
+    # and a header row above them would no longer say which input is which.
     for i, level in enumerate(start.grades):
-        row = st.columns(3, vertical_alignment="center")
-        row[0].markdown(names[level.name])
+        row = st.columns(2, vertical_alignment="bottom")
+        name = names[level.name]
         if level.min is not None:
             cutoffs.append(
-                row[1].number_input(
-                    tr(f"{names[level.name]} 最低分", f"{names[level.name]} minimum"),
+                row[0].number_input(
+                    tr(f"{name} 最低分(含)", f"{name} minimum (incl.)"),
                     value=float(level.min),
                     step=0.5,
                     format="%g",
                     key=key("cut", i),
-                    label_visibility="collapsed",
                 )
             )
         else:
-            row[1].markdown(tr("其余", "the rest"))
+            row[0].markdown(tr(f"{name}:其余", f"{name}: the rest"))
         if per_grade:
             values = money.amounts if money.mode == "grade_amount" else money.coefficients
-            table[level.name] = row[2].number_input(
-                tr(f"{names[level.name]} 金额", f"{names[level.name]} amount"),
+            table[level.name] = row[1].number_input(
+                tr(f"{name} {paid}", f"{name} {paid}"),
                 value=float(values.get(level.name, 0.0)),
                 step=100.0 if money.mode == "grade_amount" else 0.1,
                 format="%g",
                 key=key("money", i),
-                label_visibility="collapsed",
             )
     problems += cutoff_problems(start, cutoffs)
     base = None
@@ -239,7 +235,7 @@ def _rule_inputs(kpi) -> dict:
         tiers = []
         for i, tier in enumerate(kpi.tiers):
             left, right = st.columns(2)
-            label = f" {tier.label}" if tier.label else ""
+            label = f" {tier.said(language())}" if tier.label else ""
             if tier.threshold is None:
                 left.markdown(tr(f"第 {i + 1} 级{label}:其余", f"Tier {i + 1}{label}: the rest"))
                 threshold = None
