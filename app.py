@@ -19,6 +19,7 @@ PAGES = [
     ("pages/employee.py", "员工详情 · Employee", "👤", "named"),
     ("pages/whatif.py", "模拟测算 · What-if", "🧪", "editors"),
     ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
+    ("pages/insights.py", "洞察 · Insights", "🔬", "named"),
     ("pages/scheme.py", "考核标准 · Scheme", "📜", "everyone"),
     ("pages/calibration.py", "校准 · Calibration", "⚖️", "editors"),
     ("pages/imports.py", "导入数据 · Import", "📥", "editors"),

@@ -28,6 +28,7 @@ STATEMENT_LABELS = {
     "category": ("类别", "Category"),
     "kpi": ("指标", "KPI"),
     "value": ("原始值", "Raw value"),
+    "scored_value": ("计分值(收缩/校准后)", "Value scored (shrunk / rescaled)"),
     "unit": ("单位", "Unit"),
     "score": ("指标得分", "KPI score"),
     "kpi_weight": ("类别内权重 %", "Weight in category %"),
@@ -38,6 +39,8 @@ STATEMENT_LABELS = {
 }
 
 SHOWN_COLUMNS = [c for c in STATEMENT_LABELS if c != "note"]
+# KPIs a scheme scores on a shrunk rate or a rescaled rating show both values; else only the raw.
+ADJUSTING = ("score_shrunk", "rescale_by_rater")
 
 
 def remember_choice() -> None:
@@ -141,6 +144,8 @@ shown = statement.assign(
     kpi=statement["kpi"].map(kpi_names),
     unit=statement["kpi"].map({k.id: unit_name(k.unit, lang) for k in scheme.kpis}),
 )[SHOWN_COLUMNS].round(2)
+if not any(getattr(k, a) for k in scheme.kpis for a in ADJUSTING):
+    shown = shown.drop(columns="scored_value")
 missing = statement["value"].isna()
 shown["note"] = np.where(missing, tr("缺失", "missing"), "")
 shown = shown.rename(columns={k: tr(*v) for k, v in STATEMENT_LABELS.items()})

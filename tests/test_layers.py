@@ -18,6 +18,9 @@ FLOW = {
     "scoring": {"schemes"},
     "rules": {"schemes", "scoring"},
     "analysis": {"schemes", "scoring"},
+    # statistics over scored tables (intervals, control charts, tests); the estimators scoring
+    # itself may use (shrunk rates, rescaled ratings) live in scoring.adjusted
+    "insights": {"schemes", "scoring", "analysis"},
     "output": set(),
     "demo": {"schemes", "intake", "store", "output"},
     # closing a month: states in the store, adjustments checked like a file, scored and frozen

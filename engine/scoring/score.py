@@ -12,6 +12,7 @@ import pandas as pd
 from engine.schemes.formula import Formula, evaluate
 from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Kpi, RolePlan, Scheme, normalize_header
+from engine.scoring.adjusted import adjusted_values
 from engine.scoring.parallel import side_by_side
 
 ROSTER_COLUMNS = ["employee_id", "name", "department", "team", "role", "region", "hire_date"]
@@ -533,6 +534,8 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Score every row of a facts table (one row per employee and month) under the scheme."""
     roster = facts.reindex(columns=["period", *ROSTER_COLUMNS]).reset_index(drop=True)
     values = kpi_values(facts.reset_index(drop=True), scheme)
+    # Shrunk rates and rescaled ratings are scored where the scheme asks; the raw values stay.
+    to_score, kept = adjusted_values(facts.reset_index(drop=True), roster, values, scheme)
     # Numbering the text columns (hashing a million strings each) runs side by side.
     group_columns = ["period", "department", "team"]
     *codes, plans = side_by_side(
@@ -541,13 +544,14 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
         + [partial(plan_index, roster["role"], scheme)],
         len(roster),
     )
-    scored = score_rows([values[k].to_numpy() for k in scheme.kpi_ids], plans, scheme)
+    scored = score_rows([to_score[k].to_numpy() for k in scheme.kpi_ids], plans, scheme)
     scores = pd.DataFrame(scored.scores, columns=[f"score_{k}" for k in scheme.kpi_ids], copy=False)
     cats = pd.DataFrame(
         scored.categories, columns=[f"cat_{c}" for c in scheme.category_ids], copy=False
     )
     inputs = money_inputs(facts.reset_index(drop=True), scheme)
-    table = pd.concat([roster, values, inputs, scores, cats], axis=1)
+    kept = pd.DataFrame(kept, index=roster.index)
+    table = pd.concat([roster, values, inputs, kept, scores, cats], axis=1)
     table["total"] = scored.total
     table["missing_count"] = scored.missing_count
     return finish(table, scheme, dict(zip(group_columns, codes, strict=True)))

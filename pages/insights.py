@@ -1,0 +1,166 @@
+"""洞察 Insights: fair rates for small samples (funnel plot, intervals, shrunk rates), rater
+leniency, control charts with the Western Electric rules, fairness by segment, gaming pairs."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine.insights.rates import (
+    funnel_limits,
+    outside_funnel,
+    person_rates,
+    pooled_rate,
+    rate_kpis,
+)
+from engine.scoring.periods import parse_period
+from ui import data
+from ui.i18n import chart_text, labelled, language, tr
+from ui.page import downloads, require_view
+
+view, scheme, table = require_view()
+lang = language()
+months = list(parse_period(view.period).months)
+history = view.rows(data.monthly(view.scheme))
+period_rows = history[history["period"].isin(months)]
+kpi_names = {k.id: k.label(lang) for k in scheme.kpis}
+
+
+def shown(frame: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """A table for people to read: headers in their language, blanks as —."""
+    return labelled(frame, scheme).rename(columns={c: tr(*w) for c, w in labels.items()})
+
+
+def kpi_choice(kpis: list, key: str) -> str:
+    return st.selectbox(tr("指标", "KPI"), [k.id for k in kpis], format_func=kpi_names.get, key=key)
+
+
+st.title(tr("洞察", "Insights") + f" · {view.period}")
+st.caption(
+    tr(
+        "区分信号与噪声:样本量、评分人宽严、月度波动、群体差异与指标联动。",
+        "Signal versus noise: sample sizes, rater leniency, monthly variation, differences "
+        "between groups and KPIs that should move together.",
+    )
+)
+small, raters_tab, charts_tab, fairness_tab, gaming_tab = st.tabs(
+    [
+        tr("小样本", "Small samples"),
+        tr("评分人宽严", "Rater leniency"),
+        tr("控制图", "Control charts"),
+        tr("群体公平性", "Fairness by segment"),
+        tr("指标联动", "Gaming pairs"),
+    ]
+)
+
+# ---------------------------------------------------------------- 1. small samples
+RATE_LABELS = {
+    "rate": ("比率 %", "Rate %"),
+    "hits": ("达标数", "Hits"),
+    "cases": ("样本数", "Cases"),
+    "low": ("95% 区间下限", "95% low"),
+    "high": ("95% 区间上限", "95% high"),
+    "shrunk": ("收缩估计 %", "Shrunk %"),
+    "department_rate": ("部门比率 %", "Department %"),
+    "few": ("样本不足", "Few cases"),
+    "outside": ("超出漏斗", "Outside funnel"),
+}
+with small:
+    kpis = rate_kpis(scheme)
+    if not kpis:
+        st.info(
+            tr(
+                "考核方案没有为任何比率指标指定样本数列(denominator),例如满意度的回访数。",
+                "The scheme names no cases column (denominator) for any rate KPI, such as the "
+                "surveys behind satisfaction.",
+            )
+        )
+    else:
+        kpi = scheme.kpi(kpi_choice(kpis, "insights_rate_kpi"))
+        rates = person_rates(period_rows, kpi)
+        if rates.empty:
+            st.info(
+                tr(
+                    f"本期数据中没有{kpi.name_zh}的样本数。",
+                    f"This period's data holds no cases for {kpi.name_en}.",
+                )
+            )
+        else:
+            pooled = pooled_rate(rates)
+            rates = rates.assign(outside=outside_funnel(rates, pooled))
+            few = int(rates["few"].sum())
+            st.caption(
+                tr(
+                    f"{len(rates)} 人 · 合计 {pooled:.1%} · {few} 人样本少于 {kpi.min_cases} 个"
+                    f" · {int(rates['outside'].sum())} 人超出 99.8% 漏斗界限",
+                    f"{len(rates)} people · overall {pooled:.1%} · {few} with fewer than "
+                    f"{kpi.min_cases} cases · {int(rates['outside'].sum())} outside the 99.8% "
+                    "funnel",
+                )
+            )
+            limits = funnel_limits(pooled, float(rates["cases"].max()))
+            funnel = go.Figure()
+            for level, dash in (("0.95", "dash"), ("0.998", "solid")):
+                for side in ("low", "high"):
+                    funnel.add_scatter(
+                        x=limits["cases"],
+                        y=limits[f"{side}_{level}"],
+                        mode="lines",
+                        line={"color": "#888", "dash": dash, "width": 1},
+                        name=f"{float(level):.1%}",
+                        legendgroup=level,
+                        showlegend=side == "low",
+                        hoverinfo="skip",
+                    )
+            funnel.add_hline(y=100 * pooled, line_color="#444", line_width=1)
+            for department, part in rates.groupby("department", sort=True):
+                funnel.add_scatter(
+                    x=part["cases"],
+                    y=part["rate"],
+                    mode="markers",
+                    name=chart_text(department),
+                    customdata=pd.concat(
+                        [chart_text(part["name"]), part["low"], part["high"]], axis=1
+                    ).to_numpy(),
+                    hovertemplate="%{customdata[0]}: %{y:.1f}% / %{x} "
+                    + tr("个样本", "cases")
+                    + " (95%: %{customdata[1]:.1f}–%{customdata[2]:.1f})<extra></extra>",
+                )
+            funnel.update_layout(
+                xaxis_title=tr("样本数", "Cases"),
+                yaxis_title=kpi.label(lang) + " %",
+                xaxis_type="log",
+            )
+            st.plotly_chart(funnel, width="stretch", key="insights_funnel")
+            st.caption(
+                tr(
+                    "漏斗图:每个点是一个人,横轴为样本数。虚线为 95%、实线为 99.8% 控制界限:"
+                    "界限内的差异可由样本大小解释,界限外的才值得关注。",
+                    "Funnel plot: each point is a person, across by number of cases. Dashed "
+                    "lines are the 95% limits, solid the 99.8% limits: differences inside them "
+                    "are what the sample size explains; only points outside deserve attention.",
+                )
+            )
+            listed = rates.sort_values(["few", "cases"], ascending=[False, True])
+            listed = listed.assign(
+                few=listed["few"].map({True: "⚠", False: ""}),
+                outside=listed["outside"].map({True: "●", False: ""}),
+            ).round({"rate": 1, "low": 1, "high": 1, "shrunk": 1, "department_rate": 1})
+            columns = ["employee_id", "name", "department", *RATE_LABELS]
+            rate_table = shown(listed[columns], RATE_LABELS)
+            st.dataframe(rate_table, hide_index=True, width="stretch")
+            st.caption(
+                tr(
+                    "区间:Wilson 95% 置信区间。收缩估计:按部门拟合的 Beta-二项经验贝叶斯估计,"
+                    "样本越少越靠近部门比率。",
+                    "Interval: Wilson 95% confidence interval. Shrunk: empirical-Bayes "
+                    "(beta-binomial) estimate fitted per department; the fewer the cases, the "
+                    "closer to the department's rate.",
+                )
+                + (
+                    tr(" 本方案按收缩估计计分。", " This scheme scores the shrunk rate.")
+                    if kpi.score_shrunk
+                    else ""
+                )
+            )
+            with st.expander(tr("下载", "Download")):
+                downloads(rate_table, f"rates_{kpi.id}_{view.period}", key="insights_rates")
