@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from engine.insights.raters import leniency, person_ratings, rated_kpis
 from engine.insights.rates import (
     funnel_limits,
     outside_funnel,
@@ -26,7 +27,12 @@ kpi_names = {k.id: k.label(lang) for k in scheme.kpis}
 
 
 def shown(frame: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """A table for people to read: headers in their language, blanks as —."""
+    """A table for people to read: headers in their language, blanks as — (Streamlit would
+    draw them as None)."""
+    blanks = [c for c in frame if frame[c].isna().any()]
+    frame = frame.assign(
+        **{c: frame[c].astype(object).where(frame[c].notna(), "—") for c in blanks}
+    )
     return labelled(frame, scheme).rename(columns={c: tr(*w) for c, w in labels.items()})
 
 
@@ -164,3 +170,105 @@ with small:
             )
             with st.expander(tr("下载", "Download")):
                 downloads(rate_table, f"rates_{kpi.id}_{view.period}", key="insights_rates")
+
+# ---------------------------------------------------------------- 2. rater leniency
+RATER_LABELS = {
+    "rater": ("评分人", "Rater"),
+    "people": ("评分人数", "People rated"),
+    "mean": ("平均分", "Mean"),
+    "sd": ("标准差", "Spread (sd)"),
+    "others_mean": ("同岗位其他评分人平均", "Other raters, same role"),
+    "difference": ("差异", "Difference"),
+    "low": ("95% 区间下限", "95% low"),
+    "high": ("95% 区间上限", "95% high"),
+    "verdict": ("判断", "Verdict"),
+}
+VERDICTS = {
+    "lenient": ("偏宽", "Lenient"),
+    "harsh": ("偏严", "Harsh"),
+    "usual": ("无明显差异", "Within chance"),
+    "too_few": ("无可比对象", "Nothing to compare"),
+}
+with raters_tab:
+    kpis = rated_kpis(scheme)
+    if not kpis:
+        st.info(
+            tr(
+                "考核方案没有为任何评分指标指定评分人列(rater),例如主管评分的评分人。",
+                "The scheme names no rater column for any rating KPI, such as who gave the "
+                "manager rating.",
+            )
+        )
+    else:
+        kpi = scheme.kpi(kpi_choice(kpis, "insights_rater_kpi"))
+        found = leniency(person_ratings(period_rows, kpi))
+        if found.empty:
+            st.info(
+                tr(
+                    f"本期数据中没有{kpi.name_zh}的评分人。",
+                    f"This period's data names no rater for {kpi.name_en}.",
+                )
+            )
+        else:
+            found = found.sort_values("difference", ascending=False, ignore_index=True)
+            label = chart_text(found["rater"] + " · " + found["role"])
+            bars = go.Figure(
+                go.Scatter(
+                    x=found["difference"],
+                    y=label,
+                    mode="markers",
+                    marker={
+                        "size": 10,
+                        "color": found["verdict"]
+                        .map({"lenient": "#1a9850", "harsh": "#d73027"})
+                        .fillna("#888"),
+                    },
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": found["high"] - found["difference"],
+                        "arrayminus": found["difference"] - found["low"],
+                    },
+                    hovertemplate="%{y}: %{x:+.1f}<extra></extra>",
+                )
+            )
+            bars.add_vline(x=0, line_color="#444", line_width=1)
+            bars.update_layout(
+                xaxis_title=tr(
+                    "与同岗位其他评分人的平均差异(95% 区间)",
+                    "Difference from the other raters of the same role (95% interval)",
+                ),
+                yaxis={"autorange": "reversed"},
+                height=max(300, 28 * len(found)),
+            )
+            st.plotly_chart(bars, width="stretch", key="insights_raters")
+            listed = found.assign(verdict=found["verdict"].map(lambda v: tr(*VERDICTS[v])))
+            listed = listed.round(
+                {"mean": 1, "sd": 1, "others_mean": 1, "difference": 1, "low": 1, "high": 1}
+            )
+            rater_table = shown(listed, RATER_LABELS)
+            st.dataframe(rater_table, hide_index=True, width="stretch")
+            st.caption(
+                tr(
+                    "每人按其在本期的平均评分计一次。差异 = 该评分人的平均分 − 同岗位其他评分人的"
+                    "平均分;区间不含 0 时判为偏宽或偏严(Welch t 区间)。",
+                    "Each person counts once, with their mean rating of the period. Difference "
+                    "= the rater's mean − the other raters' mean for the same role; lenient or "
+                    "harsh where the interval (Welch t) leaves out 0.",
+                )
+                + (
+                    tr(
+                        " 本方案按岗位将各评分人的评分换算到全公司分布后计分。",
+                        " This scheme scores each rater's ratings moved onto the company's "
+                        "distribution for the role.",
+                    )
+                    if kpi.rescale_by_rater
+                    else tr(
+                        " 本方案按原始评分计分(可在方案中设 rescale_by_rater = true)。",
+                        " This scheme scores the raw ratings (set rescale_by_rater = true in the "
+                        "scheme to correct them).",
+                    )
+                )
+            )
+            with st.expander(tr("下载", "Download")):
+                downloads(rater_table, f"raters_{kpi.id}_{view.period}", key="insights_raters")

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import ttest_ind
 
+from engine.insights.raters import leniency, person_ratings
 from engine.insights.rates import funnel_limits, outside_funnel, person_rates, wilson
 from engine.schemes.scheme import load_scheme
 
@@ -72,3 +74,53 @@ def test_person_rates_sum_the_months_and_flag_few_cases():
     pull = (rates["rate"] - rates["shrunk"]).abs()
     assert pull.idxmax() == "B"
 
+
+# ------------------------------------------------------------------ 2. rater leniency
+
+
+def ratings_frame(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["employee_id", "role", "rater", "rating"])
+
+
+def test_leniency_of_two_raters_by_hand():
+    """A rates 90, 80 (mean 85, var 50); B rates 70, 60 (mean 65, var 50), same role. A − B =
+    20; se √(50/2 + 50/2) = 7.071; Welch df (25 + 25)² / (25²/1 + 25²/1) = 2; t(0.975, 2) =
+    4.3027; interval 20 ± 30.43 = −10.43 to 50.43: the difference is within chance."""
+    ratings = ratings_frame(
+        [("P1", "r", "A", 90), ("P2", "r", "A", 80), ("P3", "r", "B", 70), ("P4", "r", "B", 60)]
+    )
+    found = leniency(ratings).set_index("rater")
+    assert found.loc["A", "difference"] == 20 and found.loc["B", "difference"] == -20
+    assert found.loc["A", "sd"] == pytest.approx(50**0.5)
+    assert found.loc["A", "low"] == pytest.approx(20 - 4.3027 * 50**0.5, abs=1e-3)
+    assert found.loc["A", "high"] == pytest.approx(20 + 4.3027 * 50**0.5, abs=1e-3)
+    assert found["verdict"].tolist() == ["usual", "usual"]
+    # the same interval as scipy's Welch test
+    welch = ttest_ind([90, 80], [70, 60], equal_var=False).confidence_interval(0.95)
+    assert (found.loc["A", "low"], found.loc["A", "high"]) == pytest.approx(tuple(welch))
+
+
+def test_a_clearly_lenient_rater_is_named_and_other_roles_are_not_compared():
+    rows = [(f"A{i}", "r", "A", 90 + i % 3) for i in range(8)]
+    rows += [(f"B{i}", "r", "B", 70 + i % 3) for i in range(8)]
+    rows += [("C1", "s", "C", 50), ("C2", "s", "C", 55)]  # alone in role s
+    found = leniency(ratings_frame(rows)).set_index("rater")
+    assert found.loc["A", "verdict"] == "lenient" and found.loc["B", "verdict"] == "harsh"
+    assert found.loc["C", "verdict"] == "too_few" and np.isnan(found.loc["C", "others_mean"])
+
+
+def test_person_ratings_average_a_persons_months_under_one_rater():
+    kpi = load_scheme().kpi("manager_rating")
+    monthly = pd.DataFrame(
+        {
+            "period": ["2026-09", "2026-10", "2026-10"],
+            "employee_id": ["P1", "P1", "P2"],
+            "role": ["r", "r", "r"],
+            "manager_rating": [80.0, 90.0, 70.0],
+            "rater_manager_rating": ["A", "A", None],
+        }
+    )
+    found = person_ratings(monthly, kpi)
+    assert found.to_dict("records") == [
+        {"employee_id": "P1", "role": "r", "rater": "A", "rating": 85.0}
+    ]

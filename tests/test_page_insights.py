@@ -50,3 +50,17 @@ def test_insights_in_english_over_a_quarter(demo_store):
     assert not at.exception
     assert at.title[0].value.startswith("Insights · 2026-Q")
     assert "Shrunk %" in tables(at)[0].value.columns
+
+
+def test_rater_leniency_names_the_lenient_and_the_harsh_demo_raters(demo_store):
+    at = insights_page(period_kind="year")
+    assert not at.exception
+    found = tables(at)[1].value.set_index("判断")
+    # The demo's 客服一组 rater adds 9 points, 呼叫二组's takes 9 off.
+    assert "偏宽" in found.index and "偏严" in found.index
+    assert found.loc[["偏宽"], "差异"].min() > 0 and found.loc[["偏严"], "差异"].max() < 0
+    listed = tables(at)[1].value
+    compared = listed[listed["判断"] != "无可比对象"]
+    low, high = compared["95% 区间下限"].astype(float), compared["95% 区间上限"].astype(float)
+    assert ((low <= compared["差异"]) & (compared["差异"] <= high)).all()
+    assert (listed.loc[listed["判断"] == "无可比对象", "95% 区间下限"] == "—").all()
