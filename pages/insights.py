@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from engine.insights.control import TOTAL, control_chart, department_series, rules_text
 from engine.insights.raters import leniency, person_ratings, rated_kpis
 from engine.insights.rates import (
     funnel_limits,
@@ -272,3 +273,110 @@ with raters_tab:
             )
             with st.expander(tr("下载", "Download")):
                 downloads(rater_table, f"raters_{kpi.id}_{view.period}", key="insights_raters")
+
+# ---------------------------------------------------------------- 3. control charts
+with charts_tab:
+    chart = control_chart(department_series(history, scheme))
+    if chart.empty:
+        st.info(tr("没有可绘制的月度数据。", "There are no monthly figures to chart."))
+    else:
+        series_names = {TOTAL: tr("总分", "Total"), **kpi_names}
+        chart = chart.assign(rules=rules_text(chart, lang))
+        in_period = chart[chart["period"].isin(months)]
+        summary = (
+            in_period.groupby(["department", "kpi"], sort=True)
+            .agg(signals=("signal", "sum"), chart=("chart", "first"))
+            .reset_index()
+        )
+        flagged = summary[summary["signals"] > 0]
+        st.caption(
+            tr(
+                f"本期 {len(flagged)} 个部门 × 指标组合出现信号(西电规则),其余变化在常规波动之内。",
+                f"{len(flagged)} department × KPI series show a signal (Western Electric rules) "
+                "in this period; the other changes are within the usual variation.",
+            )
+        )
+        left, right = st.columns(2)
+        departments = sorted(chart["department"].unique())
+        department = left.selectbox(
+            tr("部门", "Department"), departments, key="insights_chart_department"
+        )
+        kpis_charted = [k for k in series_names if k in set(chart["kpi"])]
+        kpi_id = right.selectbox(
+            tr("指标", "KPI"), kpis_charted, format_func=series_names.get, key="insights_chart_kpi"
+        )
+        one = chart[chart["department"].eq(department) & chart["kpi"].eq(kpi_id)]
+        figure = go.Figure()
+        for column, name, dash in (
+            ("upper", tr("上控制限", "Upper limit"), "dash"),
+            ("centre", tr("中心线", "Centre"), "solid"),
+            ("lower", tr("下控制限", "Lower limit"), "dash"),
+        ):
+            figure.add_scatter(
+                x=one["period"],
+                y=one[column],
+                mode="lines",
+                name=name,
+                line={"color": "#888", "dash": dash, "width": 1, "shape": "hvh"},
+            )
+        figure.add_scatter(
+            x=one["period"],
+            y=one["value"],
+            mode="lines+markers",
+            name=series_names[kpi_id],
+            line={"color": "#1f77b4"},
+            hovertemplate="%{x}: %{y:.2f}<extra></extra>",
+        )
+        signals = one[one["signal"]]
+        figure.add_scatter(
+            x=signals["period"],
+            y=signals["value"],
+            mode="markers",
+            name=tr("信号", "Signal"),
+            marker={"color": "#d73027", "size": 13, "symbol": "circle-open", "line": {"width": 3}},
+            customdata=signals[["rules"]].to_numpy(),
+            hovertemplate="%{x}: %{y:.2f}<br>%{customdata[0]}<extra></extra>",
+        )
+        figure.add_vrect(x0=months[0], x1=months[-1], fillcolor="grey", opacity=0.12, line_width=0)
+        kind = (
+            tr("p 控制图(按样本数)", "p-chart (by cases)")
+            if one["chart"].iloc[0] == "p"
+            else tr("X-mR 单值-移动极差控制图", "X-mR (individuals and moving range) chart")
+        )
+        figure.update_layout(title=kind, yaxis_title=series_names[kpi_id])
+        st.plotly_chart(figure, width="stretch", key="insights_control")
+        listed = one.loc[one["signal"], ["period", "value", "centre", "lower", "upper", "rules"]]
+        if listed.empty:
+            st.caption(
+                tr(
+                    "该序列没有违反任何西电规则的点:各月变化都在常规波动之内。",
+                    "No point of this series breaks a Western Electric rule: every month's change "
+                    "is within the usual variation.",
+                )
+            )
+        else:
+            st.dataframe(
+                shown(
+                    listed.round(2),
+                    {
+                        "value": ("数值", "Value"),
+                        "centre": ("中心线", "Centre"),
+                        "lower": ("下控制限", "Lower limit"),
+                        "upper": ("上控制限", "Upper limit"),
+                        "rules": ("违反的规则", "Rules broken"),
+                    },
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+        st.caption(
+            tr(
+                "控制限 = 中心线 ± 3σ。比率指标有样本数时用 p 图(σ 随当月样本数变化),其余用 "
+                "X-mR 图(σ = 平均移动极差 / 1.128)。西电规则:1 点超出 3σ;3 点中 2 点超出 2σ;"
+                "5 点中 4 点超出 1σ;连续 8 点在中心线同侧。",
+                "Limits = centre ± 3σ. Rates with cases use a p-chart (σ follows each month's "
+                "cases), the rest an X-mR chart (σ = mean moving range / 1.128). Western "
+                "Electric rules: 1 point beyond 3σ; 2 of 3 beyond 2σ; 4 of 5 beyond 1σ; 8 in a "
+                "row on one side of the centre.",
+            )
+        )

@@ -1,10 +1,18 @@
 """Overview: the month at a glance against the previous period, service targets, trends, movers."""
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
-from engine.scoring.periods import parse_period
+from engine.insights.control import (
+    TOTAL,
+    change_signals,
+    control_chart,
+    department_series,
+    rules_text,
+)
+from engine.scoring.periods import aggregate_each, parse_period
 from ui import data
 from ui.i18n import chart_text, labelled, language, tr
 from ui.page import downloads, require_view
@@ -70,19 +78,65 @@ chart.add_vrect(
     opacity=0.12,
     line_width=0,
 )
+# Months that break a Western Electric rule on the department's X-mR chart are signals; the
+# other ups and downs are within the usual variation.
+signals = control_chart(department_series(history, scheme, only=(TOTAL,)))
+signals = signals[signals["signal"]]
+chart.add_scatter(
+    x=signals["period"],
+    y=signals["value"],
+    mode="markers",
+    name=tr("信号", "Signal"),
+    marker={"color": "#d73027", "size": 14, "symbol": "circle-open", "line": {"width": 3}},
+    customdata=pd.concat(
+        [chart_text(signals["department"]), rules_text(signals, language())], axis=1
+    ).to_numpy(),
+    hovertemplate="%{customdata[0]} %{x}: %{y:.2f}<br>%{customdata[1]}<extra></extra>",
+)
 st.plotly_chart(chart, width="stretch")
+st.caption(
+    tr(
+        f"红圈为信号(违反西电规则,共 {len(signals)} 个),其余起伏在常规波动之内;"
+        "详见「洞察」页的控制图。",
+        f"Red circles are signals (a Western Electric rule broken; {len(signals)} in all); "
+        "the other ups and downs are within the usual variation. See the control charts on "
+        "the Insights page.",
+    )
+)
 
 st.subheader(tr("进步与退步最多的人", "Largest movers since the previous period"))
 if before.empty:
     st.caption(tr("上一期没有数据,无法比较。", "The previous period has no data to compare with."))
 else:
     shown = ["employee_id", "name", "department", "previous_total", "total", "change", "grade"]
-    moved = movers(table, before)
+    shown.append("signal")
+    # A change beyond the person's moving-range limit (3.27 × their usual change) is a signal.
+    totals = history if view.kind == "month" else aggregate_each(history, view.kind, scheme)
+    verdicts = change_signals(totals[["employee_id", "period", "total"]], view.period)
+    words = {
+        "signal": tr("信号", "Signal"),
+        "usual": tr("常规波动", "Usual variation"),
+        "short": tr("历史不足", "Too little history"),
+    }
+    verdict_of = verdicts.set_index("employee_id")["verdict"].map(words)
+    moved = {
+        side: frame.assign(signal=frame["employee_id"].map(verdict_of).fillna(words["short"]))
+        for side, frame in movers(table, before).items()
+    }
     up, down = st.columns(2)
     up.markdown(tr("**进步最多**", "**Up the most**"))
-    up.dataframe(labelled(moved["up"][shown], scheme), hide_index=True, width="stretch")
+    signal_label = {"signal": tr("信号或常规波动", "Signal or usual variation")}
+    up.dataframe(
+        labelled(moved["up"][shown], scheme).rename(columns=signal_label),
+        hide_index=True,
+        width="stretch",
+    )
     down.markdown(tr("**退步最多**", "**Down the most**"))
-    down.dataframe(labelled(moved["down"][shown], scheme), hide_index=True, width="stretch")
+    down.dataframe(
+        labelled(moved["down"][shown], scheme).rename(columns=signal_label),
+        hide_index=True,
+        width="stretch",
+    )
 
 with st.expander(tr("下载本期成绩表", "Download this period's scores")):
     downloads(table, f"scores_{view.period}", scheme, key="overview")

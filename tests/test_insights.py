@@ -9,6 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import ttest_ind
 
+from engine.insights.control import (
+    change_signals,
+    control_limits,
+    western_electric,
+)
 from engine.insights.raters import leniency, person_ratings
 from engine.insights.rates import funnel_limits, outside_funnel, person_rates, wilson
 from engine.schemes.scheme import load_scheme
@@ -124,3 +129,98 @@ def test_person_ratings_average_a_persons_months_under_one_rater():
     assert found.to_dict("records") == [
         {"employee_id": "P1", "role": "r", "rater": "A", "rating": 85.0}
     ]
+
+
+# ------------------------------------------------------------------ 3. control charts
+
+
+def test_x_mr_limits_by_hand():
+    """10, 12, 11, 15, 12: mean 12; moving ranges 2, 1, 4, 3, mR̄ 2.5; limits 12 ± 2.66 × 2.5
+    = 5.35 / 18.65 (sigma 2.5 / 1.128 = 2.216)."""
+    series = chart_series([10.0, 12, 11, 15, 12])
+    limited = control_limits(series)
+    assert limited["centre"].tolist() == pytest.approx([12.0] * 5)
+    assert limited["upper"].iloc[0] == pytest.approx(12 + 3 * 2.5 / 1.128)
+    assert limited["upper"].iloc[0] == pytest.approx(18.65, abs=0.01)
+    assert limited["lower"].iloc[0] == pytest.approx(5.35, abs=0.01)
+    assert limited["z"].iloc[3] == pytest.approx(3 / (2.5 / 1.128))
+
+
+def test_p_chart_limits_by_hand():
+    """10/100, 20/100, 30/200: p̄ = 60/400 = 0.15; month 1 sigma √(0.15 × 0.85 / 100) =
+    3.571 points, UCL 15 + 10.71 = 25.71; month 3 sigma √(0.1275 / 200) = 2.525, UCL 22.57."""
+    series = chart_series([10.0, 20.0, 15.0], hits=[10, 20, 30], cases=[100, 100, 200])
+    limited = control_limits(series)
+    assert limited["centre"].tolist() == pytest.approx([15.0] * 3)
+    assert limited["upper"].tolist() == pytest.approx([25.712, 25.712, 22.575], abs=1e-3)
+    assert limited["lower"].iloc[0] == pytest.approx(4.288, abs=1e-3)
+
+
+def chart_series(values, hits=None, cases=None) -> pd.DataFrame:
+    count = len(values)
+    return pd.DataFrame(
+        {
+            "department": ["D"] * count,
+            "kpi": ["k"] * count,
+            "chart": ["xmr" if hits is None else "p"] * count,
+            "period": [f"2026-{m:02d}" for m in range(1, count + 1)],
+            "value": values,
+            "hits": np.nan if hits is None else hits,
+            "cases": np.nan if cases is None else cases,
+        }
+    )
+
+
+def rules_on(z: list[float]) -> pd.DataFrame:
+    return western_electric(pd.Series(z), pd.Series(["s"] * len(z)))
+
+
+def test_western_electric_rule_1_one_point_beyond_3_sigma():
+    assert rules_on([0, 3.2, -0.5, -3.1, 2.9])["rule1"].tolist() == [
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_western_electric_rule_2_two_of_three_beyond_2_sigma_on_one_side():
+    found = rules_on([2.1, 0.0, 2.5, -2.2, 0.0, 2.3])["rule2"].tolist()
+    # 2.1, 0, 2.5: the second point above 2σ completes it; -2.2 has no partner below, 2.3 has
+    # none above within its last three (-2.2, 0, 2.3).
+    assert found == [False, False, True, False, False, False]
+
+
+def test_western_electric_rule_3_four_of_five_beyond_1_sigma_on_one_side():
+    found = rules_on([1.5, 1.2, 0.2, 1.1, 1.3, -1.5])["rule3"].tolist()
+    assert found == [False, False, False, False, True, False]
+
+
+def test_western_electric_rule_4_eight_in_a_row_on_one_side():
+    z = [0.5, 0.1, 0.3, 0.2, 0.4, 0.1, 0.2, 0.3, 0.6, -0.1]
+    assert rules_on(z)["rule4"].tolist() == [False] * 7 + [True, True, False]
+    assert not rules_on(z[:7])["rule4"].any()
+
+
+def test_rules_count_within_each_series_only():
+    z = pd.Series([2.5, 2.5, 2.5, 2.5])
+    found = western_electric(z, pd.Series(["a", "b", "a", "b"]))
+    # a: 2.5, 2.5 (positions 0 and 2) → rule 2 on the second; the same for b.
+    assert found["rule2"].tolist() == [False, False, True, True]
+
+
+def test_a_change_is_a_signal_beyond_its_moving_range_limit():
+    """Totals 80, 82, 81, 83, 95: earlier changes 2, 1, 2 (mR̄ 5/3); limit 3.268 × 5/3 = 5.45;
+    the last change of 12 is a signal, a change of 3 would be usual; two months are too few."""
+    totals = pd.DataFrame(
+        {
+            "employee_id": ["A"] * 5 + ["B"] * 5 + ["C"] * 2,
+            "period": [f"2026-0{m}" for m in range(1, 6)] * 2 + ["2026-04", "2026-05"],
+            "total": [80, 82, 81, 83, 95, 80, 82, 81, 83, 86, 70, 90],
+        }
+    )
+    found = change_signals(totals, "2026-05").set_index("employee_id")
+    assert found.loc["A", "limit"] == pytest.approx(3.268 * 5 / 3)
+    assert found["verdict"].to_dict() == {"A": "signal", "B": "usual", "C": "short"}
+    assert found.loc["A", "change"] == 12

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -17,6 +20,11 @@ def demo_store(tmp_path_factory):
 
 def insights_page(**state) -> AppTest:
     return open_page("insights", **state)
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    specs = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+    return [s["title"]["text"] for s in specs if "title" in s]
 
 
 def tables(at: AppTest) -> list:
@@ -55,12 +63,26 @@ def test_insights_in_english_over_a_quarter(demo_store):
 def test_rater_leniency_names_the_lenient_and_the_harsh_demo_raters(demo_store):
     at = insights_page(period_kind="year")
     assert not at.exception
-    found = tables(at)[1].value.set_index("判断")
+    listed = tables(at)[1].value
+    found = listed.set_index("判断")["差异"].pipe(pd.to_numeric, errors="coerce")
     # The demo's 客服一组 rater adds 9 points, 呼叫二组's takes 9 off.
     assert "偏宽" in found.index and "偏严" in found.index
-    assert found.loc[["偏宽"], "差异"].min() > 0 and found.loc[["偏严"], "差异"].max() < 0
-    listed = tables(at)[1].value
+    assert found.loc[["偏宽"]].min() > 0 and found.loc[["偏严"]].max() < 0
     compared = listed[listed["判断"] != "无可比对象"]
     low, high = compared["95% 区间下限"].astype(float), compared["95% 区间上限"].astype(float)
-    assert ((low <= compared["差异"]) & (compared["差异"] <= high)).all()
+    difference = compared["差异"].astype(float)
+    assert ((low <= difference) & (difference <= high)).all()
     assert (listed.loc[listed["判断"] == "无可比对象", "95% 区间下限"] == "—").all()
+
+
+def test_control_charts_mark_the_signals_of_a_series(demo_store):
+    at = insights_page()
+    assert not at.exception
+    at.selectbox(key="insights_chart_department").set_value("呼叫中心").run()
+    at.selectbox(key="insights_chart_kpi").set_value("first_contact_resolution").run()
+    assert not at.exception
+    assert "p 控制图(按样本数)" in chart_titles(at)
+    assert any("个部门 × 指标组合出现信号" in c.value for c in at.main.caption)
+    at.selectbox(key="insights_chart_kpi").set_value("total").run()
+    assert not at.exception
+    assert "X-mR 单值-移动极差控制图" in chart_titles(at)

@@ -116,3 +116,14 @@ def test_the_after_sales_scheme_on_a_4s_store_is_refused_with_a_message(dealer_f
     assert "aftersales finds only 2 of its 12 weighted KPIs" in message
     assert "imported for scheme dealer_4s" in message
     assert not at.main.metric  # nothing scored under the wrong scheme is shown
+
+
+def test_movers_and_department_trends_say_signal_or_usual_variation(store_file):
+    at = open_page()
+    assert not at.exception
+    up, down = at.dataframe[1].value, at.dataframe[2].value
+    words = {"信号", "常规波动", "历史不足"}
+    assert set(up["信号或常规波动"]) <= words and set(down["信号或常规波动"]) <= words
+    history = scored(Store(store_file), load_scheme(), "2026-10")
+    assert len(up) and up["工号"].isin(history["employee_id"]).all()
+    assert any("红圈为信号" in c.value for c in at.main.caption)
