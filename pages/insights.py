@@ -6,6 +6,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.insights.control import TOTAL, control_chart, department_series, rules_text
+from engine.insights.fairness import (
+    TENURE,
+    grade_counts,
+    group_findings,
+    independence,
+    segment_columns,
+    sentence,
+    tenure_band,
+)
 from engine.insights.raters import leniency, person_ratings, rated_kpis
 from engine.insights.rates import (
     funnel_limits,
@@ -16,8 +25,8 @@ from engine.insights.rates import (
 )
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import chart_text, labelled, language, tr
-from ui.page import downloads, require_view
+from ui.i18n import chart_text, column_label, labelled, language, tr
+from ui.page import downloads, grade_colors, require_view
 
 view, scheme, table = require_view()
 lang = language()
@@ -380,3 +389,126 @@ with charts_tab:
                 "row on one side of the centre.",
             )
         )
+
+# ---------------------------------------------------------------- 4. fairness by segment
+TEST_NAMES = {
+    "chi2": ("卡方检验", "chi-square test"),
+    "fisher": ("Fisher 精确检验", "Fisher's exact test"),
+    "fisher_monte_carlo": ("Fisher 精确检验(蒙特卡洛)", "Fisher's exact test (Monte Carlo)"),
+    "none": ("无法检验", "no test possible"),
+}
+
+
+def segment_label(column: str) -> str:
+    """A segment column's name for people: tenure band, rater of a KPI, or the column's label."""
+    if column == TENURE:
+        return tr("司龄段", "Tenure band")
+    if column.startswith("rater_") and column.removeprefix("rater_") in kpi_names:
+        return tr("评分人", "Rater") + f"({kpi_names[column.removeprefix('rater_')]})"
+    return column_label(column, scheme)
+
+
+with fairness_tab:
+    segmented = table
+    if "hire_date" in table and table["hire_date"].notna().any():
+        segmented = table.assign(**{TENURE: tenure_band(table["hire_date"], months[-1], lang)})
+    segments = segment_columns(segmented)
+    grades = scheme.grade_names
+    if not segments or segmented["grade"].notna().sum() == 0:
+        st.info(tr("没有可比较的人群。", "There are no groups to compare."))
+    else:
+        left, right = st.columns(2)
+        column = left.selectbox(
+            tr("按人群", "Segment by"), segments, format_func=segment_label, key="insights_segment"
+        )
+        grade = right.selectbox(
+            tr("等级", "Grade"), grades, index=len(grades) - 1, key="insights_segment_grade"
+        )
+        counts = grade_counts(segmented, column, grades)
+        overall = independence(counts)
+        shares = counts.div(counts.sum(axis=1), axis=0).mul(100).round(1)
+        colors = grade_colors(len(grades))
+        mix = go.Figure(
+            [
+                go.Bar(
+                    y=chart_text(shares.index.to_series()),
+                    x=shares[g],
+                    name=g,
+                    orientation="h",
+                    marker_color=colors[i],
+                    customdata=counts[g],
+                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>" + g + "</extra>",
+                )
+                for i, g in enumerate(grades)
+            ]
+        )
+        mix.update_layout(
+            barmode="stack",
+            xaxis_title=tr("占比 %", "Share %"),
+            height=max(280, 30 * len(shares) + 120),
+        )
+        st.plotly_chart(mix, width="stretch", key="insights_fairness")
+        if overall.method == "none":
+            st.caption(
+                tr("只有一个人群或一个等级,无法检验。", "One group or one grade only: no test.")
+            )
+        else:
+            statistic = "" if overall.method != "chi2" else f"χ² = {overall.statistic:.2f}, "
+            st.caption(
+                tr(
+                    f"等级构成与{segment_label(column)}是否有关:{tr(*TEST_NAMES[overall.method])},"
+                    f"{statistic}p = {overall.p_value:.3f}。",
+                    f"Does the grade mix depend on {segment_label(column)}? "
+                    f"{tr(*TEST_NAMES[overall.method])}, {statistic}p = {overall.p_value:.3f}.",
+                )
+            )
+        findings = group_findings(segmented, column, grade)
+        subject = "" if column == TENURE else segment_label(column)
+        notable = findings[findings["significant"]]
+        for row in (notable if len(notable) else findings.head(1)).index:
+            st.text(sentence(findings.loc[row], subject, grade, lang))
+        listed = findings.assign(
+            share=(100 * findings["share"]).round(1),
+            others_share=(100 * findings["others_share"]).round(1),
+            method=findings["method"].map(lambda m: tr(*TEST_NAMES[m])),
+            p_adjusted=findings["p_adjusted"].round(4),
+            significant=findings["significant"].map({True: "✔", False: ""}),
+        )[
+            [
+                "group",
+                "people",
+                "with_grade",
+                "share",
+                "others_share",
+                "method",
+                "p_adjusted",
+                "significant",
+            ]
+        ]
+        finding_table = shown(
+            listed,
+            {
+                "group": ("人群", "Group"),
+                "people": ("人数", "People"),
+                "with_grade": (f"{grade}人数", f"{grade} count"),
+                "share": (f"{grade}占比 %", f"{grade} share %"),
+                "others_share": ("其他员工占比 %", "Everyone else %"),
+                "method": ("检验", "Test"),
+                "p_adjusted": ("p(校正后)", "p (adjusted)"),
+                "significant": ("显著", "Significant"),
+            },
+        )
+        st.dataframe(finding_table, hide_index=True, width="stretch")
+        st.caption(
+            tr(
+                "每个人群与其他所有员工比较该等级的占比:期望频数不小于 5 时用卡方检验,否则用 "
+                "Fisher 精确检验;p 值已按比较的人群数做 Bonferroni 校正,小于 0.05 为显著。"
+                "显著只说明差异不太可能是偶然,不说明原因。",
+                "Each group against everyone else, on the share with the grade: a chi-square "
+                "test where every expected count is at least 5, else Fisher's exact test; p "
+                "is Bonferroni-adjusted for the number of groups compared, significant below "
+                "0.05. Significant means unlikely to be chance; it does not say why.",
+            )
+        )
+        with st.expander(tr("下载", "Download")):
+            downloads(finding_table, f"fairness_{column}_{view.period}", key="insights_fairness")

@@ -7,12 +7,20 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import ttest_ind
+from scipy.stats import fisher_exact, ttest_ind
 
 from engine.insights.control import (
     change_signals,
     control_limits,
     western_electric,
+)
+from engine.insights.fairness import (
+    TENURE,
+    group_findings,
+    independence,
+    segment_columns,
+    sentence,
+    tenure_band,
 )
 from engine.insights.raters import leniency, person_ratings
 from engine.insights.rates import funnel_limits, outside_funnel, person_rates, wilson
@@ -224,3 +232,78 @@ def test_a_change_is_a_signal_beyond_its_moving_range_limit():
     assert found.loc["A", "limit"] == pytest.approx(3.268 * 5 / 3)
     assert found["verdict"].to_dict() == {"A": "signal", "B": "usual", "C": "short"}
     assert found.loc["A", "change"] == 12
+
+
+# ------------------------------------------------------------------ 4. fairness by segment
+
+
+def test_chi_square_of_a_known_2_by_3_table_by_hand():
+    """[[10, 20, 30], [20, 20, 20]]: expected 15, 20, 25 in each row; chi-square
+    2 × (25/15 + 0 + 25/25) = 5.333 on 2 degrees of freedom, p = e^(−5.333/2) = 0.0695."""
+    found = independence([[10, 20, 30], [20, 20, 20]])
+    assert found.method == "chi2" and not found.small_counts
+    assert found.statistic == pytest.approx(16 / 3)
+    assert found.p_value == pytest.approx(np.exp(-8 / 3))
+
+
+def test_chi_square_of_a_2_by_2_table_uses_yates_correction():
+    """[[20, 30], [30, 20]]: expected 25 everywhere; (|5| − 0.5)² / 25 × 4 = 3.24."""
+    found = independence([[20, 30], [30, 20]])
+    assert found.statistic == pytest.approx(3.24) and found.p_value == pytest.approx(
+        0.0718, abs=1e-4
+    )
+
+
+def test_small_counts_use_fishers_exact_test():
+    """Fisher's lady tasting tea: [[3, 1], [1, 3]], two-sided p = 34/70 = 0.4857."""
+    found = independence([[3, 1], [1, 3]])
+    assert found.method == "fisher" and found.p_value == pytest.approx(34 / 70)
+    larger = independence([[3, 1, 0], [1, 3, 4]])
+    assert larger.method == "fisher_monte_carlo" and 0 < larger.p_value < 1
+    assert independence([[3, 0], [1, 0]]).method == "none"  # empty column dropped: 2 × 1
+    assert independence([[3], [1]]).method == "none"
+
+
+def test_the_sentence_for_new_staff_by_hand():
+    """50 new staff, 9 不合格 (18 %); 200 others, 12 不合格 (6 %). Expected 4.2 for the new
+    staff's 不合格, so chi-square with Yates: 2 × 2 on 250 people."""
+    grades = ["不合格"] * 9 + ["合格"] * 41 + ["不合格"] * 12 + ["合格"] * 188
+    table = pd.DataFrame(
+        {
+            "grade": grades,
+            TENURE: ["入职不满 6 个月"] * 50 + ["入职 1–3 年"] * 200,
+        }
+    )
+    found = group_findings(table, TENURE, "不合格")
+    first = found.iloc[0]
+    assert first["share"] == pytest.approx(0.18) and first["others_share"] == pytest.approx(0.06)
+    expected = fisher_exact([[9, 41], [12, 188]]).pvalue  # an expected count of 4.2 < 5
+    assert first["method"] == "fisher" and first["p"] == pytest.approx(expected)
+    assert first["p_adjusted"] == pytest.approx(min(1.0, 2 * expected))
+    text = sentence(first, "", "不合格")
+    assert text.startswith("入职不满 6 个月的员工 不合格 占 18 %, 其他员工 6 %; 差异显著 (p = ")
+    english = sentence(first, "", "不合格", "en")
+    assert english.startswith("Staff 入职不满 6 个月: 不合格 18 %, everyone else 6 %")
+
+
+def test_tenure_bands_at_the_end_of_the_month():
+    hired = pd.Series(["2026-05-02", "2026-04-30", "2016-10-01", None])
+    assert tenure_band(hired, "2026-10").tolist()[:3] == [
+        "入职不满 6 个月",
+        "入职 6–12 个月",
+        "入职 10 年以上",
+    ]
+    assert pd.isna(tenure_band(hired, "2026-10").iloc[3])
+
+
+def test_segment_columns_are_text_columns_with_a_few_groups():
+    table = pd.DataFrame(
+        {
+            "employee_id": ["a", "b", "c"],
+            "team": ["x", "y", "x"],
+            "region": ["n", "n", "n"],
+            "total": [1.0, 2.0, 3.0],
+            TENURE: ["1", "2", "1"],
+        }
+    )
+    assert segment_columns(table) == [TENURE, "team"]

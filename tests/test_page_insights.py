@@ -86,3 +86,18 @@ def test_control_charts_mark_the_signals_of_a_series(demo_store):
     at.selectbox(key="insights_chart_kpi").set_value("total").run()
     assert not at.exception
     assert "X-mR 单值-移动极差控制图" in chart_titles(at)
+
+
+def test_fairness_by_segment_tests_the_grade_mix_and_says_it_in_a_sentence(demo_store):
+    at = insights_page()
+    assert not at.exception
+    assert at.selectbox(key="insights_segment").value == "tenure_band"
+    assert at.selectbox(key="insights_segment_grade").value == "不合格"
+    sentences = [t.value for t in at.main.text]
+    assert sentences and all(" 不合格 占 " in s and "其他员工" in s for s in sentences)
+    assert any("等级构成与司龄段是否有关" in c.value for c in at.main.caption)
+    at.selectbox(key="insights_segment").set_value("team").run()
+    assert not at.exception
+    findings = at.dataframe[-1].value
+    assert {"人群", "不合格占比 %", "其他员工占比 %", "p(校正后)"} <= set(findings.columns)
+    assert any(t.value.startswith("班组为「") for t in at.main.text)
