@@ -15,6 +15,7 @@ from engine.insights.fairness import (
     sentence,
     tenure_band,
 )
+from engine.insights.gaming import THRESHOLD, gaming_suspects, pair_series
 from engine.insights.raters import leniency, person_ratings, rated_kpis
 from engine.insights.rates import (
     funnel_limits,
@@ -25,7 +26,7 @@ from engine.insights.rates import (
 )
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import chart_text, column_label, labelled, language, tr
+from ui.i18n import chart_text, column_label, labelled, language, plain, tr
 from ui.page import downloads, grade_colors, require_view
 
 view, scheme, table = require_view()
@@ -40,9 +41,7 @@ def shown(frame: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> pd.DataFra
     """A table for people to read: headers in their language, blanks as — (Streamlit would
     draw them as None)."""
     blanks = [c for c in frame if frame[c].isna().any()]
-    frame = frame.assign(
-        **{c: frame[c].astype(object).where(frame[c].notna(), "—") for c in blanks}
-    )
+    frame = frame.assign(**{c: frame[c].astype(str).fillna("—") for c in blanks})
     return labelled(frame, scheme).rename(columns={c: tr(*w) for c, w in labels.items()})
 
 
@@ -512,3 +511,101 @@ with fairness_tab:
         )
         with st.expander(tr("下载", "Download")):
             downloads(finding_table, f"fairness_{column}_{view.period}", key="insights_fairness")
+
+# ---------------------------------------------------------------- 5. gaming pairs
+MOVES = {"up": ("上升", "up"), "down": ("下降", "down")}
+
+
+def pair_label(index: int) -> str:
+    pair = scheme.gaming_pairs[index]
+    return (
+        f"{kpi_names[pair.first]} {tr(*MOVES[pair.first_moves])} · "
+        f"{kpi_names[pair.second]} {tr(*MOVES[pair.second_moves])}"
+    )
+
+
+with gaming_tab:
+    if not scheme.gaming_pairs:
+        st.info(
+            tr(
+                "考核方案没有声明应同向变化的指标对([[gaming_pairs]])。",
+                "The scheme declares no KPI pairs that should move together ([[gaming_pairs]]).",
+            )
+        )
+    else:
+        index = st.selectbox(
+            tr("指标对", "KPI pair"),
+            range(len(scheme.gaming_pairs)),
+            format_func=pair_label,
+            key="insights_pair",
+        )
+        pair = scheme.gaming_pairs[index]
+        if pair.note:
+            st.caption(plain(pair.note))
+        suspects = gaming_suspects(history, pair, months)
+        first_name, second_name = kpi_names[pair.first], kpi_names[pair.second]
+        if suspects.empty:
+            st.caption(
+                tr(
+                    "本期没有人的这对指标同时朝可疑方向明显变化。",
+                    "No one's pair moved the suspicious way clearly this period.",
+                )
+            )
+        else:
+            listed = suspects.round(
+                {c: 2 for c in suspects if c.endswith(("_baseline", "_now", "_moved"))}
+            )
+            suspect_table = shown(
+                listed.drop(columns=["team", "role"]),
+                {
+                    "first_baseline": (f"{first_name} 以往", f"{first_name} before"),
+                    "first_now": (f"{first_name} 本期", f"{first_name} now"),
+                    "first_moved": (f"{first_name} 变化(标准误)", f"{first_name} move (SE)"),
+                    "second_baseline": (f"{second_name} 以往", f"{second_name} before"),
+                    "second_now": (f"{second_name} 本期", f"{second_name} now"),
+                    "second_moved": (f"{second_name} 变化(标准误)", f"{second_name} move (SE)"),
+                },
+            )
+            st.dataframe(suspect_table, hide_index=True, width="stretch")
+            who = st.selectbox(
+                tr("查看两条序列", "Show both series of"),
+                suspects["employee_id"].tolist(),
+                format_func=(suspects["employee_id"] + " · " + suspects["name"])
+                .set_axis(suspects["employee_id"])
+                .get,
+                key="insights_pair_person",
+            )
+            both = pair_series(history, pair, who)
+            figure = go.Figure()
+            figure.add_scatter(
+                x=both["period"], y=both[pair.first], name=first_name, mode="lines+markers"
+            )
+            figure.add_scatter(
+                x=both["period"],
+                y=both[pair.second],
+                name=second_name,
+                mode="lines+markers",
+                yaxis="y2",
+            )
+            figure.add_vrect(
+                x0=months[0], x1=months[-1], fillcolor="grey", opacity=0.12, line_width=0
+            )
+            figure.update_layout(
+                yaxis={"title": first_name},
+                yaxis2={"title": second_name, "overlaying": "y", "side": "right"},
+                legend={"orientation": "h"},
+            )
+            st.plotly_chart(figure, width="stretch", key="insights_pair_chart")
+            with st.expander(tr("下载", "Download")):
+                downloads(suspect_table, f"gaming_{index}_{view.period}", key="insights_gaming")
+        st.caption(
+            tr(
+                f"列出本期两项指标都朝可疑方向、且各自变化超过本人以往月度波动 {THRESHOLD:g} "
+                "个标准误的人员(与本人此前至少 3 个月相比)。这是需要与本人沟通核实的线索,"
+                "不是结论。",
+                f"Listed: people whose two KPIs both moved the suspicious way this period, each "
+                f"by more than {THRESHOLD:g} standard errors of their own usual month-to-month "
+                "variation (against at least 3 earlier months of their own). A lead to talk "
+                "through with the person, not a finding.",
+            )
+        )

@@ -22,6 +22,7 @@ from engine.insights.fairness import (
     sentence,
     tenure_band,
 )
+from engine.insights.gaming import gaming_suspects
 from engine.insights.raters import leniency, person_ratings
 from engine.insights.rates import funnel_limits, outside_funnel, person_rates, wilson
 from engine.schemes.scheme import load_scheme
@@ -307,3 +308,46 @@ def test_segment_columns_are_text_columns_with_a_few_groups():
         }
     )
     assert segment_columns(table) == [TENURE, "team"]
+
+
+# ------------------------------------------------------------------ 5. gaming pairs
+
+
+def test_a_pair_that_moved_the_wrong_way_against_its_own_history_by_hand():
+    """A: fault days 4, 5, 4, 5 (mean 4.5; moving ranges 1, 1, 1, sigma 1 / 1.128 = 0.8865),
+    now 2: the means differ by −2.5, standard error 0.8865 × √(1/1 + 1/4) = 0.9911, so −2.52;
+    rework 2, 3, 2, 3 now 6: +3.5 / 0.9911 = +3.53. Both beyond 1.5 the wrong way: listed.
+    B's rework fell too (both improved): not listed. C has two earlier months: not judged."""
+    months = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    rows = []
+    for person, days, rework in (
+        ("A", [4, 5, 4, 5, 2], [2, 3, 2, 3, 6]),
+        ("B", [4, 5, 4, 5, 2], [2, 3, 2, 3, 0.5]),
+        ("C", [None, None, 4, 5, 1], [None, None, 2, 3, 9]),
+    ):
+        rows += [
+            {
+                "employee_id": person,
+                "name": person.lower(),
+                "department": "D",
+                "team": "T",
+                "role": "r",
+                "period": m,
+                "fault_days": d,
+                "rework_rate": w,
+            }
+            for m, d, w in zip(months, days, rework, strict=True)
+        ]
+    pair = load_scheme().gaming_pairs[0]
+    assert (pair.first, pair.first_moves, pair.second, pair.second_moves) == (
+        "fault_days",
+        "down",
+        "rework_rate",
+        "up",
+    )
+    found = gaming_suspects(pd.DataFrame(rows), pair, ["2026-10"])
+    assert found["employee_id"].tolist() == ["A"]
+    error = (1 / 1.128) * (1.25**0.5)
+    assert found.loc[0, "first_moved"] == pytest.approx(-2.5 / error)
+    assert found.loc[0, "second_moved"] == pytest.approx(3.5 / error)
+    assert (found.loc[0, "first_baseline"], found.loc[0, "first_now"]) == (4.5, 2.0)

@@ -101,3 +101,19 @@ def test_fairness_by_segment_tests_the_grade_mix_and_says_it_in_a_sentence(demo_
     findings = at.dataframe[-1].value
     assert {"人群", "不合格占比 %", "其他员工占比 %", "p(校正后)"} <= set(findings.columns)
     assert any(t.value.startswith("班组为「") for t in at.main.text)
+
+
+def test_gaming_pairs_list_people_with_both_series(demo_store):
+    at = insights_page(period_kind="half")
+    assert not at.exception
+    assert at.selectbox(key="insights_pair").value == 0  # fault days down · rework up
+    listed = at.dataframe[-1].value
+    # E0011 closes jobs in a hurry in the demo's last two months.
+    assert "E0011" in listed["工号"].tolist()
+    assert {"故障处理天数 变化(标准误)", "返修率 变化(标准误)"} <= set(listed.columns)
+    assert (listed["故障处理天数 变化(标准误)"] <= -1.5).all()
+    assert (listed["返修率 变化(标准误)"] >= 1.5).all()
+    at.selectbox(key="insights_pair_person").set_value("E0011").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert [trace["name"] for trace in spec["data"]] == ["故障处理天数", "返修率"]

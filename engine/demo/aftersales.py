@@ -83,6 +83,10 @@ CASE_COLUMNS = {  # KPI → (cases column, median cases a month, spread between 
 RATER_COLUMN = "评分人"
 RATED_KPI = "manager_rating"
 RATER_BIAS = {"客服一组": 9.0, "呼叫二组": -9.0}  # points the team's rater adds (lenient, harsh)
+# Two service engineers close jobs in a hurry in the last two months (the scheme's gaming
+# pair fault_days down / rework_rate up): fault days cut to a third, rework up 7 points.
+GAMING_MONTHS = frozenset({"2026-09", "2026-10"})
+HURRIED_JOBS = ("E0008", "E0011")
 NON_REPAIR_ROLE = "客服专员"
 REPAIR_KPIS = ("fault_days", "rework_rate")
 
@@ -313,8 +317,18 @@ def _all_rows(seed: int, scheme: Scheme) -> pd.DataFrame:
     inputs = _rule_inputs(np.random.default_rng([seed, RULE_INPUTS_STREAM]), panel, roster)
     cases = _cases_and_raters(np.random.default_rng([seed, CASES_STREAM]), panel, people, kpis)
     months = pd.Series(np.array(MONTHS)[panel["month"]], name="month")
+    _game(kpis, people["employee_id"], months)
     frames = [months, people, pd.DataFrame(kpis), pd.DataFrame(inputs), pd.DataFrame(cases)]
     return pd.concat(frames, axis=1)
+
+
+def _game(kpis: dict, ids: pd.Series, months: pd.Series) -> None:
+    """The hurried engineers' fault days and rework in the last months (kpis updated in
+    place)."""
+    jobs = months.isin(GAMING_MONTHS) & ids.isin(HURRIED_JOBS)
+    kpis["fault_days"] = kpis["fault_days"].mask(jobs, (kpis["fault_days"] / 3).clip(0.5))
+    kpis["fault_days"] = kpis["fault_days"].round(1)
+    kpis["rework_rate"] = kpis["rework_rate"].mask(jobs, (kpis["rework_rate"] + 7).clip(0, 30))
 
 
 def _cases_and_raters(
