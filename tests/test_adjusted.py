@@ -218,3 +218,13 @@ def test_rescaled_ratings_are_scored_and_kept_beside_the_raw_ones():
     assert table["rating"].tolist() == [90, 80, 70, 60]
     assert table["rater_rating"].tolist() == ["A", "A", "B", "B"]
     assert table["score_rating"].tolist() == pytest.approx([75 + step, 75 - step] * 2)
+
+
+def test_the_published_standard_says_what_is_scored_instead_of_the_raw_value():
+    from engine.schemes.describe import kpi_table
+
+    shrunk = parse_scheme(scheme_with(denominator="回访数", score_shrunk=True))
+    rule = kpi_table(shrunk).set_index("kpi")["rule"]
+    assert rule["csat"].endswith(";按回访数收缩至部门比率后计分(经验贝叶斯)")
+    plain = kpi_table(parse_scheme(scheme_with(denominator="回访数"))).set_index("kpi")["rule"]
+    assert "收缩" not in plain["csat"]

@@ -34,6 +34,7 @@ PAGES = [
     "kpis",
     "employee",
     "rules",
+    "insights",
     "scheme",
     "whatif",
     "calibration",
