@@ -125,7 +125,7 @@ else:
     }
     up, down = st.columns(2)
     up.markdown(tr("**进步最多**", "**Up the most**"))
-    signal_label = {"signal": tr("信号或常规波动", "Signal or usual variation")}
+    signal_label = {"signal": tr("变化性质", "Kind of change")}
     up.dataframe(
         labelled(moved["up"][shown], scheme).rename(columns=signal_label),
         hide_index=True,

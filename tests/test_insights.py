@@ -16,6 +16,7 @@ from engine.insights.control import (
 )
 from engine.insights.fairness import (
     TENURE,
+    grade_counts,
     group_findings,
     independence,
     segment_columns,
@@ -351,3 +352,15 @@ def test_a_pair_that_moved_the_wrong_way_against_its_own_history_by_hand():
     assert found.loc[0, "first_moved"] == pytest.approx(-2.5 / error)
     assert found.loc[0, "second_moved"] == pytest.approx(3.5 / error)
     assert (found.loc[0, "first_baseline"], found.loc[0, "first_now"]) == (4.5, 2.0)
+
+
+def test_grade_counts_keep_tenure_bands_in_order_of_tenure():
+    table = pd.DataFrame(
+        {
+            "grade": ["优秀", "不合格", "合格", "优秀"],
+            TENURE: ["入职 10 年以上", "入职不满 6 个月", "入职 1–3 年", "入职不满 6 个月"],
+        }
+    )
+    counts = grade_counts(table, TENURE, ["优秀", "合格", "不合格"])
+    assert counts.index.tolist() == ["入职不满 6 个月", "入职 1–3 年", "入职 10 年以上"]
+    assert counts.loc["入职不满 6 个月"].tolist() == [1, 0, 1]

@@ -123,7 +123,7 @@ def test_movers_and_department_trends_say_signal_or_usual_variation(store_file):
     assert not at.exception
     up, down = at.dataframe[1].value, at.dataframe[2].value
     words = {"信号", "常规波动", "历史不足"}
-    assert set(up["信号或常规波动"]) <= words and set(down["信号或常规波动"]) <= words
+    assert set(up["变化性质"]) <= words and set(down["变化性质"]) <= words
     history = scored(Store(store_file), load_scheme(), "2026-10")
     assert len(up) and up["工号"].isin(history["employee_id"]).all()
     assert any("红圈为信号" in c.value for c in at.main.caption)

@@ -76,7 +76,11 @@ def grade_counts(table: pd.DataFrame, column: str, grades: list[str]) -> pd.Data
     """People per group (rows) and grade (columns, best first); ungraded rows left out."""
     graded = table.dropna(subset=["grade", column])
     counts = pd.crosstab(graded[column].astype(str), graded["grade"].astype(str))
-    return counts.reindex(columns=grades, fill_value=0)
+    counts = counts.reindex(columns=grades, fill_value=0)
+    bands = [b[1] for b in TENURE_BANDS] + [b[2] for b in TENURE_BANDS]
+    if counts.index.isin(bands).all():  # tenure bands in order of tenure, not of their names
+        counts = counts.reindex([b for b in bands if b in counts.index])
+    return counts
 
 
 def independence(counts: pd.DataFrame | np.ndarray) -> Test:
