@@ -12,6 +12,7 @@ from scipy.stats import fisher_exact, ttest_ind
 from engine.insights.control import (
     change_signals,
     control_limits,
+    department_series,
     western_electric,
 )
 from engine.insights.fairness import (
@@ -364,3 +365,27 @@ def test_grade_counts_keep_tenure_bands_in_order_of_tenure():
     counts = grade_counts(table, TENURE, ["优秀", "合格", "不合格"])
     assert counts.index.tolist() == ["入职不满 6 个月", "入职 1–3 年", "入职 10 年以上"]
     assert counts.loc["入职不满 6 个月"].tolist() == [1, 0, 1]
+
+
+def test_department_series_pool_the_cases_of_a_rate_and_average_the_rest():
+    """D in 2026-10: satisfaction 90 % of 10 and 50 % of 2 → 10 of 12 = 83.3 % (p-chart);
+    totals 80 and 70 → 75 (X-mR)."""
+    scheme = load_scheme()
+    monthly = pd.DataFrame(
+        {
+            "department": ["D", "D", "E"],
+            "period": ["2026-10"] * 3,
+            "total": [80.0, 70.0, 60.0],
+            "satisfaction": [90.0, 50.0, 70.0],
+            "cases_satisfaction": [10.0, 2.0, np.nan],
+        }
+    )
+    series = department_series(monthly, scheme).set_index(["department", "kpi"])
+    assert series.loc[("D", "satisfaction"), "value"] == pytest.approx(100 * 10 / 12)
+    assert series.loc[("D", "satisfaction"), "chart"] == "p"
+    assert (series.loc[("D", "satisfaction"), "cases"], series.loc[("D", "total"), "value"]) == (
+        12,
+        75,
+    )
+    assert ("E", "satisfaction") not in series.index  # a rate without cases is not charted
+    assert series.loc[("E", "total"), "chart"] == "xmr"

@@ -27,36 +27,33 @@ def department_series(
 ) -> pd.DataFrame:
     """Per department, KPI (and the total) and month: the value charted. Rates with cases give
     hits and cases (p-chart); other KPIs and the total give the department's mean (X-mR).
-    `only` keeps the series named (TOTAL, KPI ids)."""
-    parts = []
-    keys = ["department", "period"]
-    for kpi_id in only or [TOTAL, *scheme.kpi_ids]:
-        if kpi_id not in monthly:
-            continue
-        cases_column = f"cases_{kpi_id}"
-        rows = monthly[[*keys, kpi_id, *([cases_column] if cases_column in monthly else [])]]
-        rows = rows.dropna(subset=[kpi_id])
-        grouped = rows.groupby(keys, sort=True)
-        part = grouped[kpi_id].mean().rename("value").to_frame()
-        has_cases = cases_column in rows and rows[cases_column].notna().any()
-        if has_cases:
-            counted = rows.dropna(subset=[cases_column])
-            cases = counted[cases_column].astype(float)
-            hits = np.round(counted[kpi_id].astype(float) * cases / 100.0)
-            sums = pd.DataFrame({"hits": hits, "cases": cases}).groupby(
-                [counted["department"], counted["period"]], sort=True
-            )
-            part = part.join(sums.sum(), how="left")
-            part["value"] = np.where(
-                part["cases"] > 0, 100.0 * part["hits"] / part["cases"], np.nan
-            )
-        else:
-            part = part.assign(hits=np.nan, cases=np.nan)
-        parts.append(part.reset_index().assign(kpi=kpi_id, chart="p" if has_cases else "xmr"))
+    `only` keeps the series named (TOTAL, KPI ids). One grouping for every series at once."""
     columns = ["department", "kpi", "chart", "period", "value", "hits", "cases"]
-    if not parts:
+    keys = ["department", "period"]
+    charted = [k for k in (only or [TOTAL, *scheme.kpi_ids]) if k in monthly]
+    if not charted or monthly.empty:
         return pd.DataFrame(columns=columns)
-    series = pd.concat(parts, ignore_index=True)[columns].dropna(subset=["value"])
+    counted = [
+        k for k in charted if f"cases_{k}" in monthly and monthly[f"cases_{k}"].notna().any()
+    ]
+    values = monthly[charted].astype(float)
+    cases = monthly[[f"cases_{k}" for k in counted]].astype(float).set_axis(counted, axis=1)
+    usable = values[counted].notna() & cases.notna()
+    hits = np.round(values[counted] * cases / 100.0).where(usable)
+    grouped = [monthly[k] for k in keys]
+    means = values.groupby(grouped, sort=True).mean()
+    hit_sums = hits.groupby(grouped, sort=True).sum(min_count=1)
+    case_sums = cases.where(usable).groupby(grouped, sort=True).sum(min_count=1)
+    means[counted] = 100.0 * hit_sums / case_sums.where(case_sums > 0)
+    long = means.rename_axis(columns="kpi").stack(future_stack=True).rename("value")
+    series = long.to_frame().join(
+        hit_sums.rename_axis(columns="kpi").stack(future_stack=True).rename("hits"), how="left"
+    )
+    series = series.join(
+        case_sums.rename_axis(columns="kpi").stack(future_stack=True).rename("cases"), how="left"
+    ).reset_index()
+    series["chart"] = np.where(series["kpi"].isin(counted), "p", "xmr")
+    series = series.dropna(subset=["value"])[columns]
     return series.sort_values(["department", "kpi", "period"], ignore_index=True)
 
 
