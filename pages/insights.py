@@ -420,8 +420,13 @@ with fairness_tab:
         column = left.selectbox(
             tr("按人群", "Segment by"), segments, format_func=segment_label, key="insights_segment"
         )
+        grade_names = {g.name: g.name if lang == "zh" else g.name_en for g in scheme.grades}
         grade = right.selectbox(
-            tr("等级", "Grade"), grades, index=len(grades) - 1, key="insights_segment_grade"
+            tr("等级", "Grade"),
+            grades,
+            index=len(grades) - 1,
+            format_func=grade_names.get,
+            key="insights_segment_grade",
         )
         counts = grade_counts(segmented, column, grades)
         overall = independence(counts)
@@ -432,11 +437,13 @@ with fairness_tab:
                 go.Bar(
                     y=chart_text(shares.index.to_series()),
                     x=shares[g],
-                    name=g,
+                    name=grade_names[g],
                     orientation="h",
                     marker_color=colors[i],
                     customdata=counts[g],
-                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>" + g + "</extra>",
+                    hovertemplate="%{y}: %{x:.1f}% (%{customdata})<extra>"
+                    + grade_names[g]
+                    + "</extra>",
                 )
                 for i, g in enumerate(grades)
             ]
@@ -465,7 +472,7 @@ with fairness_tab:
         subject = "" if column == TENURE else segment_label(column)
         notable = findings[findings["significant"]]
         for row in (notable if len(notable) else findings.head(1)).index:
-            st.text(sentence(findings.loc[row], subject, grade, lang))
+            st.text(sentence(findings.loc[row], subject, grade_names[grade], lang))
         listed = findings.assign(
             share=(100 * findings["share"]).round(1),
             others_share=(100 * findings["others_share"]).round(1),
@@ -489,8 +496,8 @@ with fairness_tab:
             {
                 "group": ("人群", "Group"),
                 "people": ("人数", "People"),
-                "with_grade": (f"{grade}人数", f"{grade} count"),
-                "share": (f"{grade}占比 %", f"{grade} share %"),
+                "with_grade": (f"{grade}人数", f"{grade_names[grade]} count"),
+                "share": (f"{grade}占比 %", f"{grade_names[grade]} share %"),
                 "others_share": ("其他员工占比 %", "Everyone else %"),
                 "method": ("检验", "Test"),
                 "p_adjusted": ("p(校正后)", "p (adjusted)"),

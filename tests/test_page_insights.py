@@ -58,6 +58,8 @@ def test_insights_in_english_over_a_quarter(demo_store):
     assert not at.exception
     assert at.title[0].value.startswith("Insights · 2026-Q")
     assert "Shrunk %" in tables(at)[0].value.columns
+    sentences = [t.value for t in at.main.text]
+    assert sentences and all(": Fail " in s and "everyone else" in s for s in sentences)
 
 
 def test_rater_leniency_names_the_lenient_and_the_harsh_demo_raters(demo_store):
