@@ -119,3 +119,13 @@ def test_gaming_pairs_list_people_with_both_series(demo_store):
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert [trace["name"] for trace in spec["data"]] == ["故障处理天数", "返修率"]
+
+
+def test_downloads_name_the_columns_kept_beside_a_kpi():
+    from engine.schemes.scheme import load_scheme
+    from ui.i18n import column_label
+
+    scheme = load_scheme()
+    assert column_label("cases_satisfaction", scheme) == "客户满意度 样本数"
+    assert column_label("rater_manager_rating", scheme) == "主管评分 评分人"
+    assert column_label("adjusted_satisfaction", scheme) == "客户满意度 计分值"
