@@ -203,3 +203,10 @@ def test_a_viewer_sees_tenure_bands_not_hire_dates():
     undated = scoped(table.assign(hire_date=pd.NaT), VIEWER)
     assert undated["tenure"].isna().all()
     assert "hire_date" in scoped(table, Access("x", "hr"))
+
+
+def test_a_viewer_sees_no_rater_names_either():
+    """Who rated (rater_<kpi>, kept by the insights options) names people too."""
+    table = TABLE.assign(rater_manager_rating="梁鹏")
+    assert "rater_manager_rating" not in scoped(table, Access("v", "viewer"))
+    assert "rater_manager_rating" in scoped(table, Access("wang", "manager", ("客服部",)))
