@@ -23,6 +23,7 @@ PAGES = [
     ("pages/targets.py", "目标 · Targets", "🎯", "everyone"),
     ("pages/whatif.py", "模拟测算 · What-if", "🧪", "editors"),
     ("pages/rules.py", "规则与薪酬 · Rules & pay", "📅", "named"),
+    ("pages/insights.py", "洞察 · Insights", "🔬", "named"),
     ("pages/scheme.py", "考核标准 · Scheme", "📜", "employees too"),
     ("pages/calibration.py", "校准 · Calibration", "⚖️", "editors"),
     ("pages/appeals.py", "申诉与面谈 · Appeals & interviews", "🗣️", "reviewers"),

@@ -334,8 +334,8 @@ class Throttle:
 
 def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:
     """Only the rows and columns this user may see: a manager's departments; an employee's own
-    rows (a table without employee ids shows an employee nothing); for a viewer no names, keyed
-    pseudonyms for ids and tenure bands instead of hire dates.
+    rows (a table without employee ids shows an employee nothing); for a viewer no names (nor
+    raters' names), keyed pseudonyms for ids and tenure bands instead of hire dates.
 
     Ranks are left as computed over everyone, so a manager sees company ranks.
     """
@@ -354,6 +354,9 @@ def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:
         if "hire_date" in out:
             bands = tenure_bands(out["hire_date"], out.get("period"))
             out = out.assign(hire_date=bands).rename(columns={"hire_date": "tenure"})
+        raters = [c for c in out.columns if str(c).startswith("rater_")]  # who rated: names
+        if raters:
+            out = out.drop(columns=raters)
     return out
 
 

@@ -33,6 +33,7 @@ STATEMENT_LABELS = {
     "category": ("类别", "Category"),
     "kpi": ("指标", "KPI"),
     "value": ("原始值", "Raw value"),
+    "scored_value": ("计分值(收缩/校准后)", "Value scored (shrunk / rescaled)"),
     "unit": ("单位", "Unit"),
     "standard": ("标准 / 目标", "Standard / target"),
     "score": ("指标得分", "KPI score"),
@@ -49,6 +50,8 @@ PRINT_HELP = (
     "Laid out like the paper form, one A4 page per person, with the interview record and "
     "signature blocks, ready to print and sign.",
 )
+# KPIs a scheme scores on a shrunk rate or a rescaled rating show both values; else only the raw.
+ADJUSTING = ("score_shrunk", "rescale_by_rater")
 
 
 def remember_choice() -> None:
@@ -159,6 +162,8 @@ shown = statement.assign(
     unit=statement["kpi"].map({k.id: unit_name(k.unit, lang) for k in scheme.kpis}),
     standard=standard_or_target(statement["kpi"], person, scheme, own_targets, lang),
 )[SHOWN_COLUMNS].round(2)
+if not any(getattr(k, a) for k in scheme.kpis for a in ADJUSTING):
+    shown = shown.drop(columns="scored_value")
 missing = statement["value"].isna()
 shown["note"] = np.where(missing, tr("缺失", "missing"), "")
 shown = shown.rename(columns={k: tr(*v) for k, v in STATEMENT_LABELS.items()})

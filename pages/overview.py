@@ -1,14 +1,22 @@
 """Overview: the month at a glance against the previous period, service targets, trends, movers,
 and two periods of a department side by side."""
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from engine.analysis.compare import MIN_SCORE_SPAN, score_axis
 from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
 from engine.cycle.printing import report_appeals, rules_flags
+from engine.insights.control import (
+    TOTAL,
+    change_signals,
+    control_chart,
+    department_series,
+    rules_text,
+)
 from engine.output.report import ReportData, report_pdf, scope_label
-from engine.scoring.periods import months_held, parse_period, previous
+from engine.scoring.periods import aggregate_each, months_held, parse_period, previous
 from ui import compare, data
 from ui.i18n import chart_text, grade_name, labelled, language, month_ticks, plain, tr
 from ui.page import document_download, downloads, require_view
@@ -94,12 +102,31 @@ chart.add_vrect(
     line_width=0,
 )
 chart.update_yaxes(range=score_axis(trend["mean_total"]))
+# Months that break a Western Electric rule on the department's X-mR chart are signals; the
+# other ups and downs are within the usual variation.
+signals = control_chart(department_series(history, scheme, only=(TOTAL,)))
+signals = signals[signals["signal"]]
+chart.add_scatter(
+    x=signals["period"],
+    y=signals["value"],
+    mode="markers",
+    name=tr("信号", "Signal"),
+    marker={"color": "#d73027", "size": 14, "symbol": "circle-open", "line": {"width": 3}},
+    customdata=pd.concat(
+        [chart_text(signals["department"]), rules_text(signals, language())], axis=1
+    ).to_numpy(),
+    hovertemplate="%{customdata[0]} %{x}: %{y:.2f}<br>%{customdata[1]}<extra></extra>",
+)
 st.plotly_chart(month_ticks(chart), width="stretch")
 st.caption(
     tr(
+        f"红圈为信号(违反西电规则,共 {len(signals)} 个),其余起伏在常规波动之内;"
+        "详见「洞察」页的控制图。"
         f"纵轴至少跨 {MIN_SCORE_SPAN:.0f} 分,小的波动不会被画成大起大落。",
-        f"The axis spans at least {MIN_SCORE_SPAN:.0f} points, so a small change is not drawn "
-        "as a cliff.",
+        f"Red circles are signals (a Western Electric rule broken; {len(signals)} in all); "
+        "the other ups and downs are within the usual variation. See the control charts on "
+        f"the Insights page. The axis spans at least {MIN_SCORE_SPAN:.0f} points, so a small "
+        "change is not drawn as a cliff.",
     )
 )
 
@@ -108,12 +135,34 @@ if before.empty:
     st.caption(tr("上一期没有数据,无法比较。", "The previous period has no data to compare with."))
 else:
     shown = ["employee_id", "name", "department", "previous_total", "total", "change", "grade"]
-    moved = movers(table, before)
+    shown.append("signal")
+    # A change beyond the person's moving-range limit (3.27 × their usual change) is a signal.
+    totals = history if view.kind == "month" else aggregate_each(history, view.kind, scheme)
+    verdicts = change_signals(totals[["employee_id", "period", "total"]], view.period)
+    words = {
+        "signal": tr("信号", "Signal"),
+        "usual": tr("常规波动", "Usual variation"),
+        "short": tr("历史不足", "Too little history"),
+    }
+    verdict_of = verdicts.set_index("employee_id")["verdict"].map(words)
+    moved = {
+        side: frame.assign(signal=frame["employee_id"].map(verdict_of).fillna(words["short"]))
+        for side, frame in movers(table, before).items()
+    }
     up, down = st.columns(2)
     up.markdown(tr("**进步最多**", "**Up the most**"))
-    up.dataframe(labelled(moved["up"][shown], scheme), hide_index=True, width="stretch")
+    signal_label = {"signal": tr("变化性质", "Kind of change")}
+    up.dataframe(
+        labelled(moved["up"][shown], scheme).rename(columns=signal_label),
+        hide_index=True,
+        width="stretch",
+    )
     down.markdown(tr("**退步最多**", "**Down the most**"))
-    down.dataframe(labelled(moved["down"][shown], scheme), hide_index=True, width="stretch")
+    down.dataframe(
+        labelled(moved["down"][shown], scheme).rename(columns=signal_label),
+        hide_index=True,
+        width="stretch",
+    )
 
 with st.expander(tr("下载本期成绩表", "Download this period's scores")):
     downloads(table, f"scores_{view.period}", scheme, key="overview")

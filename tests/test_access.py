@@ -30,6 +30,7 @@ ALL_PAGES = [
     "targets",
     "whatif",
     "rules",
+    "insights",
     "scheme",
     "imports",
     "calibration",
@@ -40,7 +41,16 @@ VIEWER = Access("zhao", "viewer")
 ADMIN = Access("admin.zhou", "admin")
 OTHER_DEPARTMENTS = ("呼叫中心", "售后服务部", "备件部", "技术支持部", "质检部")
 # Pages that show people or departments, so an admin's view must hold other departments.
-WHOLE_COMPANY_PAGES = {"overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme"}
+WHOLE_COMPANY_PAGES = {
+    "overview",
+    "ranking",
+    "distribution",
+    "kpis",
+    "employee",
+    "rules",
+    "scheme",
+    "insights",
+}
 
 
 @pytest.fixture
@@ -157,7 +167,7 @@ def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(store_file, e
 
 def allowed_pages(access: Access) -> set[str]:
     """The pages the navigation offers this user (as app.py decides)."""
-    named = {"employee", "rules"} if access.sees_names else set()
+    named = {"employee", "rules", "insights"} if access.sees_names else set()
     editing = {"whatif", "imports", "calibration"} if access.may_change_data else set()
     audit = {"audit"} if access.may_read_audit else set()
     return {"overview", "ranking", "distribution", "kpis", "scheme"} | named | editing | audit
@@ -204,7 +214,8 @@ def test_a_session_past_its_timeout_must_sign_in_again(store_file):
 
 
 @pytest.mark.parametrize(
-    "page", ["overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme"]
+    "page",
+    ["overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme", "insights"],
 )
 def test_a_manager_sees_nothing_of_other_departments(store_file, exported, page):
     at = open_page(page, **signed_in(MANAGER))
@@ -223,6 +234,13 @@ def test_a_manager_cannot_open_editing_pages(store_file, page):
     at = open_page(**signed_in(MANAGER))
     with pytest.raises(ValueError):
         at.switch_page(f"pages/{page}.py").run()
+
+
+def test_a_viewer_cannot_open_the_insights_page(store_file):
+    """Its tables name people (rates, raters, gaming pairs): for those who see names only."""
+    at = open_page(**signed_in(VIEWER))
+    with pytest.raises(ValueError):
+        at.switch_page("pages/insights.py").run()
 
 
 @pytest.mark.parametrize("page", ["overview", "ranking", "distribution", "kpis", "scheme"])

@@ -226,3 +226,10 @@ def test_an_employee_account_is_linked_to_one_employee_id(tmp_path):
     assert access == Access("zhang", "employee", (), "E1") and access.is_employee
     add_user("zhang", "zhang-password", "employee", employee_id="E9", file=file)
     assert not still_valid(load_accounts(file), access)  # linked to someone else: signed out
+
+
+def test_a_viewer_sees_no_rater_names_either():
+    """Who rated (rater_<kpi>, kept by the insights options) names people too."""
+    table = TABLE.assign(rater_manager_rating="梁鹏")
+    assert "rater_manager_rating" not in scoped(table, Access("v", "viewer"))
+    assert "rater_manager_rating" in scoped(table, Access("wang", "manager", ("客服部",)))

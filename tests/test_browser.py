@@ -27,6 +27,7 @@ PAGES = {
     "employee": 3,
     "whatif": 1,
     "rules": 1,
+    "insights": 1,
     "scheme": 0,
     "calibration": 0,
     "imports": 0,

@@ -35,6 +35,7 @@ PAGES = [
     "employee",
     "targets",
     "rules",
+    "insights",
     "scheme",
     "whatif",
     "calibration",

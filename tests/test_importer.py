@@ -438,3 +438,17 @@ def test_the_demo_folder_holds_exactly_the_expected_months() -> None:
 def test_a_file_of_unicode_spaces_is_empty(blank: str) -> None:
     parsed = parse_file(blank.encode("utf-8"), SCHEME, file_name="2026-10.csv")
     assert problem_rows(parsed) == [(None, "", "", "the file is empty")]
+
+
+def test_a_rates_cases_column_must_hold_whole_numbers_of_0_or_more() -> None:
+    parsed = parse(
+        "工号,姓名,部门,满意度,回访数,来电数\r\n"
+        'E1,a,b,90,20,"1,200"\r\nE2,c,d,80,abc,3\r\nE3,e,f,85,-2,2.5\r\n'
+    )
+    assert problem_rows(parsed) == [
+        (3, "回访数", "abc", "not a number"),
+        (4, "回访数", "-2", "the cases of 客户满意度 must be a whole number of 0 or more"),
+        (4, "来电数", "2.5", "the cases of 一次性解决率 must be a whole number of 0 or more"),
+    ]
+    good = parse("工号,姓名,部门,满意度,回访数\r\nE1,a,b,90,20\r\nE2,c,d,80,\r\n")
+    assert good.ok and good.extras["value"].tolist() == ["20"]

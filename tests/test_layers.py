@@ -18,6 +18,9 @@ FLOW = {
     "scoring": {"schemes"},
     "rules": {"schemes", "scoring"},
     "analysis": {"schemes", "scoring"},
+    # statistics over scored tables (intervals, control charts, tests); the estimators scoring
+    # itself may use (shrunk rates, rescaled ratings) live in scoring.adjusted
+    "insights": {"schemes", "scoring", "analysis"},
     # exports round as the scheme rounds totals (precision); printed statements and the
     # report pack lay out the analysis' figures and the rules' flags
     "output": {"schemes", "scoring", "analysis", "rules"},

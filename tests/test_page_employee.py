@@ -82,3 +82,27 @@ def test_a_post_paid_by_a_formula_shows_its_formula(tmp_path, monkeypatch):
     caption = at.main.caption[-1].value
     assert "奖金 = (备件毛利额 + 附件及养护品毛利额) × 0.5% × 考核系数 = " in caption
     assert float(caption.split("= ")[-1].replace(",", "")) > 0
+
+
+def test_the_statement_shows_the_raw_rate_beside_the_shrunk_one_when_the_scheme_scores_it(
+    demo_store, tmp_path, monkeypatch
+):
+    from engine import paths
+
+    text = (paths.SCHEMES_DIR / "aftersales.toml").read_text(encoding="utf-8")
+    assert "score_shrunk = false" in text
+    shrunk = tmp_path / "aftersales_shrunk.toml"
+    shrunk.write_text(text.replace("score_shrunk = false", "score_shrunk = true"), "utf-8")
+    monkeypatch.setenv(paths.SCHEME_ENV, str(shrunk))
+    at = employee_page("E0001")
+    assert not at.exception
+    statement = at.dataframe[0].value.set_index("指标")
+    scored = statement.loc["客户满意度", "计分值(收缩/校准后)"]
+    assert scored != statement.loc["客户满意度", "原始值"]
+    # a KPI the scheme does not adjust is scored on its raw value
+    assert (
+        statement.loc["服务准时率", "计分值(收缩/校准后)"] == statement.loc["服务准时率", "原始值"]
+    )
+    statement_adds_up(at)
+    monkeypatch.delenv(paths.SCHEME_ENV)  # the shipped scheme scores raw rates: one column
+    assert "计分值(收缩/校准后)" not in employee_page("E0001").dataframe[0].value.columns

@@ -159,3 +159,14 @@ def test_two_months_of_a_department_side_by_side(store_file):
     assert top - bottom >= 20  # no cliff from a 0.5-point change
     assert grades["layout"]["yaxis"]["range"] == [0, 100]
     assert kpis["layout"]["yaxis"]["range"] == [0, 100]
+
+
+def test_movers_and_department_trends_say_signal_or_usual_variation(store_file):
+    at = open_page()
+    assert not at.exception
+    up, down = at.dataframe[1].value, at.dataframe[2].value
+    words = {"信号", "常规波动", "历史不足"}
+    assert set(up["变化性质"]) <= words and set(down["变化性质"]) <= words
+    history = scored(Store(store_file), load_scheme(), "2026-10")
+    assert len(up) and up["工号"].isin(history["employee_id"]).all()
+    assert any("红圈为信号" in c.value for c in at.main.caption)

@@ -713,3 +713,24 @@ def test_transitions_with_twelve_grades():
     assert matrix.to_numpy().sum() == len(PEOPLE)
     assert matrix.loc["G1", "G0"] == 1  # G's 94: G1 (90–95), with cutoffs 3 lower G0 (≥ 92)
     assert matrix.loc["G2", "G1"] == 2  # B's and C's 88: G2 (85–90), then G1 (≥ 87)
+
+
+def test_the_fast_path_scores_shrunk_rates_and_rescaled_ratings_as_score_period(tmp_path):
+    import copy
+
+    from engine.schemes.scheme import parse_scheme
+
+    raw = copy.deepcopy(load_scheme().raw)
+    for kpi in raw["kpis"]:
+        if kpi["id"] == "satisfaction":
+            kpi["score_shrunk"] = True
+        if kpi["id"] == "manager_rating":
+            kpi["rescale_by_rater"] = True
+    scheme = parse_scheme(raw, source="adjusting")
+    stored = Store(demo_store(tmp_path)).facts(["2026-10"])
+    full = score_period(stored, scheme, "2026-10").set_index("employee_id")
+    plain = score_period(stored, load_scheme(), "2026-10").set_index("employee_id")
+    assert (full["total"] != plain["total"]).sum() > 10  # the options change totals
+    basis = whatif.prepare(stored, scheme, "2026-10")
+    fast = by_person(basis, whatif.simulate(basis, scheme))
+    assert (fast["total"] == full.loc[fast.index, "total"]).all()

@@ -114,6 +114,12 @@ USER_NAMES = {"system": ("系统", "system"), "local": ("本机用户", "local")
 BILINGUAL = re.compile(r"(?<=\S) / (?=['\"(A-Za-z0-9])")
 CHINESE_CHARACTER = re.compile(r"[\u4e00-\u9fff]")
 
+KPI_SIDE_COLUMNS = {
+    "cases_": ("样本数", "cases"),
+    "rater_": ("评分人", "rater"),
+    "adjusted_": ("计分值", "value scored"),
+}
+
 
 def language() -> str:
     return st.session_state.get(LANGUAGE_KEY, "zh")
@@ -189,6 +195,11 @@ def column_label(column: str, scheme=None) -> str:
                 if column == f"{prefix}{item.id}":
                     name = item.label(language())
                     return f"{name} {tr('得分', 'score')}" if prefix == "score_" else name
+        # what the insights options keep beside a KPI's raw value
+        for prefix, word in KPI_SIDE_COLUMNS.items():
+            for kpi in scheme.kpis:
+                if column == f"{prefix}{kpi.id}":
+                    return f"{kpi.label(language())} {tr(*word)}"
     return column
 
 

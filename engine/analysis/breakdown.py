@@ -29,6 +29,7 @@ STATEMENT_COLUMNS = [
     "kpi",
     "category",
     "value",
+    "scored_value",
     "score",
     "kpi_weight",
     "category_weight",
@@ -218,8 +219,9 @@ def people_by_rank(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_statement(person: pd.Series, months: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
-    """One person's statement: per KPI their role assesses, the raw value, score, KPI weight in
-    its category, category weight, share of the total and the points it adds.
+    """One person's statement: per KPI their role assesses, the raw value, the value scored (a
+    shrunk rate or a rescaled rating where the scheme asks, else the raw value), score, KPI
+    weight in its category, category weight, share of the total and the points it adds.
 
     `person` is their row of the period table; `months` their monthly rows of the period (points
     are the mean of monthly points). Points are rounded to the cent so that they add up to the
@@ -231,6 +233,10 @@ def score_statement(person: pd.Series, months: pd.DataFrame, scheme: Scheme) -> 
             "kpi": scheme.kpi_ids,
             "category": [k.category for k in scheme.kpis],
             "value": person[scheme.kpi_ids].to_numpy(dtype=float),
+            # what was scored: the shrunk rate or the rescaled rating where the scheme says so
+            "scored_value": np.array(
+                [person.get(f"adjusted_{k}", person[k]) for k in scheme.kpi_ids], dtype=float
+            ),
             "score": person[[f"score_{k}" for k in scheme.kpi_ids]].to_numpy(dtype=float),
             "kpi_weight": kpi_w[plan],
             "category_weight": (member @ cat_w[plan]),

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from engine.schemes.scheme import Kpi, Scheme
+from engine.scoring.adjusted import adjusted_values
 from engine.scoring.periods import Period, parse_period
 from engine.scoring.score import (
     ROSTER_COLUMNS,
@@ -163,6 +164,8 @@ def prepare(
     )
     plans = plan_index(roster["role"], scheme)
     values = kpi_values(rows, scheme)
+    # the values score_table scores: shrunk rates, rescaled ratings where the scheme asks
+    scored_values, _ = adjusted_values(rows, roster, values, scheme)
     columns = {}
     if scheme.money_formulas:
         inputs = money_inputs(rows, scheme)
@@ -177,7 +180,7 @@ def prepare(
         scheme,
         chosen.label,
         people,
-        values.to_numpy(dtype=float),
+        scored_values.to_numpy(dtype=float),
         plans,
         person,
         columns,

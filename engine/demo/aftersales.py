@@ -71,6 +71,22 @@ LADDER = ("普通", "星级", "钻级", "皇冠级")
 LADDER_MERIT = (1.0, 1.8, 2.7)  # ability + years of service / 4 needed for each higher step
 MONTH_LEVEL = np.array([0.05, 0.0, -0.05, -0.25, 0.0, 0.05, 0.05, -0.1, -0.1, 0.0, 0.05, 0.05])
 BLANK_SHARE = 0.01
+# Cases behind the rates and who rated, from a stream of their own (the other columns stay as
+# they were): each person handles a typical number of surveys / calls a month (some few: part
+# time, new, back office), and the rate is what those cases gave (binomial around the person's
+# true rate). One team's rater is lenient, one harsh.
+CASES_STREAM = 2
+CASE_COLUMNS = {  # KPI → (cases column, median cases a month, spread between people)
+    "satisfaction": ("回访数", 28.0, 0.7),
+    "first_contact_resolution": ("来电数", 160.0, 0.5),
+}
+RATER_COLUMN = "评分人"
+RATED_KPI = "manager_rating"
+RATER_BIAS = {"客服一组": 9.0, "呼叫二组": -9.0}  # points the team's rater adds (lenient, harsh)
+# Two service engineers close jobs in a hurry in the last two months (the scheme's gaming
+# pair fault_days down / rework_rate up): fault days cut to a third, rework up 7 points.
+GAMING_MONTHS = frozenset({"2026-09", "2026-10"})
+HURRIED_JOBS = ("E0008", "E0011")
 NON_REPAIR_ROLE = "客服专员"
 REPAIR_KPIS = ("fault_days", "rework_rate")
 
@@ -299,8 +315,44 @@ def _all_rows(seed: int, scheme: Scheme) -> pd.DataFrame:
     people = roster.loc[panel["person"], list(PERSON_COLUMNS)].reset_index(drop=True)
     kpis = _kpis(rng, panel, people["role"].to_numpy(), scheme)
     inputs = _rule_inputs(np.random.default_rng([seed, RULE_INPUTS_STREAM]), panel, roster)
+    cases = _cases_and_raters(np.random.default_rng([seed, CASES_STREAM]), panel, people, kpis)
     months = pd.Series(np.array(MONTHS)[panel["month"]], name="month")
-    return pd.concat([months, people, pd.DataFrame(kpis), pd.DataFrame(inputs)], axis=1)
+    _game(kpis, people["employee_id"], months)
+    frames = [months, people, pd.DataFrame(kpis), pd.DataFrame(inputs), pd.DataFrame(cases)]
+    return pd.concat(frames, axis=1)
+
+
+def _game(kpis: dict, ids: pd.Series, months: pd.Series) -> None:
+    """The hurried engineers' fault days and rework in the last months (kpis updated in
+    place)."""
+    jobs = months.isin(GAMING_MONTHS) & ids.isin(HURRIED_JOBS)
+    kpis["fault_days"] = kpis["fault_days"].mask(jobs, (kpis["fault_days"] / 3).clip(0.5))
+    kpis["fault_days"] = kpis["fault_days"].round(1)
+    kpis["rework_rate"] = kpis["rework_rate"].mask(jobs, (kpis["rework_rate"] + 7).clip(0, 30))
+
+
+def _cases_and_raters(
+    rng: np.random.Generator, panel: pd.DataFrame, people: pd.DataFrame, kpis: dict
+) -> dict[str, pd.Series]:
+    """Survey and call counts with the rates they gave (kpis updated in place), and a rater per
+    team whose leniency moves the manager rating."""
+    person = panel["person"].to_numpy()
+    out: dict[str, pd.Series] = {}
+    for kpi_id, (column, median, spread) in CASE_COLUMNS.items():
+        volume = median * np.exp(rng.normal(0.0, spread, int(person.max()) + 1))
+        cases = np.maximum(rng.poisson(volume[person]), 1)
+        rate = kpis[kpi_id]
+        hits = rng.binomial(cases, np.clip(rate.fillna(0.0).to_numpy() / 100.0, 0.0, 1.0))
+        kpis[kpi_id] = pd.Series(np.round(100.0 * hits / cases, 1)).where(rate.notna())
+        out[column] = pd.Series(cases).astype("Int64").where(rate.notna())
+    teams = people["team"].astype(str)
+    codes, distinct = pd.factorize(teams)
+    rater_names = _names(rng, len(distinct))
+    out[RATER_COLUMN] = pd.Series(rater_names[codes])
+    bias = teams.map(RATER_BIAS).fillna(0.0).to_numpy()
+    rating = kpis[RATED_KPI].astype(float)
+    kpis[RATED_KPI] = (rating + bias).clip(0, 100).round().astype("Int64")
+    return out
 
 
 def _month_frames(seed: int, scheme: Scheme) -> dict[str, pd.DataFrame]:

@@ -711,6 +711,7 @@ def parse_cells(
         facts[fld] = body[by_field[fld]] if fld in by_field else ""
     kpis = [kpi for kpi in scheme.kpis if kpi.id in by_field]
     inputs = _rule_inputs(scheme, [h for h, f in column_map.items() if not f])
+    cases = _case_columns(scheme, [h for h, f in column_map.items() if not f and h not in inputs])
 
     def kpi_check(kpi: Kpi) -> Check:
         header = by_field[kpi.id]
@@ -722,6 +723,9 @@ def parse_cells(
 
     def input_check(header: str, item: Input) -> Check:
         return lambda found, _: _input_values(body[header], rows, header, item, found)
+
+    def cases_check(header: str, kpi: Kpi) -> Check:
+        return lambda found, _: _case_counts(body[header], rows, header, kpi, found)
 
     def roster_check(found: ProblemList, _) -> None:
         _check_roster(facts, rows, by_field, found)
@@ -741,6 +745,7 @@ def parse_cells(
         **{f"text {f}": text_check(f) for f in TEXT_FIELDS if f in by_field},
         **{f"kpi {kpi.id}": kpi_check(kpi) for kpi in kpis},
         **{f"input {h}": input_check(h, item) for h, item in inputs.items()},
+        **{f"cases {h}": cases_check(h, kpi) for h, kpi in cases.items()},
     }
     outcomes = side_by_side(partial(_checked, file_name=file_name), steps.values(), len(body))
     done = dict(zip(steps, outcomes, strict=True))
@@ -906,6 +911,28 @@ def _rule_inputs(scheme: Scheme, headers: list[str]) -> dict[str, Input]:
         for n in (item.id, item.name_zh, item.name_en, *item.aliases)
     }
     return {h: names[normalize_header(h)] for h in headers if normalize_header(h) in names}
+
+
+def _case_columns(scheme: Scheme, headers: list[str]) -> dict[str, Kpi]:
+    """Columns holding the cases a rate KPI is out of (its denominator), with the KPI."""
+    names = {normalize_header(n): kpi for kpi in scheme.kpis for n in kpi.denominator}
+    return {h: names[normalize_header(h)] for h in headers if normalize_header(h) in names}
+
+
+def _case_counts(
+    raw: pd.Series, rows: pd.Series, header: str, kpi: Kpi, problems: ProblemList
+) -> None:
+    """A rate's cases are a whole number of 0 or more (a blank cell is no count)."""
+    value, bad = parse_input(raw, "number")
+    problems.add_rows(bad, rows, header, raw, "not a number")
+    whole = np.isfinite(value) & (value >= 0) & (value == np.floor(value))
+    problems.add_rows(
+        value.notna() & ~whole,
+        rows,
+        header,
+        raw,
+        f"the cases of {kpi.name_zh} must be a whole number of 0 or more",
+    )
 
 
 def _input_values(

@@ -107,6 +107,26 @@ def rule_text(kpi: Kpi, language: str = "zh") -> str:
     )
 
 
+def adjustment_text(kpi: Kpi, language: str = "zh") -> str:
+    """What is scored instead of the raw value, where the scheme says so ('' otherwise)."""
+    zh = language == "zh"
+    if kpi.score_shrunk:
+        cases = kpi.denominator[0]
+        return (
+            f";按{cases}收缩至部门比率后计分(经验贝叶斯)"
+            if zh
+            else f"; scored on the rate shrunk towards the department's by {cases} (empirical "
+            "Bayes)"
+        )
+    if kpi.rescale_by_rater:
+        return (
+            ";按评分人宽严换算到同岗位全公司分布后计分"
+            if zh
+            else "; scored on each rater's ratings moved onto the role's company-wide spread"
+        )
+    return ""
+
+
 def kpi_table(scheme: Scheme, language: str = "zh") -> pd.DataFrame:
     """One row per KPI: category, weight inside it, share of the total, direction and rule."""
     zh = language == "zh"
@@ -126,7 +146,7 @@ def kpi_table(scheme: Scheme, language: str = "zh") -> pd.DataFrame:
                 if kpi.direction == "lower"
                 else ("越高越好" if zh else "higher is better"),
                 "method": METHOD_NAMES[kpi.method][0 if zh else 1],
-                "rule": rule_text(kpi, language),
+                "rule": rule_text(kpi, language) + adjustment_text(kpi, language),
             }
         )
     return pd.DataFrame(rows)

@@ -30,6 +30,10 @@ UNIT_RANGES = {
     "yuan": (-1_000_000_000.0, 1_000_000_000.0),
 }
 WEIGHT_TOLERANCE = 1e-6
+MOVES = ("up", "down")
+# A rate from fewer cases than this is flagged (a common rule of thumb: below 30 cases a rate's
+# 95 % interval is wider than ±15 points); a KPI sets its own with min_cases.
+DEFAULT_MIN_CASES = 30
 KPI_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 RESERVED_IDS = {
     "period",
@@ -119,6 +123,13 @@ class Kpi:
     scale_max: float = 0.0
     valid_min: float | None = None
     valid_max: float | None = None
+    # A rate KPI's cases (回访数, 来电数): the column(s) holding how many the rate is out of.
+    denominator: tuple[str, ...] = ()
+    min_cases: int = DEFAULT_MIN_CASES  # fewer cases than this: the rate is flagged as uncertain
+    score_shrunk: bool = False  # score the rate shrunk towards the department's, not the raw one
+    # A rating KPI's rater (评分人): the column(s) naming who gave the rating.
+    rater: tuple[str, ...] = ()
+    rescale_by_rater: bool = False  # score each rater's ratings moved onto the role's spread
 
     @property
     def valid_range(self) -> tuple[float, float]:
@@ -140,6 +151,18 @@ class Kpi:
 
     def label(self, language: str = "zh") -> str:
         return self.name_zh if language == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class GamingPair:
+    """Two KPIs that should move together; `first` moving `first_moves` while `second` moves
+    `second_moves` (handling time down, rework up) looks like one bought at the other's cost."""
+
+    first: str
+    first_moves: str
+    second: str
+    second_moves: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -240,6 +263,7 @@ class Scheme:
     tie_break: str | None = None
     targets: tuple[ServiceTarget, ...] = ()
     target_mix: dict[str, float] = field(default_factory=dict)
+    gaming_pairs: tuple[GamingPair, ...] = ()
     source: str = ""
     digest: str = ""
     raw: dict = field(default_factory=dict, repr=False, compare=False)
@@ -366,6 +390,7 @@ def parse_scheme(data: dict, source: str = "<scheme>", digest: str = "") -> Sche
         target_mix={
             str(g): float(v) for g, v in data.get("grades", {}).get("target_mix", {}).items()
         },
+        gaming_pairs=tuple(_gaming_pair(g, problems) for g in data.get("gaming_pairs", [])),
         source=source,
         digest=digest,
         raw=data,
@@ -448,8 +473,59 @@ def _kpi(raw: dict, problems: list[str]) -> Kpi:
         valid_max=None
         if raw.get("valid_max") is None
         else _number(raw, "valid_max", where, problems),
+        **_insight_options(raw, where, problems),
         **params,
     )
+
+
+def _headers(raw: dict, key: str, where: str, problems: list[str]) -> tuple[str, ...]:
+    """A column named by one header or a list of headers it may have."""
+    value = raw.get(key, ())
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
+        problems.append(f"{where}: '{key}' must be a column name or a list of them")
+        return ()
+    return tuple(value)
+
+
+def _flag(raw: dict, key: str, where: str, problems: list[str]) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(f"{where}: '{key}' must be true or false, found {value!r}")
+        return False
+    return value
+
+
+def _insight_options(raw: dict, where: str, problems: list[str]) -> dict:
+    """A KPI's cases column, minimum cases and shrinkage; its rater column and rescaling."""
+    min_cases = raw.get("min_cases", DEFAULT_MIN_CASES)
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
+        problems.append(f"{where}: 'min_cases' must be a whole number of at least 1")
+        min_cases = DEFAULT_MIN_CASES
+    return {
+        "denominator": _headers(raw, "denominator", where, problems),
+        "min_cases": min_cases,
+        "score_shrunk": _flag(raw, "score_shrunk", where, problems),
+        "rater": _headers(raw, "rater", where, problems),
+        "rescale_by_rater": _flag(raw, "rescale_by_rater", where, problems),
+    }
+
+
+def _gaming_pair(raw: dict, problems: list[str]) -> GamingPair:
+    pair = GamingPair(
+        first=str(raw.get("first", "")),
+        first_moves=str(raw.get("first_moves", "")),
+        second=str(raw.get("second", "")),
+        second_moves=str(raw.get("second_moves", "")),
+        note=str(raw.get("note", "")),
+    )
+    for key in ("first_moves", "second_moves"):
+        if getattr(pair, key) not in MOVES:
+            problems.append(
+                f"gaming pair {pair.first} / {pair.second}: {key} must be 'up' or 'down', "
+                f"found {getattr(pair, key)!r}"
+            )
+    return pair
 
 
 def _grades(raw: dict, problems: list[str]) -> tuple[GradeLevel, ...]:
@@ -601,6 +677,55 @@ def validate(scheme: Scheme) -> list[str]:
             problems.append(f"target_mix shares add up to {total:g}%, not 100%")
     if scheme.tie_break is not None and scheme.tie_break not in scheme.kpi_ids:
         problems.append(f"tie_break names KPI '{scheme.tie_break}', which the scheme does not have")
+    problems += _validate_insight_columns(scheme)
+    for pair in scheme.gaming_pairs:
+        unknown = [k for k in (pair.first, pair.second) if k not in scheme.kpi_ids]
+        if unknown:
+            problems.append(
+                f"gaming pair {pair.first} / {pair.second} names KPI(s) {unknown}, which the "
+                "scheme does not have"
+            )
+        elif pair.first == pair.second:
+            problems.append(f"gaming pair {pair.first} / {pair.second} names one KPI twice")
+    return problems
+
+
+def _validate_insight_columns(scheme: Scheme) -> list[str]:
+    """Cases and rater columns: only where they mean something, and named apart from KPIs,
+    roster columns and each other."""
+    problems = []
+    for kpi in scheme.kpis:
+        where = f"KPI {kpi.name_zh} ({kpi.id})"
+        if kpi.denominator and kpi.unit != "%":
+            problems.append(
+                f"{where}: a denominator (cases column) belongs to a rate in %, not to unit "
+                f"'{kpi.unit}'"
+            )
+        if kpi.score_shrunk and not kpi.denominator:
+            problems.append(
+                f"{where}: score_shrunk needs a denominator column (the cases the rate is out of)"
+            )
+        if kpi.rater and kpi.method != "rating":
+            problems.append(f"{where}: a rater column belongs to a rating KPI (method 'rating')")
+        if kpi.rescale_by_rater and not kpi.rater:
+            problems.append(f"{where}: rescale_by_rater needs a rater column (who rated)")
+    taken = {normalize_header(n) for n in RESERVED_IDS} | {
+        normalize_header(n) for names in ROSTER_NAMES.values() for n in names
+    }
+    taken |= {normalize_header(n) for k in scheme.kpis for n in (k.id, k.name_zh, k.name_en)}
+    taken |= {normalize_header(a) for k in scheme.kpis for a in k.aliases}
+    for kpi in scheme.kpis:
+        for key in ("denominator", "rater"):
+            problems += [
+                f"KPI {kpi.name_zh} ({kpi.id}): the {key} column '{name}' is already a KPI's or "
+                "a roster column's name"
+                for name in getattr(kpi, key)
+                if normalize_header(name) in taken
+            ]
+    denominators = [normalize_header(n) for k in scheme.kpis for n in k.denominator]
+    problems += [
+        f"the denominator column '{d}' is given to two KPIs" for d in _duplicates(denominators)
+    ]
     return problems
 
 

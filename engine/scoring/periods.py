@@ -93,7 +93,7 @@ def aggregate_each(monthly: pd.DataFrame, kind: str, scheme: Scheme) -> pd.DataF
 def _means(rows: pd.DataFrame, labels: pd.Series, scheme: Scheme) -> pd.DataFrame:
     """Per period label and employee: the latest roster, mean scores and total, summed money."""
     inputs = [i.id for i in scheme.money.inputs]
-    means = [c for c in rows.columns if c.startswith(("score_", "cat_", "target_"))]
+    means = [c for c in rows.columns if c.startswith(("score_", "cat_", "target_", "adjusted_"))]
     means += scheme.kpi_ids + inputs
     used = ["period", "employee_id", *ROSTER_LAST, *means, "total", "bonus", "missing_count"]
     rows = rows[[c for c in dict.fromkeys(used) if c in rows]]  # sorting fewer columns is faster

@@ -12,6 +12,7 @@ import pandas as pd
 from engine.schemes.formula import Formula, evaluate
 from engine.schemes.precision import round_half_away
 from engine.schemes.scheme import Kpi, RolePlan, Scheme, normalize_header
+from engine.scoring.adjusted import adjusted_values
 from engine.scoring.parallel import side_by_side
 from engine.scoring.targets import on_standard_scale, row_targets, target_column
 
@@ -534,6 +535,8 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     """Score every row of a facts table (one row per employee and month) under the scheme."""
     roster = facts.reindex(columns=["period", *ROSTER_COLUMNS]).reset_index(drop=True)
     values = kpi_values(facts.reset_index(drop=True), scheme)
+    # Shrunk rates and rescaled ratings are scored where the scheme asks; the raw values stay.
+    to_score, adjusted = adjusted_values(facts.reset_index(drop=True), roster, values, scheme)
     # Numbering the text columns (hashing a million strings each) runs side by side.
     group_columns = ["period", "department", "team"]
     *codes, plans = side_by_side(
@@ -545,9 +548,9 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     # A person's or team's target takes the place of a linear KPI's standard (scoring.targets).
     targets = row_targets(facts.reset_index(drop=True), scheme)
     scoring = [
-        on_standard_scale(values[k].to_numpy(), targets[k], scheme.kpi(k))
+        on_standard_scale(to_score[k].to_numpy(), targets[k], scheme.kpi(k))
         if k in targets
-        else values[k].to_numpy()
+        else to_score[k].to_numpy()
         for k in scheme.kpi_ids
     ]
     scored = score_rows(scoring, plans, scheme)
@@ -557,7 +560,8 @@ def score_table(facts: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     )
     inputs = money_inputs(facts.reset_index(drop=True), scheme)
     kept = [pd.DataFrame({target_column(k): v for k, v in targets.items()})] if targets else []
-    table = pd.concat([roster, values, inputs, *kept, scores, cats], axis=1)
+    adjusted = pd.DataFrame(adjusted, index=roster.index)
+    table = pd.concat([roster, values, inputs, adjusted, *kept, scores, cats], axis=1)
     table["total"] = scored.total
     table["missing_count"] = scored.missing_count
     return finish(table, scheme, dict(zip(group_columns, codes, strict=True)))

@@ -1,0 +1,86 @@
+"""Gaming pairs: people whose two KPIs that should move together moved the suspicious way
+(handling time down while rework goes up) against their own history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.insights.control import D2
+from engine.schemes.scheme import GamingPair
+
+# How far each KPI of the pair must move, in standard errors of the person's own variation:
+# 1.5 each, the wrong way on both, happens by chance to about 1 person in 200 per pair and
+# period (0.067² if the two were independent).
+THRESHOLD = 1.5
+MIN_HISTORY = 3  # earlier months needed to know a person's usual level and variation
+PERSON_COLUMNS = ["employee_id", "name", "department", "team", "role"]
+
+
+def own_movement(monthly: pd.DataFrame, kpi_id: str, months: list[str]) -> pd.DataFrame:
+    """Per person: the KPI's mean before the months given (their own history), its usual
+    month-to-month variation (sigma = mean moving range / 1.128), the mean over the months
+    given, and the move: the difference of the two means in standard errors, sigma ×
+    √(1/months now + 1/months before) (missing with fewer than 3 earlier months)."""
+    rows = monthly[["employee_id", "period", kpi_id]].dropna(subset=[kpi_id])
+    rows = rows.sort_values(["employee_id", "period"])
+    before = rows[rows["period"] < min(months)]
+    now = rows[rows["period"].isin(months)]
+    steps = (
+        before[kpi_id]
+        .astype(float)
+        .diff()
+        .where(before["employee_id"].eq(before["employee_id"].shift(1)))
+    )
+    grouped = before.groupby("employee_id")[kpi_id]
+    history = pd.DataFrame(
+        {
+            "baseline": grouped.mean(),
+            "sigma": steps.abs().groupby(before["employee_id"]).mean() / D2,
+            "months_before": grouped.count(),
+        }
+    )
+    current = now.groupby("employee_id")[kpi_id].agg(["mean", "count"])
+    out = history.join(current.rename(columns={"mean": "now", "count": "months_now"}), how="inner")
+    error = out["sigma"] * np.sqrt(1 / out["months_now"] + 1 / out["months_before"])
+    enough = (out["months_before"] >= MIN_HISTORY) & (out["sigma"] > 0)
+    out["moved"] = ((out["now"] - out["baseline"]) / error).where(enough)
+    return out
+
+
+def gaming_suspects(
+    monthly: pd.DataFrame, pair: GamingPair, months: list[str], threshold: float = THRESHOLD
+) -> pd.DataFrame:
+    """People whose first KPI moved `first_moves` and second `second_moves`, each by at least
+    `threshold` sigmas of their own variation, over the months given against the months
+    before: one row each with both KPIs' baseline, level now and move; most moved first."""
+    if pair.first not in monthly or pair.second not in monthly:
+        return pd.DataFrame(columns=[*PERSON_COLUMNS, *SUSPECT_COLUMNS])
+    first = own_movement(monthly, pair.first, months).add_prefix("first_")
+    second = own_movement(monthly, pair.second, months).add_prefix("second_")
+    both = first.join(second, how="inner")
+    sign = {"up": 1.0, "down": -1.0}
+    first_way = sign[pair.first_moves] * both["first_moved"]
+    second_way = sign[pair.second_moves] * both["second_moved"]
+    suspect = (first_way >= threshold) & (second_way >= threshold)
+    found = both[suspect].assign(strength=np.minimum(first_way, second_way)[suspect])
+    people = monthly.sort_values("period").groupby("employee_id")[PERSON_COLUMNS[1:]].last()
+    found = found.join(people, how="left").reset_index(names="employee_id")
+    found = found.sort_values(["strength", "employee_id"], ascending=[False, True])
+    return found[[*PERSON_COLUMNS, *SUSPECT_COLUMNS]].reset_index(drop=True)
+
+
+SUSPECT_COLUMNS = [
+    "first_baseline",
+    "first_now",
+    "first_moved",
+    "second_baseline",
+    "second_now",
+    "second_moved",
+]
+
+
+def pair_series(monthly: pd.DataFrame, pair: GamingPair, employee_id: str) -> pd.DataFrame:
+    """One person's two KPIs month by month, for drawing side by side."""
+    rows = monthly[monthly["employee_id"].eq(employee_id)].sort_values("period")
+    return rows[["period", pair.first, pair.second]].reset_index(drop=True)
