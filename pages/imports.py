@@ -25,6 +25,7 @@ ACTION_NAMES = {
     "scenario_saved": ("保存模拟方案", "scenario saved"),
     "scenario_replaced": ("覆盖模拟方案", "scenario replaced"),
     "scenario_deleted": ("删除模拟方案", "scenario deleted"),
+    "scores_kept": ("保存计算结果", "scored results kept"),
     "sign_in": ("登录", "signed in"),
     "sign_in_failed": ("登录失败", "sign-in failed"),
     "sign_out": ("退出", "signed out"),

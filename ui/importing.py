@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from engine.cycle.results import keep_month
 from engine.intake.compare import MonthDiff, month_diff, warnings_against_previous
 from engine.intake.parse import (
     ROSTER_ALIASES,
@@ -22,7 +23,7 @@ from engine.output.export import csv_bytes
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import parse_period, previous
 from engine.store import ImportRefused, StoreBusy, StoreError
-from ui import data
+from ui import data, sidebar
 from ui.i18n import language, plain, tr
 
 EXTRA = ""  # the field value of a column kept as an extra (not used by the scheme)
@@ -272,6 +273,8 @@ def commit(reviews: list[Review]) -> None:
     for done, item in enumerate(reviews, start=1):
         try:
             result = store.import_file(item.parsed, replace=item.action == "replace")
+            if result.status != "unchanged":
+                keep_month(store, sidebar.scheme(), result.period)
             if item.overrides:
                 store.save_header_mapping(item.signature, item.overrides)
             messages.append(("success", _result_text(result)))

@@ -3,16 +3,19 @@ snapshot, the other months scored now with their adjustments."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+
 import numpy as np
 import pandas as pd
 
 from engine.cycle.adjust import apply_adjustments
-from engine.cycle.eligibility import apply_eligibility
+from engine.cycle.eligibility import apply_eligibility, statuses
 from engine.cycle.veto import apply_vetoes
-from engine.schemes.scheme import Scheme
+from engine.schemes.scheme import Scheme, SchemeError
 from engine.scoring.periods import Period, aggregate, parse_period
 from engine.scoring.score import grade, round_half_away, score_table
-from engine.store import Store
+from engine.store import Store, StoreError
 
 CYCLE_COLUMNS = [
     "computed_total",
@@ -29,14 +32,85 @@ def scheme_label(scheme: Scheme) -> str:
     return f"{scheme.id} v{scheme.version}"
 
 
-def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
+def score_months(
+    store: Store, scheme: Scheme, months: list[str], facts: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Months scored now under the scheme, with their adjustments, one row per person."""
-    facts = store.facts(months)
+    facts = store.facts(months) if facts is None else facts
     monthly = score_table(facts, scheme)
     adjusted = apply_adjustments(monthly, store.adjustments(months), scheme)
     vetoed = apply_vetoes(adjusted, facts, scheme)
     eligible = apply_eligibility(vetoed, facts, scheme)
     return eligible.assign(scheme_version=scheme_label(scheme))
+
+
+def inputs_keys(scheme: Scheme, adjustments: pd.DataFrame, months: list[str]) -> dict[str, str]:
+    """What each month's scored rows depend on besides its import and the scheme: the month's
+    approved adjustments and the statuses of data/cycle.toml (eligibility), as a short digest."""
+    if "approved_by" in adjustments.columns:
+        adjustments = adjustments[adjustments["approved_by"].notna()]
+    shown = adjustments.reindex(columns=["period", "employee_id", "points", "grade", "reason"])
+    known = repr(sorted(statuses(scheme).items()))
+    by_month = dict(tuple(shown.groupby("period", sort=False)))
+    empty = shown.iloc[:0]
+    return {
+        m: hashlib.sha256(
+            (by_month.get(m, empty).sort_values("employee_id").to_csv(index=False) + known).encode()
+        ).hexdigest()[:16]
+        for m in months
+    }
+
+
+def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
+    """Months scored under the scheme with their adjustments, one row per person, oldest month
+    first: the rows kept in the store where their inputs are unchanged, the other months scored
+    now and kept (a scheme without a digest, such as an unsaved what-if, is never kept)."""
+    months = sorted(set(months))
+    if not scheme.digest:
+        return score_months(store, scheme, months)
+    adjustments = store.adjustments(months)
+    inputs = inputs_keys(scheme, adjustments, months)
+    kept = store.kept_scores(scheme.id, scheme.digest, inputs)
+    missing = [m for m in months if m not in kept]
+    if missing:
+        # One read for every missing month, then each month scored on its own: exactly the
+        # rows (and money problems) that scoring that month alone gives.
+        facts = store.facts(missing)
+        starts = [*facts["period"].searchsorted(missing), len(facts)]  # sorted by period
+        fresh = {
+            m: facts.iloc[start:end].reset_index(drop=True)
+            for m, start, end in zip(missing, starts[:-1], starts[1:], strict=True)
+            if end > start
+        }
+        scored = {m: score_months(store, scheme, [m], rows) for m, rows in fresh.items()}
+        imported = {m: int(rows["import_id"].iloc[0]) for m, rows in fresh.items()}
+        _keep(store, scheme, {m: (imported[m], inputs[m], scored[m]) for m in scored})
+        kept |= scored
+    found = [kept[m] for m in months if m in kept]
+    if not found:
+        return score_months(store, scheme, [])
+    return found[0] if len(found) == 1 else _joined(found)
+
+
+def _keep(store: Store, scheme: Scheme, months: dict[str, tuple[int, str, pd.DataFrame]]) -> None:
+    """Keep freshly scored months (import id scored from, inputs key, rows); a store that
+    cannot be written (read-only, busy) keeps nothing and they are scored again next time."""
+    if store.read_only:
+        return
+    with contextlib.suppress(StoreError):
+        store.keep_scores(scheme.id, scheme.digest, scheme.version, months)
+
+
+def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Months' rows one after the other; a status column stays categorical across months."""
+    joined = pd.concat(parts, ignore_index=True)
+    for column in ("status", "status_note"):
+        if column in joined and not isinstance(joined[column].dtype, pd.CategoricalDtype):
+            joined[column] = joined[column].astype("category")
+    problems = [line for part in parts for line in part.attrs.get("money_problems", [])]
+    if problems:
+        joined.attrs["money_problems"] = problems
+    return joined
 
 
 def monthly_rows(
@@ -90,3 +164,10 @@ def with_computed(table: pd.DataFrame, monthly: pd.DataFrame, scheme: Scheme) ->
 def lock_snapshot(store: Store, scheme: Scheme, period: str) -> tuple[str, str, pd.DataFrame]:
     """What locking a month keeps: the scheme, its version and the month's scored rows."""
     return scheme.id, scheme_label(scheme), month_rows(store, scheme, [period])
+
+
+def keep_month(store: Store, scheme: Scheme, period: str) -> None:
+    """Score a month just imported under the scheme in use and keep it, so every page finds it
+    ready; an import never fails for this (the month is then scored when first shown)."""
+    with contextlib.suppress(StoreError, SchemeError, ValueError, KeyError):
+        month_rows(store, scheme, [period])
