@@ -29,6 +29,11 @@ def store(db_file: str) -> Store:
     return Store(db_file)
 
 
+def held_store():
+    """The store kept open for this script run (see Store.held)."""
+    return store(str(paths.db_path())).held()
+
+
 def current_store() -> Store:
     """The store, recording the signed-in user in the audit log of what it changes."""
     return store(str(paths.db_path())).as_user(access().user)
@@ -191,7 +196,10 @@ def scheme_key(scheme: Scheme) -> tuple[str, int, str]:
     return scheme.id, scheme.version, scheme.digest
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# Scored tables are resources, not data: handed out as they are instead of unpickled on every
+# run (about 60 ms per million rows and column set). Pages never change them in place (they
+# filter first, and pandas copies on write), and the store's version in the key retires them.
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _scored(
     db_file: str, version: int, under: tuple, period: str, frozen: bool, _scheme: Scheme
 ) -> tuple[pd.DataFrame, SchemeFit]:
@@ -228,9 +236,11 @@ def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:
 def clear_after_import() -> None:
     """Drop every derived result so every page shows the new data at once."""
     st.cache_data.clear()
+    for cached in (_scored, _monthly, _rules_report):
+        cached.clear()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _monthly(db_file: str, version: int, under: tuple, _scheme: Scheme) -> pd.DataFrame:
     return monthly_rows(store(db_file), _scheme)
 

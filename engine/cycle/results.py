@@ -68,11 +68,23 @@ def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
     months = sorted(set(months))
     if not scheme.digest:
         return score_months(store, scheme, months)
-    adjustments = store.adjustments(months)
-    inputs = inputs_keys(scheme, adjustments, months)
-    kept = store.kept_scores(scheme.id, scheme.digest, inputs)
-    missing = [m for m in months if m not in kept]
-    if missing:
+    found = month_parts(store, scheme, months)
+    if not found:
+        return score_months(store, scheme, [])
+    parts = [found[m] for m in months if m in found]
+    return parts[0] if len(parts) == 1 else _joined(parts)
+
+
+def month_parts(store: Store, scheme: Scheme, months: list[str]) -> dict[str, pd.DataFrame]:
+    """Each month's scored rows (months without data left out): kept rows where still valid,
+    the other months scored now, each on its own, and kept."""
+    with store.held():
+        adjustments = store.adjustments(months)
+        inputs = inputs_keys(scheme, adjustments, months)
+        kept = store.kept_scores(scheme.id, scheme.digest, inputs)
+        missing = [m for m in months if m not in kept]
+        if not missing:
+            return kept
         # One read for every missing month, then each month scored on its own: exactly the
         # rows (and money problems) that scoring that month alone gives.
         facts = store.facts(missing)
@@ -85,11 +97,7 @@ def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
         scored = {m: score_months(store, scheme, [m], rows) for m, rows in fresh.items()}
         imported = {m: int(rows["import_id"].iloc[0]) for m, rows in fresh.items()}
         _keep(store, scheme, {m: (imported[m], inputs[m], scored[m]) for m in scored})
-        kept |= scored
-    found = [kept[m] for m in months if m in kept]
-    if not found:
-        return score_months(store, scheme, [])
-    return found[0] if len(found) == 1 else _joined(found)
+    return kept | scored
 
 
 def _keep(store: Store, scheme: Scheme, months: dict[str, tuple[int, str, pd.DataFrame]]) -> None:
@@ -116,18 +124,23 @@ def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def monthly_rows(
     store: Store, scheme: Scheme, months: list[str] | None = None, frozen: bool = True
 ) -> pd.DataFrame:
-    """One row per person and month: a locked month (locked under this scheme) as it was kept,
-    the others scored now. `frozen=False` scores every month now (re-scoring under a chosen
-    version)."""
-    months = store.periods() if months is None else list(months)
-    kept = store.snapshots(months) if frozen else {}
-    kept = {m: table for m, (scheme_id, _, table) in kept.items() if scheme_id == scheme.id}
-    live = [m for m in months if m not in kept]
-    parts = [*kept.values(), month_rows(store, scheme, live)] if live else list(kept.values())
-    if len(parts) == 1:
-        return parts[0]
-    joined = pd.concat(parts, ignore_index=True)
-    return joined.sort_values(["period", "employee_id"], ignore_index=True, kind="stable")
+    """One row per person and month, oldest month first: a locked month (locked under this
+    scheme) as it was kept, the others as month_rows has them. `frozen=False` scores every
+    month now (re-scoring under a chosen version)."""
+    with store.held():  # one open of the file for the few reads below
+        months = sorted(set(store.periods() if months is None else months))
+        kept = store.snapshots(months) if frozen else {}
+        kept = {m: table for m, (scheme_id, _, table) in kept.items() if scheme_id == scheme.id}
+        live = [m for m in months if m not in kept]
+        if not kept:
+            return month_rows(store, scheme, live)
+        if live and scheme.digest:
+            kept |= month_parts(store, scheme, live)
+        elif live:
+            rows = score_months(store, scheme, live)
+            kept |= dict(tuple(rows.groupby("period", sort=False, observed=True)))
+    parts = [kept[m].reset_index(drop=True) for m in months if m in kept]
+    return parts[0] if len(parts) == 1 else _joined(parts)
 
 
 def period_table(

@@ -844,6 +844,15 @@ class Store:
                 "scored_at, row_count FROM scored_months ORDER BY period, scheme_id, scored_at"
             ).df()
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep the file open for a short block of work (one page run): every operation inside
+        still takes its own connection, but to the database already open in this process (3 ms
+        instead of 20 ms of CPU and 140 ms of waiting on a busy machine). Other processes wait
+        for the block to end, as for any single operation."""
+        with self._connect():
+            yield
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
