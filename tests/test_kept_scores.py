@@ -183,3 +183,12 @@ def test_locking_keeps_the_kept_rows_final(demo, scheme, scored):
     assert (scheme_id, label) == (scheme.id, f"{scheme.id} v{scheme.version}")
     assert scored == []  # the snapshot is the kept rows, not a second scoring
     pd.testing.assert_frame_equal(table, kept)
+
+
+def test_facts_of_chosen_columns_equal_those_columns_of_the_full_read(demo):
+    every = demo.fact_columns()
+    assert {"employee_id", "manager_rating", "晋升级别"} <= set(every)  # table and extras
+    full = demo.facts(["2026-09", "2026-10"])
+    chosen = demo.facts(["2026-09", "2026-10"], columns=["manager_rating", "晋升级别"])
+    expected = full[["import_id", "period", "employee_id", "manager_rating", "晋升级别"]]
+    pd.testing.assert_frame_equal(chosen, expected)

@@ -15,6 +15,7 @@ from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.results import monthly_rows, period_table
 from engine.rules.evaluate import RulesReport, evaluate, load_rules, rules_key, with_inputs
+from engine.rules.timeline import find_column
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
 from engine.scoring import fit as fitting
@@ -288,7 +289,11 @@ def _rules_report(
     session, so it holds everyone and is scoped after the cache: never scope inside."""
     rules = load_rules(_scheme)
     everyone = _monthly(db_file, version, under, _scheme)
-    table, unreadable = with_inputs(everyone, store(db_file).facts(), rules)
+    # Only the columns the rules read, not every stored value again.
+    stored = store(db_file).fact_columns()
+    wanted = [find_column(stored, item) for item in rules.inputs if item.id not in everyone]
+    facts = store(db_file).facts(columns=[c for c in wanted if c is not None])
+    table, unreadable = with_inputs(everyone, facts, rules)
     return evaluate(table, rules, as_of), unreadable
 
 
