@@ -197,3 +197,13 @@ def test_formula_money_on_the_4s_scheme_and_no_bonus_pool_for_it(tmp_path, monke
     at.radio(key="wi_0_solver").set_value("budget").run()
     assert not at.exception
     assert any("奖金池求解不适用" in e.value for e in [*at.error, *at.warning, *at.info])
+
+
+def test_the_same_scenario_saved_twice_still_opens(store):
+    for name in ("优秀85", "优秀85 副本", "优秀85 再存"):
+        at = whatif_page()
+        at.number_input(key="wi_0_cut_0").set_value(85).run()
+        at.text_input(key="wi_0_name").input(name).run()
+        at.button(key="wi_save").click().run()
+        assert not at.exception, at.exception
+    assert len(store.scenarios("aftersales")) == 3
