@@ -192,3 +192,17 @@ def test_facts_of_chosen_columns_equal_those_columns_of_the_full_read(demo):
     chosen = demo.facts(["2026-09", "2026-10"], columns=["manager_rating", "晋升级别"])
     expected = full[["import_id", "period", "employee_id", "manager_rating", "晋升级别"]]
     pd.testing.assert_frame_equal(chosen, expected)
+
+
+def test_the_import_command_keeps_the_month_it_imported(tmp_path, scheme):
+    from tests.test_cli import cli
+
+    frame = demo_frames()["2026-10"]
+    file = tmp_path / "2026-10.csv"
+    frame.to_csv(file, index=False)
+    done = cli(tmp_path / "cli.duckdb", "import", file)
+    assert done.returncode == 0, done.stderr
+    assert "imported 2026-10" in done.stdout
+    kept = Store(tmp_path / "cli.duckdb").kept_months()
+    assert kept["period"].tolist() == ["2026-10"]
+    assert kept["scheme_digest"].tolist() == [scheme.digest]
