@@ -1,6 +1,8 @@
 """Entry script: sets the page up, imports demo data on first start, draws the shared sidebar
 and routes to the pages in pages/."""
 
+import contextlib
+
 import streamlit as st
 
 from engine.accounts import Access
@@ -57,15 +59,21 @@ def pages(access: Access | None) -> list[st.Page]:
     ]
 
 
-try:
-    loaded = data.ensure_demo_data()
-    access = auth.current(pages(None))
-    auth.sidebar_badge(access)
-    view = sidebar.draw()
-except StoreError as exc:
-    st.error(f"数据库无法打开 · The store cannot be opened: {exc}")
-    st.stop()
-if loaded:
-    st.toast(tr(f"已导入演示数据:{len(loaded)} 个月", f"Demo data imported: {len(loaded)} months"))
+with contextlib.ExitStack() as run:
+    try:
+        # One open of the store file for the whole run, not one per read (each costs up to
+        # 140 ms on a busy machine, and a cold page reads a dozen times).
+        run.enter_context(data.held_store())
+        loaded = data.ensure_demo_data()
+        access = auth.current(pages(None))
+        auth.sidebar_badge(access)
+        view = sidebar.draw()
+    except StoreError as exc:
+        st.error(f"数据库无法打开 · The store cannot be opened: {exc}")
+        st.stop()
+    if loaded:
+        st.toast(
+            tr(f"已导入演示数据:{len(loaded)} 个月", f"Demo data imported: {len(loaded)} months")
+        )
 
-st.navigation(pages(access)).run()
+    st.navigation(pages(access)).run()

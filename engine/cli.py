@@ -23,7 +23,7 @@ from engine.accounts import (
 from engine.cycle.appeal_commands import add_appeal_commands
 from engine.cycle.commands import add_cycle_commands
 from engine.cycle.printing import add_print_commands
-from engine.cycle.results import CYCLE_COLUMNS, period_table
+from engine.cycle.results import CYCLE_COLUMNS, keep_month, period_table
 from engine.intake.parse import ParsedFile, parse_file, unreadable
 from engine.output.export import csv_bytes, write_table
 from engine.rules.evaluate import RulesError, check_rules, load_rules, reserve_ledger, with_inputs
@@ -313,7 +313,10 @@ def run_import(args: argparse.Namespace) -> int:
             code = EXIT_INVALID
             continue
         try:
-            print(store.import_file(parsed, replace=args.replace).message)
+            result = store.import_file(parsed, replace=args.replace)
+            print(result.message)
+            if result.status != "unchanged":
+                keep_month(store, scheme_versions.active_scheme(store, scheme), result.period)
         except ImportRefused as exc:
             print(f"refused: {exc}", file=sys.stderr)
             code = EXIT_INVALID

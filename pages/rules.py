@@ -135,24 +135,25 @@ def shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out.rename(columns={c: tr(*LABELS[c]) for c in columns if c in LABELS})
 
 
-def styled(frame: pd.DataFrame):
-    """The table as shown: blanks instead of None, whole numbers without decimals, shares as
-    percents and factors with two decimals; the numbers underneath stay sortable."""
-    styler = frame.style
+def number_formats(frame: pd.DataFrame) -> dict:
+    """How each number column is drawn: blanks for missing values, whole numbers without
+    decimals, shares as percents and factors with two decimals; the numbers underneath stay
+    sortable. Column settings, not a pandas Styler: styling 2,000 rows took 2–3 s a run."""
+    formats = {}
     for column in frame.select_dtypes("number").columns:
-        values = frame[column].dropna()
+        values = frame[column].dropna().to_numpy(dtype=float)
         if column == tr(*LABELS["pay_share"]):
-            shape = "{:.0%}"
+            shape = "percent"
         elif column in (tr(*LABELS["factor"]), tr(*LABELS["team_factor"])):
-            shape = "{:.2f}"
+            shape = "%.2f"
         elif column == tr(*LABELS["level_year"]):
-            shape = "{:.0f}"  # a year: 2026, never 2,026
+            shape = "%d"  # a year: 2026, never 2,026
         elif (values % 1 == 0).all():
-            shape = "{:,.0f}"
+            shape = "localized"
         else:
-            shape = "{:,.2f}"
-        styler = styler.format(shape, subset=[column], na_rep="")
-    return styler
+            shape = "%.2f"
+        formats[column] = st.column_config.NumberColumn(format=shape)
+    return formats
 
 
 def heading(text: str) -> None:
@@ -164,7 +165,8 @@ def table_with_downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     if frame.empty:
         st.caption(tr("没有记录。", "Nothing to show."))
         return
-    st.dataframe(styled(frame.head(SHOWN_ROWS)), hide_index=True, width="stretch")
+    head = frame.head(SHOWN_ROWS)
+    st.dataframe(head, hide_index=True, width="stretch", column_config=number_formats(head))
     if len(frame) > SHOWN_ROWS:
         st.caption(
             tr(
@@ -333,12 +335,14 @@ if "pay" in tabs:
                 "rules_pay",
             )
             heading(tr("个人逐月薪酬", "One person, month by month"))
-            cut_people = report.pay.loc[report.pay["cut"] > 0, "employee_id"].unique().tolist()
+            cut_people = report.pay.loc[report.pay["cut"] > 0, "employee_id"].unique()
             everyone = view.rows(report.pay)[["employee_id", "name"]].drop_duplicates()
             everyone = everyone.sort_values("employee_id")
-            order = [e for e in everyone["employee_id"] if e in cut_people] + [
-                e for e in everyone["employee_id"] if e not in cut_people
-            ]
+            # Those with a cut first: one vectorised membership test (a list test was quadratic,
+            # 50 s at 83,000 people).
+            with_cut = everyone["employee_id"].isin(cut_people).to_numpy()
+            ids = everyone["employee_id"].to_numpy()
+            order = [*ids[with_cut].tolist(), *ids[~with_cut].tolist()]
             names = dict(zip(everyone["employee_id"], everyone["name"], strict=True))
             person = st.selectbox(
                 tr("员工(有减薪的排在前面)", "Employee (those with a cut first)"),

@@ -252,3 +252,13 @@ def test_a_target_that_ties_cannot_meet_is_explained(store, totals):
     notes = [i.value for i in at.main.info if "无法恰好达到" in i.value]
     assert notes[0].startswith("优秀及以上:目标 67.0 人,实际 66 人,无法恰好达到:")
     assert "总分 87.14 有 2 人同分" in notes[0]
+
+
+def test_the_same_scenario_saved_twice_still_opens(store):
+    for name in ("优秀85", "优秀85 副本", "优秀85 再存"):
+        at = whatif_page()
+        at.number_input(key="wi_0_cut_0").set_value(85).run()
+        at.text_input(key="wi_0_name").input(name).run()
+        at.button(key="wi_save").click().run()
+        assert not at.exception, at.exception
+    assert len(store.scenarios("aftersales")) == 3

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from engine.cycle.results import keep_month
 from engine.intake.compare import MonthDiff, month_diff, warnings_against_previous
 from engine.intake.parse import (
     ROSTER_ALIASES,
@@ -310,6 +311,8 @@ def commit(reviews: list[Review]) -> None:
     for done, item in enumerate(reviews, start=1):
         try:
             result = store.import_file(item.parsed, replace=item.action == "replace")
+            if result.status != "unchanged":
+                keep_month(store, sidebar.scheme(), result.period)
             if item.overrides:
                 store.save_header_mapping(item.signature, item.overrides)
             messages.append(("success", _result_text(result)))

@@ -3,17 +3,20 @@ snapshot, the other months scored now with their adjustments."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+
 import numpy as np
 import pandas as pd
 
 from engine.cycle.adjust import apply_adjustments
-from engine.cycle.eligibility import apply_eligibility
+from engine.cycle.eligibility import apply_eligibility, statuses
 from engine.cycle.veto import apply_vetoes
-from engine.schemes.scheme import Scheme
+from engine.schemes.scheme import Scheme, SchemeError
 from engine.scoring.periods import Period, aggregate, parse_period
 from engine.scoring.score import grade, round_half_away, score_table
 from engine.scoring.targets import with_targets
-from engine.store import Store
+from engine.store import Store, StoreError
 
 CYCLE_COLUMNS = [
     "computed_total",
@@ -30,9 +33,12 @@ def scheme_label(scheme: Scheme) -> str:
     return f"{scheme.id} v{scheme.version}"
 
 
-def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
+def score_months(
+    store: Store, scheme: Scheme, months: list[str], facts: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Months scored now under the scheme, with their adjustments, one row per person."""
-    facts = with_targets(store.facts(months), store.targets(months), scheme)
+    facts = store.facts(months) if facts is None else facts
+    facts = with_targets(facts, store.targets(months), scheme)
     monthly = score_table(facts, scheme)
     adjusted = apply_adjustments(monthly, store.adjustments(months), scheme)
     vetoed = apply_vetoes(adjusted, facts, scheme)
@@ -40,21 +46,117 @@ def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
     return eligible.assign(scheme_version=scheme_label(scheme))
 
 
+def inputs_keys(
+    scheme: Scheme,
+    adjustments: pd.DataFrame,
+    months: list[str],
+    targets: pd.DataFrame | None = None,
+) -> dict[str, str]:
+    """What each month's scored rows depend on besides its import and the scheme: the month's
+    approved adjustments, its targets and the statuses of data/cycle.toml (eligibility), as a
+    short digest."""
+    if "approved_by" in adjustments.columns:
+        adjustments = adjustments[adjustments["approved_by"].notna()]
+    shown = adjustments.reindex(columns=["period", "employee_id", "points", "grade", "reason"])
+    known = repr(sorted(statuses(scheme).items()))
+    by_month = dict(tuple(shown.groupby("period", sort=False)))
+    empty = shown.iloc[:0]
+    aims = (targets if targets is not None else pd.DataFrame()).reindex(
+        columns=["period", "scope", "employee_id", "department", "team", "kpi", "target"]
+    )
+    aims_by_month = dict(tuple(aims.groupby("period", sort=False)))
+    return {
+        m: hashlib.sha256(
+            (
+                by_month.get(m, empty).sort_values("employee_id").to_csv(index=False)
+                + aims_by_month.get(m, aims.iloc[:0]).sort_values(list(aims.columns)).to_csv()
+                + known
+            ).encode()
+        ).hexdigest()[:16]
+        for m in months
+    }
+
+
+def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
+    """Months scored under the scheme with their adjustments, one row per person, oldest month
+    first: the rows kept in the store where their inputs are unchanged, the other months scored
+    now and kept (a scheme without a digest, such as an unsaved what-if, is never kept)."""
+    months = sorted(set(months))
+    if not scheme.digest:
+        return score_months(store, scheme, months)
+    found = month_parts(store, scheme, months)
+    if not found:
+        return score_months(store, scheme, [])
+    parts = [found[m] for m in months if m in found]
+    return parts[0] if len(parts) == 1 else _joined(parts)
+
+
+def month_parts(store: Store, scheme: Scheme, months: list[str]) -> dict[str, pd.DataFrame]:
+    """Each month's scored rows (months without data left out): kept rows where still valid,
+    the other months scored now, each on its own, and kept."""
+    with store.held():
+        adjustments = store.adjustments(months)
+        inputs = inputs_keys(scheme, adjustments, months, store.targets(months))
+        kept = store.kept_scores(scheme.id, scheme.digest, inputs)
+        missing = [m for m in months if m not in kept]
+        if not missing:
+            return kept
+        # One read for every missing month, then each month scored on its own: exactly the
+        # rows (and money problems) that scoring that month alone gives.
+        facts = store.facts(missing)
+        starts = [*facts["period"].searchsorted(missing), len(facts)]  # sorted by period
+        fresh = {
+            m: facts.iloc[start:end].reset_index(drop=True)
+            for m, start, end in zip(missing, starts[:-1], starts[1:], strict=True)
+            if end > start
+        }
+        scored = {m: score_months(store, scheme, [m], rows) for m, rows in fresh.items()}
+        imported = {m: int(rows["import_id"].iloc[0]) for m, rows in fresh.items()}
+        _keep(store, scheme, {m: (imported[m], inputs[m], scored[m]) for m in scored})
+    return kept | scored
+
+
+def _keep(store: Store, scheme: Scheme, months: dict[str, tuple[int, str, pd.DataFrame]]) -> None:
+    """Keep freshly scored months (import id scored from, inputs key, rows); a store that
+    cannot be written (read-only, busy) keeps nothing and they are scored again next time."""
+    if store.read_only:
+        return
+    with contextlib.suppress(StoreError):
+        store.keep_scores(scheme.id, scheme.digest, scheme.version, months)
+
+
+def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Months' rows one after the other; a status column stays categorical across months."""
+    joined = pd.concat(parts, ignore_index=True)
+    for column in ("status", "status_note"):
+        if column in joined and not isinstance(joined[column].dtype, pd.CategoricalDtype):
+            joined[column] = joined[column].astype("category")
+    problems = [line for part in parts for line in part.attrs.get("money_problems", [])]
+    if problems:
+        joined.attrs["money_problems"] = problems
+    return joined
+
+
 def monthly_rows(
     store: Store, scheme: Scheme, months: list[str] | None = None, frozen: bool = True
 ) -> pd.DataFrame:
-    """One row per person and month: a locked month (locked under this scheme) as it was kept,
-    the others scored now. `frozen=False` scores every month now (re-scoring under a chosen
-    version)."""
-    months = store.periods() if months is None else list(months)
-    kept = store.snapshots(months) if frozen else {}
-    kept = {m: table for m, (scheme_id, _, table) in kept.items() if scheme_id == scheme.id}
-    live = [m for m in months if m not in kept]
-    parts = [*kept.values(), month_rows(store, scheme, live)] if live else list(kept.values())
-    if len(parts) == 1:
-        return parts[0]
-    joined = pd.concat(parts, ignore_index=True)
-    return joined.sort_values(["period", "employee_id"], ignore_index=True, kind="stable")
+    """One row per person and month, oldest month first: a locked month (locked under this
+    scheme) as it was kept, the others as month_rows has them. `frozen=False` scores every
+    month now (re-scoring under a chosen version)."""
+    with store.held():  # one open of the file for the few reads below
+        months = sorted(set(store.periods() if months is None else months))
+        kept = store.snapshots(months) if frozen else {}
+        kept = {m: table for m, (scheme_id, _, table) in kept.items() if scheme_id == scheme.id}
+        live = [m for m in months if m not in kept]
+        if not kept:
+            return month_rows(store, scheme, live)
+        if live and scheme.digest:
+            kept |= month_parts(store, scheme, live)
+        elif live:
+            rows = score_months(store, scheme, live)
+            kept |= dict(tuple(rows.groupby("period", sort=False, observed=True)))
+    parts = [kept[m].reset_index(drop=True) for m in months if m in kept]
+    return parts[0] if len(parts) == 1 else _joined(parts)
 
 
 def period_table(
@@ -91,3 +193,10 @@ def with_computed(table: pd.DataFrame, monthly: pd.DataFrame, scheme: Scheme) ->
 def lock_snapshot(store: Store, scheme: Scheme, period: str) -> tuple[str, str, pd.DataFrame]:
     """What locking a month keeps: the scheme, its version and the month's scored rows."""
     return scheme.id, scheme_label(scheme), month_rows(store, scheme, [period])
+
+
+def keep_month(store: Store, scheme: Scheme, period: str) -> None:
+    """Score a month just imported under the scheme in use and keep it, so every page finds it
+    ready; an import never fails for this (the month is then scored when first shown)."""
+    with contextlib.suppress(StoreError, SchemeError, ValueError, KeyError):
+        month_rows(store, scheme, [period])

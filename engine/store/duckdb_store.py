@@ -113,6 +113,14 @@ SCHEMA = [
         department VARCHAR NOT NULL, team VARCHAR NOT NULL, kpi VARCHAR NOT NULL,
         target DOUBLE NOT NULL, source VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL,
         saved_by VARCHAR, PRIMARY KEY (period, scope, employee_id, department, team, kpi))""",
+    # Scored months kept (issue 19): a month's scored rows under one scheme version (as Parquet,
+    # like a locked month's snapshot, which is the same rows made final), valid while the
+    # month's active import and the other inputs (adjustments, statuses: `inputs`) are unchanged.
+    """CREATE TABLE IF NOT EXISTS scored_months (
+        period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
+        scheme_version INTEGER NOT NULL, import_id BIGINT NOT NULL, inputs VARCHAR NOT NULL,
+        scored_at TIMESTAMP NOT NULL, row_count BIGINT NOT NULL, scored BLOB NOT NULL,
+        PRIMARY KEY (period, scheme_id, scheme_digest))""",
 ]
 
 TABLES = (
@@ -297,32 +305,50 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def facts(self, periods: list[str] | None = None) -> pd.DataFrame:
-        """Active rows (one per employee and month) with every stored value column and extras."""
+    def facts(
+        self, periods: list[str] | None = None, columns: list[str] | None = None
+    ) -> pd.DataFrame:
+        """Active rows (one per employee and month) with every stored value column and extras;
+        `columns` keeps only those value columns (besides import_id, period and employee_id)."""
         where, params = "i.status = 'active'", []
         if periods is not None:
             where += " AND i.period IN (SELECT unnest(?))"
             params.append(list(periods))
         with self._connect() as con:
-            facts = con.execute(
-                f"SELECT f.* FROM facts f JOIN imports i USING (import_id) WHERE {where} "
-                "ORDER BY f.period, f.employee_id",
-                params,
-            ).df()
-            extras = con.execute(
-                "SELECT e.import_id, e.employee_id, e.column, e.value FROM extras e "
-                f"JOIN imports i USING (import_id) WHERE {where}",
-                params,
-            ).df()
-        if not extras.empty:
-            wide = extras.pivot_table(
-                index=["import_id", "employee_id"],
-                columns="column",
-                values="value",
-                aggfunc="first",
-            ).reset_index()
-            facts = facts.merge(wide, on=["import_id", "employee_id"], how="left")
-        return facts
+            names = [
+                r[0]
+                for r in con.execute(
+                    'SELECT DISTINCT e."column" FROM extras e JOIN imports i USING (import_id) '
+                    f"WHERE {where} ORDER BY 1",
+                    params,
+                ).fetchall()
+                if columns is None or r[0] in columns
+            ]
+            chosen = "f.*"
+            if columns is not None:
+                stored = {r[0] for r in con.execute("SELECT * FROM facts LIMIT 0").description}
+                keys = ["import_id", "period", "employee_id"]
+                chosen = ", ".join(
+                    f"f.{_quoted(c)}" for c in [*keys, *(c for c in columns if c in stored)]
+                )
+            # The extra columns are turned wide in the database (one CASE per column) and read
+            # as Arrow: pivoting the long table in pandas took 13 of a cold page's 21 s at 1M rows.
+            wide = ", ".join(
+                f'max(CASE WHEN e."column" = ? THEN e.value END) AS {_quoted(n)}' for n in names
+            )
+            sql = f"SELECT {chosen} FROM facts f JOIN imports i USING (import_id) WHERE {where}"
+            if names:
+                sql = (
+                    f"SELECT {chosen}, {', '.join('x.' + _quoted(n) for n in names)} FROM facts f "
+                    "JOIN imports i USING (import_id) LEFT JOIN (SELECT e.import_id, "
+                    f"e.employee_id, {wide} FROM extras e JOIN imports i USING (import_id) "
+                    f"WHERE {where} GROUP BY e.import_id, e.employee_id) x "
+                    "ON x.import_id = f.import_id AND x.employee_id = f.employee_id "
+                    f"WHERE {where}"
+                )
+                params = [*names, *params, *params]  # in the order the markers appear
+            found = con.sql(f"{sql} ORDER BY f.period, f.employee_id", params=params)
+            return _frame(found.to_arrow_table())
 
     def imports(self) -> pd.DataFrame:
         """The import log, newest first."""
@@ -1029,6 +1055,91 @@ class Store:
             self._event(con, "targets_saved", None, period, detail)
         return len(values)
 
+    # -------------------------------------------------------------- scored months kept
+
+    def kept_scores(
+        self, scheme_id: str, scheme_digest: str, inputs: dict[str, str]
+    ) -> dict[str, pd.DataFrame]:
+        """The kept scored rows of the months (period → its inputs key) that are still valid: kept
+        under this scheme digest, from the month's active import, with the same inputs."""
+        if not inputs:
+            return {}
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT s.period, s.inputs, s.scored FROM scored_months s JOIN imports i "
+                "ON i.import_id = s.import_id AND i.status = 'active' AND i.period = s.period "
+                "WHERE s.scheme_id = ? AND s.scheme_digest = ? AND s.period IN (SELECT unnest(?))",
+                [scheme_id, scheme_digest, list(inputs)],
+            ).fetchall()
+        return {
+            period: pq.read_table(io.BytesIO(blob)).to_pandas()
+            for period, kept_inputs, blob in rows
+            if inputs[period] == kept_inputs
+        }
+
+    def keep_scores(
+        self,
+        scheme_id: str,
+        scheme_digest: str,
+        scheme_version: int,
+        months: dict[str, tuple[int, str, pd.DataFrame]],
+    ) -> None:
+        """Keep months' scored rows (period → import id scored from, inputs key, rows), each
+        replacing what was kept for the month under this scheme digest; audited, but the store's
+        version stays: kept rows are what reading would compute, no result changes."""
+        if not months:
+            return
+        with self._transaction() as con:
+            for period, (import_id, inputs, table) in months.items():
+                con.execute(
+                    "DELETE FROM scored_months WHERE period = ? AND scheme_id = ? "
+                    "AND scheme_digest = ?",
+                    [period, scheme_id, scheme_digest],
+                )
+                con.execute(
+                    "INSERT INTO scored_months VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
+                    [
+                        period,
+                        scheme_id,
+                        scheme_digest,
+                        int(scheme_version),
+                        int(import_id),
+                        inputs,
+                        len(table),
+                        _parquet(table),
+                    ],
+                )
+            con.execute(
+                "INSERT INTO events (happened_at, action, detail, username) "
+                "VALUES (now()::TIMESTAMP, 'scores_kept', ?, ?)",
+                [f"{scheme_id} v{scheme_version}: {', '.join(sorted(months))}", self.user],
+            )
+
+    def kept_months(self) -> pd.DataFrame:
+        """What is kept: period, scheme_id, scheme_digest, scheme_version, import_id, inputs,
+        scored_at, row_count, oldest month first."""
+        with self._connect() as con:
+            return con.execute(
+                "SELECT period, scheme_id, scheme_digest, scheme_version, import_id, inputs, "
+                "scored_at, row_count FROM scored_months ORDER BY period, scheme_id, scored_at"
+            ).df()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep the file open for a short block of work (one page run): every operation inside
+        still takes its own connection, but to the database already open in this process (3 ms
+        instead of 20 ms of CPU and 140 ms of waiting on a busy machine). Other processes wait
+        for the block to end, as for any single operation."""
+        with self._connect():
+            yield
+
+    def fact_columns(self) -> list[str]:
+        """The name of every stored value column: the facts table's and the extra columns'."""
+        with self._connect() as con:
+            stored = [r[0] for r in con.execute("SELECT * FROM facts LIMIT 0").description]
+            extra = con.execute('SELECT DISTINCT "column" FROM extras ORDER BY 1').fetchall()
+        return [*stored, *(r[0] for r in extra if r[0] not in stored)]
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
@@ -1050,3 +1161,17 @@ def _parquet(table: pd.DataFrame) -> bytes:
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), sink)
     return sink.getvalue()
+
+
+def _quoted(name: str) -> str:
+    """A column name from a file as an SQL identifier, quotes doubled (standard SQL)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow result as pandas, dates as datetime64[us] as DuckDB's own DataFrames have them."""
+    frame = table.to_pandas(date_as_object=False)
+    for field in table.schema:
+        if pa.types.is_date(field.type):
+            frame[field.name] = frame[field.name].astype("datetime64[us]")
+    return frame

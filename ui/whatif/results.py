@@ -281,7 +281,7 @@ def comparison(
                 f"{money_text(money['scenario'])} yuan (change {money['change']:+,.0f})",
             )
         )
-        st.plotly_chart(department_chart(shift), width="stretch")
+        st.plotly_chart(department_chart(shift), width="stretch", key=f"{prefix}_departments")
         st.dataframe(result_labels(shift, scheme, sides), hide_index=True, width="stretch")
     with tabs[3]:
         changed = whatif.changed_people(basis, before, after)
