@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import tomllib
 
 import pandas as pd
@@ -109,3 +110,47 @@ def facts(rows: list[dict], period: str = "2026-10") -> pd.DataFrame:
     if "employee_id" not in frame:
         frame["employee_id"] = [f"E{i:03d}" for i in range(len(frame))]
     return frame
+
+
+# ------------------------------------------------------------------ the store on both backends
+#
+# Store tests run on DuckDB and on PostgreSQL. Each pytest worker starts one throw-away
+# PostgreSQL cluster (initdb on a free local port, trust auth, fsync off) and each test gets a
+# fresh database copied from a prepared template. Without a PostgreSQL server the PostgreSQL
+# half is skipped with the reason, except when ASSESS_TEST_POSTGRES=required (test.sh and CI set
+# it; CI=true implies it): then it fails, so a machine that should test both cannot quietly
+# test one.
+
+PG_REQUIRED_ENV = "ASSESS_TEST_POSTGRES"
+BACKENDS = ["duckdb", "postgresql"]
+
+
+def postgres_required() -> bool:
+    """Whether a missing PostgreSQL must fail the run rather than skip its half."""
+    said = os.environ.get(PG_REQUIRED_ENV, "").lower()
+    return said == "required" or (said != "optional" and bool(os.environ.get("CI")))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A running throw-away PostgreSQL cluster for this worker: a PgCluster, stopped at the end."""
+    from tests.pg import PgCluster, PgUnavailable
+
+    try:
+        cluster = PgCluster.start()
+    except PgUnavailable as exc:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required for this run but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL unavailable, its half of the store tests skipped: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_target(request, tmp_path) -> str:
+    """Where a test's store lives: a fresh DuckDB file, or a fresh PostgreSQL database."""
+    if request.param == "duckdb":
+        return str(tmp_path / "store.duckdb")
+    return request.getfixturevalue("pg_cluster").fresh_database()
