@@ -105,6 +105,6 @@ class PgCluster:
 
     def stop(self) -> None:
         try:
-            self._run(self.bindir / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "stop")
+            self._run(self.bindir / "pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -59,8 +59,11 @@ def make_move(
             closing = lock_closing(store, scheme, period)
         except AppealRefused as exc:
             raise MoveRefused(str(exc)) from exc
+    # The store version the snapshot is computed at: an import landing before the lock commits
+    # makes the lock refuse (try again) rather than freeze results that are no longer the data.
+    seen = store.version() if target == "locked" else None
     snapshot = lock_snapshot(store, scheme, period) if target == "locked" else None
-    store.move_month(period, states, f"month_{action}", detail, snapshot, closing)
+    store.move_month(period, states, f"month_{action}", detail, snapshot, closing, seen)
     return detail + (f"; {closing}" if closing else "")
 
 

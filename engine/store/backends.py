@@ -32,6 +32,10 @@ DDL_TYPES = (
 )
 PLACEHOLDER = re.compile(r"'[^']*'|\?")
 _frames = threading.local()
+# One writer at a time per DuckDB file within a process (sessions of one dashboard): the file lock
+# keeps other processes out, this keeps a second thread from failing on a write-write conflict.
+_duck_writers: dict[str, threading.Lock] = {}
+_duck_writers_guard = threading.Lock()
 
 
 def is_url(target: object) -> bool:
@@ -53,8 +57,10 @@ class DuckConnection:
 
     kind = "duckdb"
 
-    def __init__(self, raw: duckdb.DuckDBPyConnection):
+    def __init__(self, raw: duckdb.DuckDBPyConnection, path: str = ""):
         self.raw = raw
+        self.path = path
+        self.held: threading.Lock | None = None
 
     def execute(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
         return self.raw.execute(sql, params or [])
@@ -74,7 +80,15 @@ class DuckConnection:
             self.raw.unregister("staging_rows")
 
     def lock_writers(self, wait: float) -> None:
-        """DuckDB's file lock already lets one process write at a time."""
+        """Wait (at most `wait` seconds) until no other thread of this process writes to the
+        file; DuckDB's file lock already keeps other processes out."""
+        with _duck_writers_guard:
+            lock = _duck_writers.setdefault(self.path, threading.Lock())
+        if not lock.acquire(timeout=max(wait, 0.01)):
+            raise duckdb.TransactionException(
+                "another change to this store is still being written in this program"
+            )
+        self.held = lock
 
     def is_read_only(self) -> bool:
         return False
@@ -89,7 +103,12 @@ class DuckConnection:
         self.raw.rollback()
 
     def close(self) -> None:
-        self.raw.close()
+        try:
+            self.raw.close()
+        finally:
+            if self.held is not None:
+                self.held.release()
+                self.held = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)

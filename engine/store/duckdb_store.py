@@ -288,7 +288,7 @@ class Store:
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
-        con = backends.DuckConnection(con)
+        con = backends.DuckConnection(con, str(self.path))
         try:
             yield con
         finally:
@@ -780,13 +780,24 @@ class Store:
         detail: str,
         snapshot: tuple[str, str, pd.DataFrame] | None = None,
         closing: str = "",
+        expected_version: int | None = None,
     ) -> None:
         """Record new states (department → state, "" for the whole month) and the move in the
         audit log, in one transaction; locking keeps `snapshot` (scheme id, scheme version label,
         the month's scored table), any other move forgets a kept snapshot of the month.
         `closing` (a decision text) closes the month's open appeals unanswered in the same
-        transaction."""
+        transaction. With `expected_version` (the store version the snapshot was computed at)
+        the move is refused when anything changed since, so a lock never freezes results an
+        import racing with it has already replaced."""
         with self._transaction() as con:
+            if expected_version is not None:
+                now = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
+                if int(now[0][0]) != expected_version:
+                    raise StoreBusy(
+                        f"{period}: 数据在锁定过程中发生了变化(例如刚刚有导入),未锁定;请重试 / "
+                        "the store changed while the month was being locked (an import at the "
+                        "same moment?). Nothing was changed; try again."
+                    )
             if closing:
                 self._close_open_appeals(con, period, closing)
             for department, state in states.items():
