@@ -123,6 +123,9 @@ def facts(rows: list[dict], period: str = "2026-10") -> pd.DataFrame:
 
 PG_REQUIRED_ENV = "ASSESS_TEST_POSTGRES"
 BACKENDS = ["duckdb", "postgresql"]
+# For a test that proves nothing about the backend (or only DuckDB's file): DuckDB alone, to keep
+# the suite's time where the PostgreSQL half adds nothing.
+DUCKDB_ONLY = pytest.mark.parametrize("db_target", ["duckdb"], indirect=True)
 
 
 def postgres_required() -> bool:
@@ -146,6 +149,16 @@ def pg_cluster():
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_target(request, tmp_path) -> str:
+    """A store holding the 12 demo months: a DuckDB file, or a PostgreSQL database."""
+    if request.param == "duckdb":
+        from tests.apptest import demo_store
+
+        return str(demo_store(tmp_path))
+    return request.getfixturevalue("pg_cluster").demo_database()
 
 
 @pytest.fixture(params=BACKENDS)

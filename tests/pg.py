@@ -103,6 +103,18 @@ class PgCluster:
         self.admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
+    def demo_database(self) -> str:
+        """A new database holding the 12 demo months (imported once per cluster)."""
+        if not getattr(self, "demo_ready", False):
+            from engine.cli import import_demo
+            from engine.schemes.scheme import load_scheme
+            from engine.store import Store
+
+            self.admin(f"CREATE DATABASE demo_template TEMPLATE {TEMPLATE}")
+            import_demo(Store(self.url("demo_template")), load_scheme())
+            self.demo_ready = True
+        return self.fresh_database("demo_template")
+
     def stop(self) -> None:
         try:
             self._run(self.bindir / "pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop")

@@ -19,6 +19,7 @@ from engine import paths
 from engine.intake.parse import ParsedFile, parse_file
 from engine.schemes.scheme import Scheme, load_scheme
 from engine.store import ImportRefused, Store, StoreBusy, StoreError, duckdb_store
+from tests.conftest import DUCKDB_ONLY
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)
 
@@ -41,7 +42,7 @@ NOVEMBER = (
 
 
 # What only a DuckDB file has: its file lock, its disk, its permissions, its own error types.
-DUCKDB_FILE_ONLY = pytest.mark.parametrize("db_target", ["duckdb"], indirect=True)
+DUCKDB_FILE_ONLY = DUCKDB_ONLY
 
 
 @pytest.fixture(scope="module")
