@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -186,3 +187,16 @@ def test_reads_for_scoring_come_back_alike_on_both_backends(pg_cluster, tmp_path
 def test_a_postgres_store_that_is_not_there_says_so(pg_cluster) -> None:
     with pytest.raises(StoreError, match="cannot be opened"):
         Store(pg_cluster.url("no_such_database"))
+
+
+def test_the_wait_after_wrong_passwords_is_shared_by_every_process(db_target: str) -> None:
+    one, other = Store(db_target), Store(db_target)
+    assert one.sign_in_attempt("li") == 0  # first try: checked (and counted until it succeeds)
+    waits = [other.sign_in_attempt("li"), one.sign_in_attempt("li")]
+    assert all(0 < w <= 1 for w in waits), waits  # one wrong password: 1 s, in both processes
+    assert other.sign_in_attempt("wang") == 0  # another user name is not slowed down
+    time.sleep(1.1)
+    assert other.sign_in_attempt("li") == 0  # second try, now 2 s before the third
+    assert 1 < one.sign_in_attempt("li") <= 2
+    one.sign_in_succeeded("li")
+    assert other.sign_in_attempt("li") == 0

@@ -108,6 +108,10 @@ SCHEMA = [
         employee_comment VARCHAR, manager_confirmed_by VARCHAR, manager_confirmed_at TIMESTAMP,
         employee_confirmed_by VARCHAR, employee_confirmed_at TIMESTAMP, updated_by VARCHAR,
         updated_at TIMESTAMP NOT NULL, PRIMARY KEY (period, employee_id))""",
+    # Wrong passwords per user name, so the wait before the next try is the same in every
+    # dashboard process over the store (engine/accounts.py's Throttle, shared).
+    """CREATE TABLE IF NOT EXISTS sign_in_failures (
+        username VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failed TIMESTAMP NOT NULL)""",
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
@@ -1089,6 +1093,37 @@ class Store:
             if found:
                 self._event(con, "interview_confirmed", None, period, detail)
         return bool(found)
+
+    # -------------------------------------------------------------- sign-in, shared by processes
+
+    def sign_in_attempt(self, username: str, cap_seconds: float = 60.0) -> float:
+        """Claim a sign-in try for a user name in every dashboard process at once: 0 = check the
+        password now (the try counts as a failure until sign_in_succeeded), else the seconds to
+        wait (after each wrong password the wait doubles, up to `cap_seconds`)."""
+        with self._transaction() as con:
+            found = con.execute(
+                "SELECT failures, last_failed, now()::TIMESTAMP FROM sign_in_failures "
+                "WHERE username = ?",
+                [username],
+            ).fetchall()
+            if found:
+                count, last, now = found[0]
+                delay = min(2.0 ** (int(count) - 1), cap_seconds)
+                wait = (pd.Timestamp(last) - pd.Timestamp(now)).total_seconds() + delay
+                if wait > 0:
+                    return wait
+            con.execute(
+                "INSERT INTO sign_in_failures VALUES (?, 1, now()::TIMESTAMP) "
+                "ON CONFLICT (username) DO UPDATE SET failures = sign_in_failures.failures + 1, "
+                "last_failed = excluded.last_failed",
+                [username],
+            )
+        return 0.0
+
+    def sign_in_succeeded(self, username: str) -> None:
+        """Forget a user name's wrong passwords once it signed in."""
+        with self._transaction() as con:
+            con.execute("DELETE FROM sign_in_failures WHERE username = ?", [username])
 
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
