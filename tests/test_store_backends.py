@@ -18,8 +18,15 @@ from engine.cycle.close import make_move
 from engine.cycle.config import load_cycle
 from engine.cycle.states import MoveRefused
 from engine.schemes.scheme import load_scheme
-from engine.store import ImportRefused, MonthLocked, Store, StoreBusy, StoreError, duckdb_store
-from engine.store.duckdb_store import SCHEMA_VERSION
+from engine.store import (
+    SCHEMA_VERSION,
+    ImportRefused,
+    MonthLocked,
+    Store,
+    StoreBusy,
+    StoreError,
+    duckdb_store,
+)
 from tests.test_store import NOVEMBER, OCTOBER, OCTOBER_FIXED, parse
 
 OLD_STORE = Path(__file__).parent / "data" / "store_v0.duckdb.gz"
