@@ -207,3 +207,15 @@ def test_the_wait_after_wrong_passwords_is_shared_by_every_process(db_target: st
     assert 1 < one.sign_in_attempt("li") <= 2
     one.sign_in_succeeded("li")
     assert other.sign_in_attempt("li") == 0
+
+
+def test_the_command_line_takes_a_postgres_url_as_db(pg_cluster, tmp_path: Path) -> None:
+    from tests.test_cli import cli, write
+
+    url = pg_cluster.fresh_database()
+    file = write(tmp_path, "2026-10.csv", OCTOBER)
+    done = cli(tmp_path / "unused.duckdb", "import", "--db", url, file)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2026-10.csv: imported 2026-10, 3 rows"
+    assert Store(url).periods() == ["2026-10"]
+    assert not (tmp_path / "unused.duckdb").exists()
