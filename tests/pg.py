@@ -92,10 +92,11 @@ class PgCluster:
 
     def prepare_template(self) -> None:
         """A database holding the store's empty tables, copied for each test (fast)."""
-        from engine.store import Store
+        from engine.store import Store, backends
 
         self.admin(f"CREATE DATABASE {TEMPLATE}")
         Store(self.url(TEMPLATE))
+        backends.close_idle(self.url(TEMPLATE))  # a template must have nobody connected
 
     def fresh_database(self, template: str = TEMPLATE) -> str:
         """A new database (a copy of the prepared template, or of `template`) as a store URL."""
@@ -108,10 +109,11 @@ class PgCluster:
         if not getattr(self, "demo_ready", False):
             from engine.cli import import_demo
             from engine.schemes.scheme import load_scheme
-            from engine.store import Store
+            from engine.store import Store, backends
 
             self.admin(f"CREATE DATABASE demo_template TEMPLATE {TEMPLATE}")
             import_demo(Store(self.url("demo_template")), load_scheme())
+            backends.close_idle(self.url("demo_template"))
             self.demo_ready = True
         return self.fresh_database("demo_template")
 

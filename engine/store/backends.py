@@ -8,6 +8,8 @@ the writers' lock and what an error means.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import re
 import threading
 from typing import Any
@@ -207,6 +209,61 @@ def connect_postgres(url: str) -> PgConnection:
     import adbc_driver_postgresql.dbapi as adbc
 
     return PgConnection(adbc.connect(url))
+
+
+# Connecting costs tens of milliseconds and a page run makes a dozen store calls: a process keeps
+# a few idle connections per store and hands them out again (each call still gets its own
+# transaction, so nothing is shared between sessions but the socket).
+MAX_IDLE = 8
+_idle: dict[str, list[PgConnection]] = {}
+_idle_guard = threading.Lock()
+
+
+def take_postgres(url: str) -> PgConnection:
+    """An idle connection to the store that still answers, else a new one."""
+    while True:
+        with _idle_guard:
+            con = _idle.get(url, []).pop() if _idle.get(url) else None
+        if con is None:
+            return connect_postgres(url)
+        try:
+            con.execute("SELECT 1").fetchall()  # (a restarted server dropped it)
+            return con
+        except Exception:
+            discard(con)
+
+
+def give_back(url: str, con: PgConnection) -> None:
+    """End the connection's transaction and keep it for the next call (or close it)."""
+    try:
+        con.rollback()
+    except Exception:
+        discard(con)
+        return
+    with _idle_guard:
+        idle = _idle.setdefault(url, [])
+        if len(idle) < MAX_IDLE:
+            idle.append(con)
+            return
+    discard(con)
+
+
+def discard(con: PgConnection) -> None:
+    with contextlib.suppress(Exception):  # (closing a dead connection may fail; it is gone)
+        con.close()
+
+
+def close_idle(url: str | None = None) -> None:
+    """Close the kept connections (to one store, or to all): before the database is copied or
+    dropped, which PostgreSQL refuses while anyone is connected."""
+    with _idle_guard:
+        urls = [url] if url is not None else list(_idle)
+        dropped = [con for u in urls for con in _idle.pop(u, [])]
+    for con in dropped:
+        discard(con)
+
+
+atexit.register(close_idle)  # closed in order, before the interpreter tears ADBC down
 
 
 def sqlstate(exc: BaseException) -> str:

@@ -265,7 +265,7 @@ class Store:
             try:
                 yield con
             finally:
-                con.close()
+                backends.give_back(self.path, con)
             return
         deadline = time.monotonic() + self.lock_wait
         delay = 0.05
@@ -304,7 +304,7 @@ class Store:
         deadline = time.monotonic() + self.lock_wait
         while True:
             try:
-                return backends.connect_postgres(self.path)
+                return backends.take_postgres(self.path)
             except adbc_driver_manager.Error as exc:
                 said = str(exc).splitlines()[0]
                 if backends.sqlstate(exc) not in backends.BUSY_STATES:
