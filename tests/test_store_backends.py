@@ -85,6 +85,12 @@ def test_an_empty_postgres_database_is_set_up_once_by_processes_starting_togethe
     assert Store(url).schema_version() == SCHEMA_VERSION
 
 
+def widen_the_race(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import pauses after reading what the month holds and before writing, so imports at
+    the same moment overlap (without the writers' lock both then land as the month's data)."""
+    monkeypatch.setattr(Store, "_check_free_space", lambda self, parsed: time.sleep(0.3))
+
+
 def race(*calls) -> list[object]:
     """Run the calls at the same moment in threads; each one's result or exception."""
     barrier = threading.Barrier(len(calls))
@@ -107,14 +113,13 @@ def race(*calls) -> list[object]:
 
 @pytest.mark.parametrize("attempt", range(2))
 def test_two_imports_of_one_month_at_once_one_wins_the_other_is_refused(
-    db_target: str, attempt: int
+    db_target: str, attempt: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    widen_the_race(monkeypatch)
     Store(db_target)
     first, second = Store(db_target, lock_wait=20), Store(db_target, lock_wait=20)
-    outcome = race(
-        lambda: first.import_file(parse(OCTOBER, "2026-10-a.csv")),
-        lambda: second.import_file(parse(OCTOBER_FIXED, "2026-10-b.csv")),
-    )
+    files = parse(OCTOBER, "2026-10-a.csv"), parse(OCTOBER_FIXED, "2026-10-b.csv")
+    outcome = race(lambda: first.import_file(files[0]), lambda: second.import_file(files[1]))
     refused = [o for o in outcome if isinstance(o, ImportRefused)]
     won = [o for o in outcome if not isinstance(o, Exception)]
     assert len(refused) == 1 and len(won) == 1, outcome
@@ -158,13 +163,15 @@ def test_an_import_landing_while_a_month_is_locked_stops_the_lock(
 
 
 @pytest.mark.parametrize("attempt", range(2))
-def test_a_lock_and_an_import_racing_never_both_land(db_target: str, attempt: int) -> None:
+def test_a_lock_and_an_import_racing_never_both_land(
+    db_target: str, attempt: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = locked_month(db_target)
+    widen_the_race(monkeypatch)
+    fixed = parse(OCTOBER_FIXED, "2026-10-fixed.csv")
     outcome = race(
         lambda: make_move(store, load_cycle(), ADMIN, SCHEME, "lock", "2026-10"),
-        lambda: Store(db_target, lock_wait=20).import_file(
-            parse(OCTOBER_FIXED, "2026-10-fixed.csv"), replace=True
-        ),
+        lambda: Store(db_target, lock_wait=20).import_file(fixed, replace=True),
     )
     locked, imported = (not isinstance(o, Exception) for o in outcome)
     for result in outcome:
