@@ -25,6 +25,7 @@ from engine.store import (
     Store,
     StoreBusy,
     StoreError,
+    StoreReadOnly,
     duckdb_store,
 )
 from tests.test_store import NOVEMBER, OCTOBER, OCTOBER_FIXED, parse
@@ -226,3 +227,18 @@ def test_the_command_line_takes_a_postgres_url_as_db(pg_cluster, tmp_path: Path)
     assert done.stdout.strip() == "2026-10.csv: imported 2026-10, 3 rows"
     assert Store(url).periods() == ["2026-10"]
     assert not (tmp_path / "unused.duckdb").exists()
+
+
+def test_a_read_only_postgres_store_is_read_and_changes_are_refused(pg_cluster) -> None:
+    url = pg_cluster.fresh_database()
+    Store(url).import_file(parse(OCTOBER, "2026-10.csv"))
+    name = url.rsplit("/", 1)[1]
+    duckdb_store.backends.close_idle(url)
+    # What a replica (hot standby) or a read-only role looks like to the store.
+    pg_cluster.admin(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    replica = Store(url)
+    assert replica.read_only
+    assert replica.periods() == ["2026-10"]
+    with pytest.raises(StoreReadOnly, match="read-only"):
+        replica.import_file(parse(NOVEMBER, "2026-11.csv"))
+    assert replica.periods() == ["2026-10"]
