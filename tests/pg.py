@@ -60,14 +60,7 @@ class PgCluster:
                 bindir / "initdb", "-D", folder / "data", "-U", USER, "--auth=trust",
                 "-E", "UTF8", "--locale=C.UTF-8",
             )  # fmt: skip
-            options = (
-                f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-            )
-            cluster._run(
-                bindir / "pg_ctl", "-D", folder / "data", "-o", options, "-l", folder / "log",
-                "-w", "start",
-            )  # fmt: skip
+            cluster._start_on_a_free_port(bindir)
         except (OSError, subprocess.CalledProcessError) as exc:
             log = folder / "log"
             tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
@@ -76,6 +69,25 @@ class PgCluster:
         cluster.bindir = bindir
         cluster.prepare_template()
         return cluster
+
+    def _start_on_a_free_port(self, bindir: Path) -> None:
+        """pg_ctl start; another test worker may take the port between choosing and starting,
+        so a failed start is tried again on a new port."""
+        for attempt in range(3):
+            options = (
+                f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
+            try:
+                self._run(
+                    bindir / "pg_ctl", "-D", self.folder / "data", "-o", options,
+                    "-l", self.folder / "log", "-w", "start",
+                )  # fmt: skip
+                return
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
+                self.port = free_port()
 
     def _run(self, *command) -> None:
         args = [str(c) for c in command]
