@@ -93,7 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, run, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(run=run)
-        sub.add_argument("--db", help=f"store file (default ${paths.DB_ENV} or {paths.DEFAULT_DB})")
+        sub.add_argument(
+            "--db",
+            help=f"store file or postgresql:// URL (default ${paths.DB_ENV} or {paths.DEFAULT_DB})",
+        )
         sub.add_argument(
             "--scheme", help=f"scheme file (default ${paths.SCHEME_ENV} or aftersales)"
         )

@@ -18,6 +18,8 @@ DEALER_DB = DATA_DIR / "assessments_4s.duckdb"
 DB_ENV = "ASSESS_DB"
 SCHEME_ENV = "ASSESS_SCHEME"
 DEMO_ENV = "ASSESS_DEMO"
+# A store named by one of these is a PostgreSQL database; anything else is a DuckDB file.
+DATABASE_URL_PREFIXES = ("postgresql://", "postgres://")
 
 
 def demo_dataset() -> str:
@@ -27,11 +29,13 @@ def demo_dataset() -> str:
     )
 
 
-def db_path(explicit: str | os.PathLike | None = None) -> Path:
+def db_path(explicit: str | os.PathLike | None = None) -> Path | str:
     """The store file: the explicit path, else $ASSESS_DB, else data/assessments.duckdb (or
-    data/assessments_4s.duckdb for the 4S demo)."""
+    data/assessments_4s.duckdb for the 4S demo); a postgresql:// URL is returned as it is."""
     fallback = DEALER_DB if demo_dataset() == "4s" else DEFAULT_DB
     chosen = explicit or os.environ.get(DB_ENV) or fallback
+    if str(chosen).startswith(DATABASE_URL_PREFIXES):
+        return str(chosen)
     return Path(chosen).expanduser().resolve()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import tomllib
 
 import pandas as pd
@@ -111,3 +112,60 @@ def facts(rows: list[dict], period: str = "2026-10") -> pd.DataFrame:
     if "employee_id" not in frame:
         frame["employee_id"] = [f"E{i:03d}" for i in range(len(frame))]
     return frame
+
+
+# ------------------------------------------------------------------ the store on both backends
+#
+# Store tests run on DuckDB and on PostgreSQL. Each pytest worker starts one throw-away
+# PostgreSQL cluster (initdb on a free local port, trust auth, fsync off) and each test gets a
+# fresh database copied from a prepared template. Without a PostgreSQL server the PostgreSQL
+# half is skipped with the reason, except when ASSESS_TEST_POSTGRES=required (test.sh and CI set
+# it; CI=true implies it): then it fails, so a machine that should test both cannot quietly
+# test one.
+
+PG_REQUIRED_ENV = "ASSESS_TEST_POSTGRES"
+BACKENDS = ["duckdb", "postgresql"]
+# For a test that proves nothing about the backend (or only DuckDB's file): DuckDB alone, to keep
+# the suite's time where the PostgreSQL half adds nothing.
+DUCKDB_ONLY = pytest.mark.parametrize("db_target", ["duckdb"], indirect=True)
+
+
+def postgres_required() -> bool:
+    """Whether a missing PostgreSQL must fail the run rather than skip its half."""
+    said = os.environ.get(PG_REQUIRED_ENV, "").lower()
+    return said == "required" or (said != "optional" and bool(os.environ.get("CI")))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A running throw-away PostgreSQL cluster for this worker: a PgCluster, stopped at the end."""
+    from tests.pg import PgCluster, PgUnavailable
+
+    try:
+        cluster = PgCluster.start()
+    except PgUnavailable as exc:
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required for this run but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL unavailable, its half of the store tests skipped: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_target(request, tmp_path) -> str:
+    """A store holding the 12 demo months: a DuckDB file, or a PostgreSQL database."""
+    if request.param == "duckdb":
+        from tests.apptest import demo_store
+
+        return str(demo_store(tmp_path))
+    return request.getfixturevalue("pg_cluster").demo_database()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_target(request, tmp_path) -> str:
+    """Where a test's store lives: a fresh DuckDB file, or a fresh PostgreSQL database."""
+    if request.param == "duckdb":
+        return str(tmp_path / "store.duckdb")
+    return request.getfixturevalue("pg_cluster").fresh_database()

@@ -20,7 +20,7 @@ from engine.cycle.states import MoveRefused
 from engine.intake.parse import parse_file
 from engine.schemes.scheme import parse_scheme
 from engine.store import Store
-from tests.conftest import SMALL_SCHEME
+from tests.conftest import DUCKDB_ONLY, SMALL_SCHEME
 
 CONFIG = load_cycle()
 ADMIN, HR = Access("boss", "admin"), Access("li", "hr")
@@ -61,13 +61,13 @@ def scheme():
 
 
 @pytest.fixture
-def store(tmp_path, scheme) -> Store:
-    return tiny_store(tmp_path, scheme)
+def store(tmp_path, scheme, db_target) -> Store:
+    return tiny_store(tmp_path, scheme, db_target)
 
 
-def tiny_store(folder, scheme) -> Store:
-    """The tiny month imported and published by admin."""
-    kept = Store(folder / "tiny.duckdb")
+def tiny_store(folder, scheme, target: str | None = None) -> Store:
+    """The tiny month imported and published by admin (in `target`, else a file in `folder`)."""
+    kept = Store(target or folder / "tiny.duckdb")
     parsed = parse_file(CSV.encode(), scheme, file_name=f"{PERIOD}.csv")
     assert parsed.ok, parsed.problems
     kept.import_file(parsed)
@@ -98,6 +98,7 @@ def appeal_e3(store: Store, scheme, **extra) -> int:
 # ------------------------------------------------------------------ who, when, what
 
 
+@DUCKDB_ONLY
 def test_the_window_is_counted_from_publication_as_the_scheme_sets(store, scheme):
     start = appeals.published_at(store, PERIOD)
     assert start is not None
@@ -115,6 +116,7 @@ def test_the_window_is_counted_from_publication_as_the_scheme_sets(store, scheme
     assert store.appeals()["appeal_id"].tolist() == [number]
 
 
+@DUCKDB_ONLY
 def test_an_unpublished_month_cannot_be_accepted_or_appealed(store, scheme):
     make_move(store, CONFIG, ADMIN, scheme, "unpublish", PERIOD, reason="数据有误")
     with pytest.raises(AppealRefused, match="not published"):
@@ -124,6 +126,7 @@ def test_an_unpublished_month_cannot_be_accepted_or_appealed(store, scheme):
     assert appeals.published_at(store, PERIOD) is None
 
 
+@DUCKDB_ONLY
 def test_nobody_answers_for_someone_else(store, scheme):
     for who in (person("E2"), HR, ADMIN, MANAGER_A):
         with pytest.raises(AppealRefused, match="only the person"):
@@ -153,6 +156,7 @@ def test_an_appeal_needs_a_reason_and_known_kpis_and_comes_once(store, scheme):
         appeals.file_appeal(store, scheme, person("E2"), PERIOD, "E2", "再想想", ["csat"])
 
 
+@DUCKDB_ONLY
 def test_the_queue_is_scoped_like_every_page(store, scheme):
     appeal_e3(store, scheme)
     appeals.file_appeal(store, scheme, person("E4"), PERIOD, "E4", "满意度样本太少", ["csat"])
@@ -203,6 +207,7 @@ def test_upheld_becomes_an_adjustment_and_total_grade_ranks_and_money_move(store
         appeals.decide(store, CONFIG, HR, scheme, number, False, "再议")
 
 
+@DUCKDB_ONLY
 def test_rejected_changes_nothing(store, scheme):
     before = results(store, scheme)
     number = appeal_e3(store, scheme)
@@ -232,6 +237,7 @@ def test_a_managers_upheld_appeal_waits_for_approval_like_any_adjustment(store, 
     assert appeals.queue(store, HR)["adjustment_state"].tolist() == ["in_force"]
 
 
+@DUCKDB_ONLY
 def test_an_upheld_appeal_whose_adjustment_is_rejected_says_so(store, scheme):
     number = appeal_e3(store, scheme)
     other = appeals.file_appeal(store, scheme, person("E2"), PERIOD, "E2", "样本少", ["csat"])
@@ -318,6 +324,7 @@ def test_every_step_is_in_the_audit_log(store, scheme):
     assert "投诉已撤销" in steps["detail"].iloc[1]
 
 
+@DUCKDB_ONLY
 def test_the_dashboard_counts_per_department(store, scheme):
     number = appeal_e3(store, scheme)
     appeals.decide(store, CONFIG, HR, scheme, number, True, "属实", 6)

@@ -16,9 +16,9 @@ from tests.test_cli import OCTOBER, cli, write
 
 
 @pytest.fixture
-def published(tmp_path: Path) -> Path:
+def published(tmp_path: Path, db_target: str) -> Path | str:
     """October imported, published, and appealed by E003 (客服部) on its satisfaction."""
-    db = tmp_path / "appeals.duckdb"
+    db = db_target
     assert cli(db, "import", write(tmp_path, "2026-10.csv", OCTOBER)).returncode == 0
     store, scheme = Store(db), load_scheme()
     for action in ("submit", "calibrate", "approve", "publish"):

@@ -19,6 +19,7 @@ from engine import paths
 from engine.cli import scored
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
+from tests.conftest import DUCKDB_ONLY
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)
 REQUIRED_COLUMNS = [
@@ -87,8 +88,10 @@ def monthly(store: Path, month: str) -> pd.DataFrame:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "store" / "cli.duckdb"
+def db(tmp_path: Path, db_target: str) -> Path | str:
+    """A new store for the command: a DuckDB file in a folder still to be made, or a new
+    PostgreSQL database."""
+    return tmp_path / "store" / "cli.duckdb" if db_target.endswith(".duckdb") else db_target
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +255,7 @@ def test_the_4s_store_scored_with_the_after_sales_scheme_is_refused(tmp_path: Pa
 # ------------------------------------------------------------------ schemes and a busy store
 
 
+@DUCKDB_ONLY
 def test_schemes_lists_the_after_sales_scheme(db: Path) -> None:
     done = cli(db, "schemes")
     assert done.returncode == 0, done.stdout
@@ -261,6 +265,7 @@ def test_schemes_lists_the_after_sales_scheme(db: Path) -> None:
     assert not db.exists(), "listing schemes does not create a store"
 
 
+@DUCKDB_ONLY
 def test_a_busy_store_is_a_one_line_message(db: Path) -> None:
     Store(db)
     code = textwrap.dedent(
@@ -326,6 +331,7 @@ ADVISOR = (
 EVERY_TARGET_MET = "120,120,120,0,120,100,100"  # 100 points: 优秀, 2000 × 1.2 = 2400
 
 
+@DUCKDB_ONLY
 def test_score_writes_the_reserve_withheld_released_and_forfeited(db: Path, tmp_path: Path) -> None:
     # Seed 004: 5% of each month's commission is held back and returned in the first month of
     # the next year by the year's NPS (national top 3 → 150%); a leaver forfeits it.
@@ -362,6 +368,7 @@ def score_columns_of_after_sales(db: Path, tmp_path: Path) -> list[str]:
     return pd.read_csv(io.StringIO(done.stdout)).columns.tolist()
 
 
+@DUCKDB_ONLY
 def test_schemes_names_each_schemes_rules(db: Path) -> None:
     lines = cli(db, "schemes").stdout.splitlines()
     rules = {line.split()[1]: line.strip() for line in lines if line.startswith("        rules ")}
@@ -439,6 +446,7 @@ def refused_and_nothing_stored(db: Path, done: subprocess.CompletedProcess) -> l
         ("2027-01-01", "hire date after the assessed month 2026-10"),
     ],
 )
+@DUCKDB_ONLY
 def test_a_hire_date_that_crashed_or_slipped_through_is_a_problem(
     db: Path, tmp_path: Path, written: str, reason: str
 ) -> None:
@@ -452,6 +460,7 @@ def test_a_hire_date_that_crashed_or_slipped_through_is_a_problem(
 
 
 @pytest.mark.parametrize("columns", [20_000, 100_000])
+@DUCKDB_ONLY
 def test_a_very_wide_file_is_refused_in_seconds(db: Path, tmp_path: Path, columns: int) -> None:
     header = "工号,姓名,部门," + ",".join(f"c{i}" for i in range(columns))
     row = "E001,张三,售后服务部," + ",".join("1" for _ in range(columns))
@@ -463,6 +472,7 @@ def test_a_very_wide_file_is_refused_in_seconds(db: Path, tmp_path: Path, column
     )
 
 
+@DUCKDB_ONLY
 def test_a_corrupt_workbook_and_a_csv_named_xlsx_are_problems(db: Path, tmp_path: Path) -> None:
     truncated = tmp_path / "2026-10.xlsx"
     truncated.write_bytes(b"PK\x03\x04" + bytes(200))
@@ -474,6 +484,7 @@ def test_a_corrupt_workbook_and_a_csv_named_xlsx_are_problems(db: Path, tmp_path
     assert "not an Excel workbook" in lines[1]
 
 
+@DUCKDB_ONLY
 def test_text_in_a_rules_input_is_a_problem_and_nothing_is_stored(db: Path, tmp_path: Path) -> None:
     frame = pd.read_csv(paths.SAMPLE_DIR / "2026-10.csv", dtype=str, keep_default_na=False)
     frame.loc[8 - 2, "减分"] = "abc"
@@ -487,6 +498,7 @@ def test_text_in_a_rules_input_is_a_problem_and_nothing_is_stored(db: Path, tmp_
     ]
 
 
+@DUCKDB_ONLY
 def test_a_latin1_file_is_imported_with_a_note(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "2026-10.csv"
     text = "employee_id,name,department\r\nE1,Müller,Kundendienst Böblingen\r\n"

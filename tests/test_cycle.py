@@ -423,10 +423,8 @@ def test_the_default_asks_approval_of_managers_by_admin_or_hr():
 
 
 @pytest.fixture
-def demo(tmp_path) -> Store:
-    from tests.apptest import demo_store
-
-    return Store(demo_store(tmp_path))
+def demo(demo_target) -> Store:
+    return Store(demo_target)
 
 
 def manager_proposes(store: Store, scheme, employee: str, points: str) -> None:

@@ -12,14 +12,15 @@ import tomli_w
 from engine.schemes import versions
 from engine.schemes.scheme import load_scheme, parse_scheme
 from engine.store import Store
+from tests.conftest import DUCKDB_ONLY
 from tests.test_cli import NOVEMBER, OCTOBER, OCTOBER_FIXED, cli, write
 
 CLOSE = ["submit", "calibrate", "approve", "lock"]
 
 
 @pytest.fixture
-def october(tmp_path: Path) -> Path:
-    db = tmp_path / "cycle.duckdb"
+def october(tmp_path: Path, db_target: str) -> Path | str:
+    db = db_target
     files = [write(tmp_path, "2026-10.csv", OCTOBER), write(tmp_path, "2026-11.csv", NOVEMBER)]
     assert cli(db, "import", *files).returncode == 0
     return db
@@ -69,6 +70,7 @@ def test_a_month_closed_from_submit_to_lock_with_every_move_in_the_audit_log(oct
     assert set(moves["period"]) == {"2026-10"} and moves["username"].str.startswith("cli").all()
 
 
+@DUCKDB_ONLY
 def test_a_refused_move_exits_2_with_the_reason_and_changes_nothing(october: Path):
     before = store_state(october)
     wrong_role = cli(october, "month", "submit", "2026-10", "--role", "viewer")
@@ -143,6 +145,7 @@ def test_replace_delete_and_restore_of_a_locked_month_are_refused(october: Path,
     assert cli(october, "restore", old).returncode == 0
 
 
+@DUCKDB_ONLY
 def test_an_adjustment_is_refused_beyond_the_bound_without_reason_for_unknown_or_locked(
     october: Path, tmp_path: Path
 ):

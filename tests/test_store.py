@@ -19,6 +19,7 @@ from engine import paths
 from engine.intake.parse import ParsedFile, parse_file
 from engine.schemes.scheme import Scheme, load_scheme
 from engine.store import ImportRefused, Store, StoreBusy, StoreError, duckdb_store
+from tests.conftest import DUCKDB_ONLY
 
 SCHEME = load_scheme(paths.DEFAULT_SCHEME)
 
@@ -40,14 +41,18 @@ NOVEMBER = (
 )
 
 
+# What only a DuckDB file has: its file lock, its disk, its permissions, its own error types.
+DUCKDB_FILE_ONLY = DUCKDB_ONLY
+
+
 @pytest.fixture(scope="module")
 def scheme() -> Scheme:
     return SCHEME
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "store.duckdb", lock_wait=2)
+def store(db_target: str) -> Store:
+    return Store(db_target, lock_wait=2)
 
 
 def parse(text: str, name: str, encoding: str = "utf-8") -> ParsedFile:
@@ -313,6 +318,7 @@ def hold_the_file(path: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
+@DUCKDB_FILE_ONLY
 def test_store_busy_while_another_process_holds_the_file(store: Store) -> None:
     store.import_file(parse(OCTOBER, "2026-10.csv"))
     holder = hold_the_file(store.path, 2.5)
@@ -416,6 +422,7 @@ def test_a_full_disk_is_a_clear_message_and_leaves_the_store_as_it_was(tmp_path:
     assert store.import_file(parse_file(big, SCHEME, period="2026-11")).rows == 5000
 
 
+@DUCKDB_FILE_ONLY
 def test_a_commit_that_fails_is_rolled_back_without_a_second_error(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -449,6 +456,7 @@ def test_a_commit_that_fails_is_rolled_back_without_a_second_error(
     assert_same_state(before, state(store))
 
 
+@DUCKDB_FILE_ONLY
 def test_an_import_larger_than_the_free_space_is_refused_before_writing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -468,6 +476,7 @@ def test_an_import_larger_than_the_free_space_is_refused_before_writing(
     assert not store.path.with_name(store.path.name + ".wal").exists()
 
 
+@DUCKDB_FILE_ONLY
 def test_a_store_that_cannot_be_written_is_read(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -488,6 +497,7 @@ def test_a_store_that_cannot_be_written_is_read(
     assert_same_state(before, state(store))
 
 
+@DUCKDB_FILE_ONLY
 def test_a_store_duckdb_refuses_to_open_for_writing_is_opened_read_only(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -508,6 +518,7 @@ def test_a_store_duckdb_refuses_to_open_for_writing_is_opened_read_only(
         fallen_back.delete(1)
 
 
+@DUCKDB_FILE_ONLY
 def test_a_read_only_store_of_an_earlier_version_says_so(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,7 @@ from engine.accounts import (
     still_valid,
     verify,
 )
+from engine.store import Store
 from ui import data
 from ui.i18n import plain, tr
 
@@ -51,6 +52,26 @@ def _ticket() -> Ticket:
 def throttle() -> Throttle:
     """One throttle per server process, so every browser session shares the failure counts."""
     return Throttle()
+
+
+class StoreThrottle:
+    """The failure counts kept in a PostgreSQL store, so the wait after wrong passwords is the
+    same in every dashboard process over it (a DuckDB store has one dashboard process)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def attempt(self, username: str) -> float:
+        return self.store.sign_in_attempt(username)
+
+    def succeeded(self, username: str) -> None:
+        self.store.sign_in_succeeded(username)
+
+
+def shared_throttle() -> Throttle | StoreThrottle:
+    """The throttle every session that can reach this store shares."""
+    target = data.current_store()
+    return StoreThrottle(target) if target.postgres else throttle()
 
 
 def current(every_page: list[st.Page] | None = None) -> Access:
@@ -143,7 +164,7 @@ def _sign_in_form(known: Accounts) -> None:
         submitted = st.form_submit_button(tr("登录", "Sign in"), type="primary")
     if not submitted:
         return
-    guard = throttle()
+    guard = shared_throttle()
     store = data.current_store().as_user(username or "?")
     wait = math.ceil(guard.attempt(username))
     if wait > 0:

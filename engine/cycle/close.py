@@ -60,8 +60,11 @@ def make_move(
         except AppealRefused as exc:
             raise MoveRefused(str(exc)) from exc
         closed = open_appeals(store, period) if closing else closed
+    # The store version the snapshot is computed at: an import landing before the lock commits
+    # makes the lock refuse (try again) rather than freeze results that are no longer the data.
+    seen = store.version() if target == "locked" else None
     snapshot = lock_snapshot(store, scheme, period) if target == "locked" else None
-    store.move_month(period, states, f"month_{action}", detail, snapshot, closing)
+    store.move_month(period, states, f"month_{action}", detail, snapshot, closing, seen)
     announce(store, scheme, access, before.state, target, period, department, reason, snapshot)
     for appeal in closed.to_dict("records"):  # a handful at most: those left open at the lock
         notify.appeal_changed(

@@ -2,6 +2,7 @@
 
 from engine.store.duckdb_store import (
     LOCK_WAIT_SECONDS,
+    SCHEMA_VERSION,
     ImportRefused,
     MonthLocked,
     Store,
@@ -12,6 +13,7 @@ from engine.store.duckdb_store import (
 
 __all__ = [
     "LOCK_WAIT_SECONDS",
+    "SCHEMA_VERSION",
     "ImportRefused",
     "MonthLocked",
     "Store",

@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+import adbc_driver_manager
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 
 from engine import paths
 from engine.intake.parse import ParsedFile
+from engine.store import backends
 
 LOCK_WAIT_SECONDS = 10.0
 # Two threads of one process opening the same file at the same moment: in duckdb 2.0 one of
@@ -121,7 +123,17 @@ SCHEMA = [
         scheme_version INTEGER NOT NULL, import_id BIGINT NOT NULL, inputs VARCHAR NOT NULL,
         scored_at TIMESTAMP NOT NULL, row_count BIGINT NOT NULL, scored BLOB NOT NULL,
         PRIMARY KEY (period, scheme_id, scheme_digest))""",
+    # Wrong passwords per user name, so the wait before the next try is the same in every
+    # dashboard process over the store (engine/accounts.py's Throttle, shared).
+    """CREATE TABLE IF NOT EXISTS sign_in_failures (
+        username VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failed TIMESTAMP NOT NULL)""",
 ]
+
+# Every statement above is appended, never changed or removed, and each is safe to run again: a
+# store that ran the first N of them has schema version N and upgrades by running them all once.
+SCHEMA_VERSION = len(SCHEMA)
+# What either backend raises when a statement fails.
+DB_ERRORS = (duckdb.Error, adbc_driver_manager.Error)
 
 TABLES = (
     "imports",
@@ -182,30 +194,72 @@ class Store:
         self.path = paths.db_path(path)
         self.lock_wait = lock_wait
         self.user = user
+        # A PostgreSQL store (a URL): the server keeps the data, its clients hold no file.
+        self.postgres = backends.is_url(self.path)
         # A file that cannot be written (nor its folder, where the write-ahead log goes) is
         # opened read-only: reading works, every change is refused with a clear message.
-        self.read_only = self.path.exists() and not (
-            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        self.read_only = (
+            not self.postgres
+            and self.path.exists()
+            and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
         )
-        if not self.read_only:
+        if not self.read_only and not self.postgres:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"The store {self.path} cannot be created: {exc}") from exc
         with self._connect() as con:
+            # (a replica of a PostgreSQL store is read-only as well)
+            self.read_only = self.read_only or con.is_read_only()
             if self.read_only:  # (opening may have found the file read-only)
                 self._check_schema(con)
-            else:
-                try:
-                    for statement in SCHEMA:
-                        con.execute(statement)
-                except duckdb.Error as exc:
-                    if (failure := self._failure(exc)) is None:
-                        raise
-                    raise failure from exc
+                return
+            found = schema_version(con)
+        if found < SCHEMA_VERSION:
+            self._upgrade()
 
-    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+    def _upgrade(self) -> None:
+        """Bring the store's tables up to this program's schema, once, in one transaction (the
+        first of several processes starting at once does it, the others find it done)."""
+        with self._transaction() as con:
+            found = schema_version(con)
+            if found >= SCHEMA_VERSION:
+                return
+            existed = (
+                found > 0
+                or con.execute(
+                    "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_schema = current_schema() AND table_name = 'imports'"
+                ).fetchall()[0][0]
+            )
+            for statement in SCHEMA:
+                con.execute(statement)
+            con.execute(
+                "INSERT INTO meta VALUES ('schema', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [SCHEMA_VERSION],
+            )
+            if existed:  # an existing store changed shape: the audit log says when and how
+                con.execute(
+                    "INSERT INTO events (happened_at, action, detail, username) "
+                    "VALUES (now()::TIMESTAMP, 'schema_upgraded', ?, ?)",
+                    [f"schema {found} → {SCHEMA_VERSION}", self.user],
+                )
+
+    def schema_version(self) -> int:
+        """The store's schema version (SCHEMA_VERSION once it has been opened for writing)."""
+        with self._connect() as con:
+            return schema_version(con)
+
+    def _check_schema(self, con: backends.DuckConnection) -> None:
         """A read-only store cannot be brought up to date: say so if an earlier version made it."""
+        if self.postgres:
+            if (found := schema_version(con)) < SCHEMA_VERSION:
+                raise StoreError(
+                    f"The store {self.path} is read-only and has schema version {found}; this "
+                    f"program needs {SCHEMA_VERSION}. Open it once on the primary server."
+                )
+            return
         found = con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()
         tables = {table for table, _ in found}
         missing = sorted(set(TABLES) - tables)
@@ -221,6 +275,13 @@ class Store:
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the file, waiting briefly while another process holds its lock."""
+        if self.postgres:
+            con = self._connect_postgres()
+            try:
+                yield con
+            finally:
+                backends.give_back(self.path, con)
+            return
         deadline = time.monotonic() + self.lock_wait
         delay = 0.05
         while True:
@@ -246,10 +307,29 @@ class Store:
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+        con = backends.DuckConnection(con, str(self.path))
         try:
             yield con
         finally:
             con.close()
+
+    def _connect_postgres(self) -> backends.PgConnection:
+        """Connect to the PostgreSQL store, waiting briefly while the server is full or
+        starting."""
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            try:
+                return backends.take_postgres(self.path)
+            except adbc_driver_manager.Error as exc:
+                said = str(exc).splitlines()[0]
+                if backends.sqlstate(exc) not in backends.BUSY_STATES:
+                    raise StoreError(f"The store {self.path} cannot be opened: {said}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"The store {self.path} is busy (the database server is full or "
+                        f"starting): {said}. Try again in a moment."
+                    ) from exc
+                time.sleep(0.2)
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -262,20 +342,23 @@ class Store:
         with self._connect() as con:
             con.begin()
             try:
+                con.lock_writers(self.lock_wait)
                 yield con
                 con.commit()
             except BaseException as exc:
                 # A commit that failed (a full disk) has already ended the transaction, and
                 # rolling back then raises again: the first error is the one to report.
-                with suppress(duckdb.Error):
+                with suppress(*DB_ERRORS):
                     con.rollback()
-                if isinstance(exc, duckdb.Error) and (failure := self._failure(exc)):
+                if isinstance(exc, DB_ERRORS) and (failure := self._failure(exc)):
                     raise failure from exc
                 raise
 
     def _failure(self, exc: duckdb.Error) -> StoreError | None:
         """A failed write in plain words: no space, or a change at the same time (None: other)."""
         said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if self.postgres:
+            return self._failure_postgres(exc, said)
         if isinstance(exc, duckdb.IOException) or any(
             sign in said.lower() for sign in WRITE_FAILURE_SIGNS
         ):
@@ -287,6 +370,26 @@ class Store:
             return StoreBusy(
                 f"Another change to the store happened at the same time: {said}. "
                 "Nothing was changed; try again."
+            )
+        return None
+
+    def _failure_postgres(self, exc: Exception, said: str) -> StoreError | None:
+        """A failed PostgreSQL write in plain words, from its SQLSTATE (None: other)."""
+        state = backends.sqlstate(exc)
+        if state in backends.BUSY_STATES:
+            return StoreBusy(
+                f"The store {self.path} is in use by another program (is the dashboard "
+                f"importing, or another import running?): {said}. Nothing was changed; try again."
+            )
+        if state in backends.READ_ONLY_STATES:
+            return StoreReadOnly(
+                f"The store {self.path} is read-only (a replica, or a role without write "
+                "permission), so it cannot be changed. Nothing was changed."
+            )
+        if state in backends.DISK_STATES:
+            return StoreError(
+                f"The store {self.path} could not be written (is the server's disk full?): "
+                f"{said}. Nothing was changed."
             )
         return None
 
@@ -347,8 +450,7 @@ class Store:
                     f"WHERE {where}"
                 )
                 params = [*names, *params, *params]  # in the order the markers appear
-            found = con.sql(f"{sql} ORDER BY f.period, f.employee_id", params=params)
-            return _frame(found.to_arrow_table())
+            return con.execute(f"{sql} ORDER BY f.period, f.employee_id", params).df()
 
     def imports(self) -> pd.DataFrame:
         """The import log, newest first."""
@@ -377,7 +479,7 @@ class Store:
         """Every import, replacement, restore and deletion, newest first."""
         with self._connect() as con:
             return con.execute(
-                "SELECT * FROM events ORDER BY happened_at DESC, import_id DESC"
+                "SELECT * FROM events ORDER BY happened_at DESC, import_id DESC NULLS LAST"
             ).df()
 
     def header_mapping(self, signature: str) -> dict[str, str]:
@@ -392,7 +494,9 @@ class Store:
         """Remember column choices for the next file with the same header."""
         with self._transaction() as con:
             con.execute(
-                "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, now()::TIMESTAMP)",
+                "INSERT INTO header_mappings VALUES (?, ?, now()::TIMESTAMP) "
+                "ON CONFLICT (signature) DO UPDATE SET mapping = excluded.mapping, "
+                "saved_at = excluded.saved_at",
                 [signature, json.dumps(mapping, ensure_ascii=False)],
             )
 
@@ -454,6 +558,8 @@ class Store:
 
     def _check_free_space(self, parsed: ParsedFile) -> None:
         """Refuse before writing when the disk has clearly too little room for the file."""
+        if self.postgres:  # the server's disk: PostgreSQL refuses a full one with a clear error
+            return
         size = parsed.facts.memory_usage(deep=True).sum()
         size += parsed.extras.memory_usage(deep=True).sum()
         needed = int(size) * DISK_NEED_FACTOR
@@ -465,9 +571,7 @@ class Store:
                 f"{self.path.parent}. Nothing was changed."
             )
 
-    def _write_rows(
-        self, con: duckdb.DuckDBPyConnection, import_id: int, parsed: ParsedFile
-    ) -> None:
+    def _write_rows(self, con: backends.DuckConnection, import_id: int, parsed: ParsedFile) -> None:
         facts = parsed.facts.assign(import_id=import_id)
         value_columns = [
             c
@@ -476,20 +580,9 @@ class Store:
         ]
         for column in value_columns:
             con.execute(f'ALTER TABLE facts ADD COLUMN IF NOT EXISTS "{column}" DOUBLE')
-        # An Arrow table is scanned about a quarter faster than the DataFrame itself, and rows
-        # written in any order (every read sorts) go in on every core: about twice as fast.
-        con.register("staging_facts", pa.Table.from_pandas(facts, preserve_index=False))
-        con.execute("SET SESSION preserve_insertion_order = false")
-        try:
-            con.execute("INSERT INTO facts BY NAME SELECT * FROM staging_facts")
-        finally:
-            con.execute("RESET SESSION preserve_insertion_order")
-            con.unregister("staging_facts")
+        con.insert("facts", pa.Table.from_pandas(facts, preserve_index=False))
         if not parsed.extras.empty:
-            extras = parsed.extras.assign(import_id=import_id)
-            con.register("staging_extras", extras)
-            con.execute("INSERT INTO extras BY NAME SELECT * FROM staging_extras")
-            con.unregister("staging_extras")
+            con.insert("extras", parsed.extras.assign(import_id=import_id))
 
     def _log_import(
         self,
@@ -671,7 +764,9 @@ class Store:
                 [scheme_id, name],
             ).fetchall()[0][0]
             con.execute(
-                "INSERT OR REPLACE INTO scenarios VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP) "
+                "ON CONFLICT (scheme_id, name) DO UPDATE SET base_version = excluded.base_version, "
+                "toml = excluded.toml, settings = excluded.settings, saved_at = excluded.saved_at",
                 [
                     scheme_id,
                     name,
@@ -721,18 +816,31 @@ class Store:
         detail: str,
         snapshot: tuple[str, str, pd.DataFrame] | None = None,
         closing: str = "",
+        expected_version: int | None = None,
     ) -> None:
         """Record new states (department → state, "" for the whole month) and the move in the
         audit log, in one transaction; locking keeps `snapshot` (scheme id, scheme version label,
         the month's scored table), any other move forgets a kept snapshot of the month.
         `closing` (a decision text) closes the month's open appeals unanswered in the same
-        transaction."""
+        transaction. With `expected_version` (the store version the snapshot was computed at)
+        the move is refused when anything changed since, so a lock never freezes results an
+        import racing with it has already replaced."""
         with self._transaction() as con:
+            if expected_version is not None:
+                now = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
+                if int(now[0][0]) != expected_version:
+                    raise StoreBusy(
+                        f"{period}: 数据在锁定过程中发生了变化(例如刚刚有导入),未锁定;请重试 / "
+                        "the store changed while the month was being locked (an import at the "
+                        "same moment?). Nothing was changed; try again."
+                    )
             if closing:
                 self._close_open_appeals(con, period, closing)
             for department, state in states.items():
                 con.execute(
-                    "INSERT OR REPLACE INTO month_states VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
+                    "INSERT INTO month_states VALUES (?, ?, ?, now()::TIMESTAMP, ?) "
+                    "ON CONFLICT (period, department) DO UPDATE SET state = excluded.state, "
+                    "changed_at = excluded.changed_at, username = excluded.username",
                     [period, department, state, self.user],
                 )
             con.execute("DELETE FROM month_snapshots WHERE period = ?", [period])
@@ -777,12 +885,13 @@ class Store:
             staged = rows.reindex(
                 columns=["employee_id", "points", "grade", "reason", "approved_by"]
             ).assign(period=period, proposed_by=self.user)
-            con.register("staging_adjustments", staged)
+            # Each replaces the person's earlier one: delete, then insert at the store's clock.
             con.execute(
-                "INSERT OR REPLACE INTO adjustments BY NAME SELECT *, now()::TIMESTAMP AS "
-                "proposed_at FROM staging_adjustments"
+                "DELETE FROM adjustments WHERE period = ? AND employee_id IN (SELECT unnest(?))",
+                [period, staged["employee_id"].astype(str).tolist()],
             )
-            con.unregister("staging_adjustments")
+            now = con.execute("SELECT now()::TIMESTAMP").fetchall()[0][0]
+            con.insert("adjustments", staged.assign(proposed_at=pd.Timestamp(now)))
             self._event(con, action, None, period, detail)
         return len(rows)
 
@@ -1140,6 +1249,37 @@ class Store:
             extra = con.execute('SELECT DISTINCT "column" FROM extras ORDER BY 1').fetchall()
         return [*stored, *(r[0] for r in extra if r[0] not in stored)]
 
+    # -------------------------------------------------------------- sign-in, shared by processes
+
+    def sign_in_attempt(self, username: str, cap_seconds: float = 60.0) -> float:
+        """Claim a sign-in try for a user name in every dashboard process at once: 0 = check the
+        password now (the try counts as a failure until sign_in_succeeded), else the seconds to
+        wait (after each wrong password the wait doubles, up to `cap_seconds`)."""
+        with self._transaction() as con:
+            found = con.execute(
+                "SELECT failures, last_failed, now()::TIMESTAMP FROM sign_in_failures "
+                "WHERE username = ?",
+                [username],
+            ).fetchall()
+            if found:
+                count, last, now = found[0]
+                delay = min(2.0 ** (int(count) - 1), cap_seconds)
+                wait = (pd.Timestamp(last) - pd.Timestamp(now)).total_seconds() + delay
+                if wait > 0:
+                    return wait
+            con.execute(
+                "INSERT INTO sign_in_failures VALUES (?, 1, now()::TIMESTAMP) "
+                "ON CONFLICT (username) DO UPDATE SET failures = sign_in_failures.failures + 1, "
+                "last_failed = excluded.last_failed",
+                [username],
+            )
+        return 0.0
+
+    def sign_in_succeeded(self, username: str) -> None:
+        """Forget a user name's wrong passwords once it signed in."""
+        with self._transaction() as con:
+            con.execute("DELETE FROM sign_in_failures WHERE username = ?", [username])
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
@@ -1168,10 +1308,13 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _frame(table: pa.Table) -> pd.DataFrame:
-    """An Arrow result as pandas, dates as datetime64[us] as DuckDB's own DataFrames have them."""
-    frame = table.to_pandas(date_as_object=False)
-    for field in table.schema:
-        if pa.types.is_date(field.type):
-            frame[field.name] = frame[field.name].astype("datetime64[us]")
-    return frame
+def schema_version(con: backends.DuckConnection) -> int:
+    """The schema version a store records (0: made before versions were kept, or new)."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = 'meta'"
+    ).fetchall()[0][0]
+    if not has_meta:
+        return 0
+    found = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()
+    return int(found[0][0]) if found else 0
