@@ -26,7 +26,7 @@ from engine.insights.rates import (
 )
 from engine.scoring.periods import parse_period
 from ui import data
-from ui.i18n import chart_text, column_label, labelled, language, plain, tr
+from ui.i18n import chart_text, column_label, labelled, language, month_ticks, plain, tr
 from ui.page import downloads, grade_colors, require_view
 
 view, scheme, table = require_view()
@@ -352,7 +352,7 @@ with charts_tab:
             else tr("X-mR 单值-移动极差控制图", "X-mR (individuals and moving range) chart")
         )
         figure.update_layout(title=kind, yaxis_title=series_names[kpi_id])
-        st.plotly_chart(figure, width="stretch", key="insights_control")
+        st.plotly_chart(month_ticks(figure), width="stretch", key="insights_control")
         listed = one.loc[one["signal"], ["period", "value", "centre", "lower", "upper", "rules"]]
         if listed.empty:
             st.caption(
@@ -547,8 +547,9 @@ with gaming_tab:
             key="insights_pair",
         )
         pair = scheme.gaming_pairs[index]
-        if pair.note:
-            st.caption(plain(pair.note))
+        if pair.note:  # "中文 · English" in the scheme file: the reader's side
+            zh, both, en = pair.note.partition(" · ")
+            st.caption(plain(tr(zh, en) if both else pair.note))
         suspects = gaming_suspects(history, pair, months)
         first_name, second_name = kpi_names[pair.first], kpi_names[pair.second]
         if suspects.empty:
@@ -602,7 +603,7 @@ with gaming_tab:
                 yaxis2={"title": second_name, "overlaying": "y", "side": "right"},
                 legend={"orientation": "h"},
             )
-            st.plotly_chart(figure, width="stretch", key="insights_pair_chart")
+            st.plotly_chart(month_ticks(figure), width="stretch", key="insights_pair_chart")
             with st.expander(tr("下载", "Download")):
                 downloads(suspect_table, f"gaming_{index}_{view.period}", key="insights_gaming")
         st.caption(

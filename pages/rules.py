@@ -166,7 +166,13 @@ def table_with_downloads(frame: pd.DataFrame, name: str, key: str) -> None:
         st.caption(tr("没有记录。", "Nothing to show."))
         return
     head = frame.head(SHOWN_ROWS)
-    st.dataframe(head, hide_index=True, width="stretch", column_config=number_formats(head))
+    st.dataframe(
+        head,
+        hide_index=True,
+        width="stretch",
+        column_config=number_formats(head),
+        placeholder="—",
+    )
     if len(frame) > SHOWN_ROWS:
         st.caption(
             tr(

@@ -48,6 +48,14 @@ CHINESE_ALLOWED = {
     "H",
     "sig",
     "PDF",
+    "ZIP",
+    "Fisher",  # Fisher's exact test: a name
+    "Wilson",  # the Wilson interval
+    "Welch",  # Welch's t interval
+    "Beta",  # the beta-binomial model
+    "rater",  # a scheme file's key, named where the page says how to set it
+    "true",  # … and its value
+    "Bonferroni",  # the Bonferroni correction: a name
     "CLI",
     "TOML",
     "OK",
@@ -121,7 +129,7 @@ def _table_texts(element) -> Iterator[str]:
         yield str(setting.get("label") or column)
         values = table[column]
         cells = drawn.iloc[:, position] if drawn is not None else None
-        if cells is None and values.isna().any():
+        if cells is None and values.isna().any() and not element.proto.placeholder:
             yield f"{NONE_DRAWN} in {column}"
         if pd.api.types.is_datetime64_any_dtype(values):
             times = values.dropna()

@@ -244,14 +244,14 @@ def test_zero_shares_show_no_meaningless_minimums(store):
 def test_a_target_that_ties_cannot_meet_is_explained(store, totals):
     at = whatif_page()
     at.radio(key="wi_0_solver").set_value("forced").run()
-    # 67 of 300 wanted at 优秀: 66 people are above 87.14, which two people share.
-    wanted = 67 / 300 * 100
+    # 72 of 300 wanted at 优秀: 71 people are above 87.40, which two people share.
+    wanted = 72 / 300 * 100
     for i, share in enumerate([wanted, 50 - wanted, 30, 15, 5]):
         at.number_input(key=f"wi_0_share_{i}").set_value(share).run()
     assert not at.exception and not at.error
     notes = [i.value for i in at.main.info if "无法恰好达到" in i.value]
-    assert notes[0].startswith("优秀及以上:目标 67.0 人,实际 66 人,无法恰好达到:")
-    assert "总分 87.14 有 2 人同分" in notes[0]
+    assert notes[0].startswith("优秀及以上:目标 72.0 人,实际 71 人,无法恰好达到:")
+    assert "总分 87.40 有 2 人同分" in notes[0]
 
 
 def test_the_same_scenario_saved_twice_still_opens(store):

@@ -106,7 +106,6 @@ ACTION_NAMES = {
     "password_changed": ("修改密码", "password changed"),
     "password_change_refused": ("修改密码被拒", "password change refused"),
     "targets_saved": ("保存目标", "targets saved"),
-    "scores_kept": ("保存计算结果", "scored results kept"),
 }
 # Who did what when no one signed in (the store's default user).
 USER_NAMES = {"system": ("系统", "system"), "local": ("本机用户", "local")}

@@ -19,7 +19,14 @@ from ui.page import downloads
 STORED_KEY = "targets_file_stored"
 FLASH_KEY = "targets_flash"
 TARGET_ROWS = ["scope", "employee_id", "department", "team", "kpi", "target"]
+# The editor's columns are the target file's headers (its rows are checked as a file is);
+# their labels follow the reader's language.
 EDITOR_ROSTER = {"employee_id": "工号", "department": "部门", "team": "班组"}
+ROSTER_LABELS = {
+    "employee_id": ("工号", "ID"),
+    "department": ("部门", "Department"),
+    "team": ("班组", "Team"),
+}
 
 
 def against_actuals(table: pd.DataFrame, scheme: Scheme) -> None:
@@ -66,10 +73,10 @@ def import_file(period: str, scheme: Scheme) -> None:
             "CSV(UTF-8 或 GBK)或 Excel:一行一人(工号)或一个班组(部门、班组),每个指标一列"
             "(表头用指标名称,可加“目标”二字),月份取自 月份 列、文件名或当前月份。"
             "有任何问题则一条也不保存;保存会替换该月的全部目标。",
-            "CSV (UTF-8 or GBK) or Excel: one row a person (工号) or a team (部门, 班组), one "
-            "column per KPI (its name, optionally with 目标 / target); the month from a 月份 "
-            "column, the file name or the month shown. Nothing is stored if there is any "
-            "problem; storing replaces the month's targets.",
+            "CSV (UTF-8 or GBK) or Excel: one row a person (an employee id column) or a team "
+            "(department and team columns), one column per KPI (its name, optionally with "
+            "target); the month from a month column, the file name or the month shown. "
+            "Nothing is stored if there is any problem; storing replaces the month's targets.",
         )
     )
     upload = st.file_uploader(
@@ -128,13 +135,21 @@ def editor(period: str, scheme: Scheme) -> None:
         key=f"targets_editor_{period}",
         placeholder="",  # a blank cell: no target (not the word None)
         column_config={
-            names[k]: st.column_config.NumberColumn(names[k], format="%g") for k in scheme.kpi_ids
+            **{
+                header: st.column_config.TextColumn(tr(*ROSTER_LABELS[field]))
+                for field, header in EDITOR_ROSTER.items()
+            },
+            **{
+                names[k]: st.column_config.NumberColumn(names[k], format="%g")
+                for k in scheme.kpi_ids
+            },
         },
     )
     st.caption(
         tr(
             "填工号为个人目标;不填工号、填班组(和部门)为班组目标。空格表示无目标。",
-            "With a 工号 the row is a person's target; without one, a team's (班组, and 部门). "
+            "With an ID the row is a person's target; without one, a team's (team, and "
+            "department). "
             "A blank cell sets no target.",
         )
     )

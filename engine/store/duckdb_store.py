@@ -1194,8 +1194,9 @@ class Store:
         months: dict[str, tuple[int, str, pd.DataFrame]],
     ) -> None:
         """Keep months' scored rows (period → import id scored from, inputs key, rows), each
-        replacing what was kept for the month under this scheme digest; audited, but the store's
-        version stays: kept rows are what reading would compute, no result changes."""
+        replacing what was kept for the month under this scheme digest. Neither audited nor a
+        new store version: kept rows are what reading would compute (a cache in the store), no
+        result changes, and a page view must not write to the audit log."""
         if not months:
             return
         with self._transaction() as con:
@@ -1218,11 +1219,6 @@ class Store:
                         _parquet(table),
                     ],
                 )
-            con.execute(
-                "INSERT INTO events (happened_at, action, detail, username) "
-                "VALUES (now()::TIMESTAMP, 'scores_kept', ?, ?)",
-                [f"{scheme_id} v{scheme_version}: {', '.join(sorted(months))}", self.user],
-            )
 
     def kept_months(self) -> pd.DataFrame:
         """What is kept: period, scheme_id, scheme_digest, scheme_version, import_id, inputs,
