@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -167,9 +168,17 @@ def store_version_read_again() -> None:
     _version.clear()
 
 
-def _file_stamp(db_file: Path) -> tuple:
+# A PostgreSQL store has no file to look at: its version is read again at most this often, so
+# a change through another process shows within that time (one query of a kept connection).
+SERVER_VERSION_SECONDS = 2.0
+
+
+def _file_stamp(db_file: Path | str) -> tuple:
     """The store file's and its write-ahead log's size and time: every committed change moves
-    one of them (a commit appends to the log, a checkpoint rewrites the file)."""
+    one of them (a commit appends to the log, a checkpoint rewrites the file). For a database
+    server, the current 2-second slot instead."""
+    if not isinstance(db_file, Path):
+        return (int(time.monotonic() // SERVER_VERSION_SECONDS),)
     found = []
     for file in (db_file, db_file.with_name(db_file.name + ".wal")):
         try:

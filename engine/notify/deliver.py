@@ -187,9 +187,9 @@ def in_background(work: Callable[[], object], name: str) -> threading.Thread:
                 _RUNNING.discard(threading.current_thread())
 
     thread = threading.Thread(target=run, name=f"notify {name}")
-    with _RUNNING_LOCK:
+    with _RUNNING_LOCK:  # started under the lock: a waiter never joins a thread not yet started
         _RUNNING.add(thread)
-    thread.start()
+        thread.start()
     return thread
 
 
