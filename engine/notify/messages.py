@@ -140,7 +140,7 @@ def _figure_lines(
     grades = [c for c in shown.columns if c not in ("people", "mean")]
     lines = [_figure_line(name, shown.loc[name], grades, lang, names) for name in shown.index]
     if company and len(shown) > 1:
-        whole = shown[grades].sum()
+        whole = shown[grades].sum().astype(float)  # the mean below is a fraction
         whole["people"] = shown["people"].sum()
         whole["mean"] = (shown["mean"] * shown["people"]).sum() / max(whole["people"], 1)
         title = "全公司" if lang == "zh" else "Company"
