@@ -76,4 +76,5 @@ with contextlib.ExitStack() as run:
             tr(f"已导入演示数据:{len(loaded)} 个月", f"Demo data imported: {len(loaded)} months")
         )
 
-    st.navigation(pages(access)).run()
+    # Every page listed: a folded menu would add Streamlit's own English "View N more" button.
+    st.navigation(pages(access), expanded=True).run()
