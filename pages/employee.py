@@ -25,7 +25,7 @@ from engine.schemes import describe
 from engine.scoring.periods import parse_period
 from ui import data
 from ui.i18n import chart_text, grade_words, labelled, language, plain, tr
-from ui.page import document_download, downloads, require_view
+from ui.page import document_download, downloads, grade_lines, require_view
 
 PICK_KEY = "employee_pick"
 QUERY_KEY = "employee"
@@ -342,7 +342,7 @@ trend.add_scatter(
     hovertemplate="%{x}: %{y:.2f} · %{customdata}<extra></extra>",
 )
 # Lines and band go in as layout shapes: add_hline and add_vrect take ~30 ms each in plotly 7.
-cutoffs = scheme.grades[:-1]
+lines, names = grade_lines(scheme, lang)
 first, last = (pd.Period(m, "M").start_time for m in (months[0], months[-1]))
 half_month = pd.Timedelta(days=15)
 trend.update_layout(
@@ -359,34 +359,9 @@ trend.update_layout(
             line_width=0,
             layer="below",
         ),
-        *(
-            dict(
-                type="line",
-                xref="paper",
-                x0=0,
-                x1=1,
-                y0=g.min,
-                y1=g.min,
-                line_dash="dash",
-                line_width=1,
-                line_color="lightgrey",
-            )
-            for g in cutoffs
-        ),
+        *lines,
     ],
-    annotations=[
-        dict(
-            xref="paper",
-            x=0,
-            y=g.min,
-            text=g.name if lang == "zh" else g.name_en,
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            font_color="grey",
-        )
-        for g in cutoffs
-    ],
+    annotations=names,
     height=420,
     margin={"t": 40},
     legend={"orientation": "h"},

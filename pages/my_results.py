@@ -21,7 +21,7 @@ from engine.cycle.publication import shows_rank
 from engine.output.statement import build_statements, statements_pdf
 from ui import acknowledge, data, sidebar
 from ui.i18n import labelled, language, plain, tr
-from ui.page import document_download, downloads, month_badges
+from ui.page import document_download, downloads, grade_lines, month_badges
 
 STATEMENT_LABELS = {
     "category": ("类别", "Category"),
@@ -82,6 +82,7 @@ st.caption(" · ".join(where))
 
 def draw_trend(rows: pd.DataFrame) -> None:
     """Totals over the published months against the grade cutoffs, and the months as a table."""
+    lines, names = grade_lines(scheme, lang)
     figure = go.Figure()
     figure.add_scatter(
         x=rows["period"],
@@ -92,33 +93,8 @@ def draw_trend(rows: pd.DataFrame) -> None:
         hovertemplate="%{x}: %{y:.2f} · %{customdata}<extra></extra>",
     )
     figure.update_layout(
-        shapes=[
-            dict(
-                type="line",
-                xref="paper",
-                x0=0,
-                x1=1,
-                y0=g.min,
-                y1=g.min,
-                line_dash="dash",
-                line_width=1,
-                line_color="lightgrey",
-            )
-            for g in scheme.grades[:-1]
-        ],
-        annotations=[
-            dict(
-                xref="paper",
-                x=0,
-                y=g.min,
-                text=g.name if lang == "zh" else g.name_en,
-                showarrow=False,
-                xanchor="left",
-                yanchor="bottom",
-                font_color="grey",
-            )
-            for g in scheme.grades[:-1]
-        ],
+        shapes=lines,
+        annotations=names,
         height=320,
         margin={"t": 30},
         yaxis_title=tr("总分", "Total"),

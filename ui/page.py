@@ -40,6 +40,40 @@ GRADE_SCALE = [
 ]
 
 
+def grade_lines(scheme: Scheme, lang: str) -> tuple[list[dict], list[dict]]:
+    """The dashed line at each grade's minimum (all but the lowest) and its name, as plotly
+    shapes and annotations for a chart of totals."""
+    cutoffs = scheme.grades[:-1]
+    shapes = [
+        dict(
+            type="line",
+            xref="paper",
+            x0=0,
+            x1=1,
+            y0=g.min,
+            y1=g.min,
+            line_dash="dash",
+            line_width=1,
+            line_color="lightgrey",
+        )
+        for g in cutoffs
+    ]
+    names = [
+        dict(
+            xref="paper",
+            x=0,
+            y=g.min,
+            text=g.name if lang == "zh" else g.name_en,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font_color="grey",
+        )
+        for g in cutoffs
+    ]
+    return shapes, names
+
+
 def grade_colors(count: int) -> list[str]:
     """One colour per grade, best first, on the same scale in every chart."""
     return sample_colorscale(GRADE_SCALE, np.linspace(1, 0, count))
