@@ -23,9 +23,13 @@ _pages_manager_init = PagesManager.__init__
 def _navigation_only(self, *args, **kwargs) -> None:
     """As `python -m ui.serve` does for the server: st.navigation routes, so every run (a page
     switch included) goes through the entry script and its sidebar. AppTest resets the flag
-    before each run and Streamlit would then run pages/<page>.py alone (the old folder mode)."""
-    _pages_manager_init(self, *args, **kwargs)
+    before each run and Streamlit would then run pages/<page>.py alone (the old folder mode).
+
+    The flag is a class attribute that every AppTest shares: it is set before the original
+    `__init__`, which then leaves it alone, so it is never True, even for a moment in which
+    another thread's run reads it (AppTests run at once in threads lost their widget values)."""
     PagesManager.uses_pages_directory = False
+    _pages_manager_init(self, *args, **kwargs)
 
 
 PagesManager.__init__ = _navigation_only
