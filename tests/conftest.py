@@ -22,6 +22,17 @@ def no_accounts(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSESS_NOTIFY", str(tmp_path / "notify.toml"))
 
 
+@pytest.fixture(autouse=True)
+def the_users_stores_stay_untouched():
+    """No test may create the stores the README's first command uses (data/*.duckdb): a test
+    that opens the app or the CLI without naming its own store would fill them behind the
+    user's back."""
+    before = {p: p.exists() for p in (paths.DEFAULT_DB, paths.DEALER_DB)}
+    yield
+    created = [p.name for p, existed in before.items() if not existed and p.exists()]
+    assert not created, f"the test created {created} in data/: give it its own store"
+
+
 @pytest.fixture(scope="session")
 def scheme() -> Scheme:
     """The shipped after-sales scheme."""
