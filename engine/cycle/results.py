@@ -200,3 +200,40 @@ def keep_month(store: Store, scheme: Scheme, period: str) -> None:
     ready; an import never fails for this (the month is then scored when first shown)."""
     with contextlib.suppress(StoreError, SchemeError, ValueError, KeyError):
         month_rows(store, scheme, [period])
+
+
+def kept_keys(
+    store: Store, scheme: Scheme, months: list[str] | None = None
+) -> list[tuple[str, str]] | None:
+    """The (month, key) sets of kept rows in columns that hold every month (all stored when
+    None) as monthly_rows has it: locked months' snapshots under this scheme, the others kept
+    under the scheme's digest, scoring and keeping the months not kept yet. None when they
+    cannot all be kept (a scheme without a digest, a store that cannot be written): then the
+    caller aggregates monthly_rows in pandas."""
+    if not scheme.digest:
+        return None
+    with store.held():
+        held = store.periods()
+        months = sorted(set(held) if months is None else set(months) & set(held))
+        locked = {
+            m: key
+            for m, (scheme_id, key) in store.snapshot_keys(months).items()
+            if scheme_id == scheme.id
+        }
+        live = [m for m in months if m not in locked]
+        inputs = inputs_keys(scheme, store.adjustments(live), live, store.targets(live))
+        missing = sorted(set(live) - set(store.kept_periods(scheme.id, scheme.digest, inputs)))
+        if (missing or locked) and store.read_only:
+            return None
+        if missing:
+            # Scored and kept now; months kept before their rows were held in columns (an
+            # older store) come back from their Parquet copy and are put into columns.
+            found = month_parts(store, scheme, missing)
+            with contextlib.suppress(StoreError):
+                store.keep_columns(scheme.id, {m: (scheme.digest, found[m]) for m in found})
+            if set(store.kept_periods(scheme.id, scheme.digest, inputs)) != set(live):
+                return None
+        if locked:
+            with contextlib.suppress(StoreError):
+                store.keep_snapshot_rows(scheme.id, locked)
+    return sorted([(m, scheme.digest) for m in live] + list(locked.items()))
