@@ -12,6 +12,13 @@ from engine.analysis.figures import department_trend
 from engine.cycle import results
 from engine.cycle.results import kept_keys, lock_snapshot, score_months
 from engine.store import Store
+from tests.apptest import demo_store
+
+
+@pytest.fixture
+def demo(tmp_path) -> Store:
+    return Store(demo_store(tmp_path))
+
 
 SMALL = pd.DataFrame(
     {
@@ -118,3 +125,31 @@ def test_a_scheme_without_digest_falls_back_to_pandas(demo_target, scheme):
     import dataclasses
 
     assert kept_keys(Store(demo_target), dataclasses.replace(scheme, digest="")) is None
+
+
+def test_the_control_chart_series_from_the_database_equals_pandas(demo, scheme):
+    from engine.insights.control import TOTAL, department_series, total_series
+
+    keys = kept_keys(demo, scheme)
+    fresh = score_months(demo, scheme, demo.periods())
+    expected = department_series(fresh, scheme, only=(TOTAL,))
+    got = total_series(demo.department_means(scheme.id, keys, None))
+    pd.testing.assert_frame_equal(
+        got.drop(columns="value"), expected.drop(columns="value"), check_dtype=False
+    )
+    np.testing.assert_allclose(got["value"], expected["value"].astype(float), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["month", "quarter", "half", "year"])
+def test_period_totals_from_monthly_totals_equal_aggregate_each(demo, scheme, kind):
+    from engine.scoring.periods import aggregate_each, totals_each
+
+    fresh = score_months(demo, scheme, demo.periods())
+    expected = aggregate_each(fresh, kind, scheme)[["employee_id", "period", "total"]]
+    expected = expected.sort_values(["employee_id", "period"], ignore_index=True)
+    got = totals_each(fresh[["employee_id", "period", "total"]], kind)
+    got = got.sort_values(["employee_id", "period"], ignore_index=True)
+    pd.testing.assert_frame_equal(
+        got.astype({"employee_id": str, "period": str, "total": float}),
+        expected.astype({"employee_id": str, "period": str, "total": float}),
+    )
