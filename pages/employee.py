@@ -18,7 +18,6 @@ from engine.analysis.breakdown import (
     standard_or_target,
     unit_name,
 )
-from engine.analysis.figures import department_trend
 from engine.cycle.printing import paper_records
 from engine.output.statement import build_statements, statements_pdf, statements_zip
 from engine.schemes import describe
@@ -89,10 +88,14 @@ employee_id = st.selectbox(
     on_change=remember_choice,
 )
 person = table.loc[table["employee_id"] == employee_id].iloc[0]
-every_month = data.monthly(view.scheme)
-history = every_month[every_month["employee_id"] == employee_id].sort_values("period")
 months = parse_period(view.period).months
-statement = score_statement(person, history[history["period"].isin(months)], scheme)
+# The period's months in full; the person's other months and the department's means come from
+# the database (not every month's rows in pandas).
+in_period = data.month_rows(view.scheme, months)
+statement = score_statement(
+    person, in_period[in_period["employee_id"] == employee_id].sort_values("period"), scheme
+)
+history = data.people_months(view.scheme, [employee_id], view.period)
 kept_targets = data.targets(months)
 own_targets = set(
     kept_targets.loc[
@@ -224,7 +227,6 @@ with st.expander(tr("下载得分明细", "Download the statement")):
     )
 
 # ---------------------------------------------------------------- printed statements
-in_period = every_month[every_month["period"].isin(months)]
 
 
 def printed(people: pd.DataFrame, packed: bool = False) -> Callable[[], bytes]:
@@ -324,7 +326,7 @@ if profile.empty:
 else:
     left.plotly_chart(radar, width="stretch")
 
-department_months = department_trend(every_month[every_month["department"] == person["department"]])
+department_months = data.department_means(view.scheme, (person["department"],))
 trend = go.Figure()
 trend.add_scatter(
     x=department_months["period"],

@@ -151,7 +151,8 @@ with st.expander(tr("下载分布表", "Download the distribution")):
 st.subheader(
     tr("各类别对总分的贡献(按部门)", "What each category adds to the total, by department")
 )
-monthly_rows = period_rows(data.monthly(view.scheme), table, parse_period(view.period).months)
+months = parse_period(view.period).months
+monthly_rows = period_rows(data.month_rows(view.scheme, months), table, months)
 parts = department_contributions(table, monthly_rows, scheme)
 contribution = go.Figure()
 for category, name in category_names.items():

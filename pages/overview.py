@@ -6,17 +6,11 @@ import plotly.express as px
 import streamlit as st
 
 from engine.analysis.compare import MIN_SCORE_SPAN, score_axis
-from engine.analysis.figures import department_trend, headline_changes, movers, service_targets
+from engine.analysis.figures import headline_changes, movers, service_targets
 from engine.cycle.printing import report_appeals, rules_flags
-from engine.insights.control import (
-    TOTAL,
-    change_signals,
-    control_chart,
-    department_series,
-    rules_text,
-)
+from engine.insights.control import change_signals, control_chart, rules_text, total_series
 from engine.output.report import ReportData, report_pdf, scope_label
-from engine.scoring.periods import aggregate_each, months_held, parse_period, previous
+from engine.scoring.periods import months_held, parse_period, previous, totals_each
 from ui import compare, data
 from ui.i18n import chart_text, grade_name, labelled, language, month_ticks, plain, tr
 from ui.page import document_download, downloads, require_view
@@ -79,9 +73,9 @@ else:
     )
 
 st.subheader(tr("各部门月度平均分", "Mean total by department over the months"))
-history = view.rows(data.monthly(view.scheme))
-trend = department_trend(history)
-trend = trend.assign(department=chart_text(trend["department"]))
+# Means per month and department computed in the database, not every month's rows in pandas.
+means = data.department_means(view.scheme, view.departments, view.teams, view.roles)
+trend = means.assign(department=chart_text(means["department"]))
 chart = px.line(
     trend,
     x="period",
@@ -104,7 +98,7 @@ chart.add_vrect(
 chart.update_yaxes(range=score_axis(trend["mean_total"]))
 # Months that break a Western Electric rule on the department's X-mR chart are signals; the
 # other ups and downs are within the usual variation.
-signals = control_chart(department_series(history, scheme, only=(TOTAL,)))
+signals = control_chart(total_series(means))
 signals = signals[signals["signal"]]
 chart.add_scatter(
     x=signals["period"],
@@ -136,9 +130,14 @@ if before.empty:
 else:
     shown = ["employee_id", "name", "department", "previous_total", "total", "change", "grade"]
     shown.append("signal")
-    # A change beyond the person's moving-range limit (3.27 × their usual change) is a signal.
-    totals = history if view.kind == "month" else aggregate_each(history, view.kind, scheme)
-    verdicts = change_signals(totals[["employee_id", "period", "total"]], view.period)
+    # A change beyond the person's moving-range limit (3.27 × their usual change) is a signal:
+    # judged from the months of the movers shown only, read from the database.
+    moving = movers(table, before)
+    shown_ids = pd.concat([frame["employee_id"] for frame in moving.values()]).tolist()
+    months_of = data.people_months(
+        view.scheme, shown_ids, view.period, view.departments, view.teams, view.roles
+    )
+    verdicts = change_signals(totals_each(months_of, view.kind), view.period)
     words = {
         "signal": tr("信号", "Signal"),
         "usual": tr("常规波动", "Usual variation"),
@@ -147,7 +146,7 @@ else:
     verdict_of = verdicts.set_index("employee_id")["verdict"].map(words)
     moved = {
         side: frame.assign(signal=frame["employee_id"].map(verdict_of).fillna(words["short"]))
-        for side, frame in movers(table, before).items()
+        for side, frame in moving.items()
     }
     up, down = st.columns(2)
     up.markdown(tr("**进步最多**", "**Up the most**"))
@@ -189,7 +188,7 @@ def report_pack() -> bytes:
         scheme=scheme,
         table=table,
         before=before,
-        history=history,
+        history=view.rows(data.monthly(view.scheme)),  # every row, only when asked for
         flags=view.rows(flags) if flags is not None else None,
         flags_note=note,
         appeals=report_appeals(store, view.period, table),

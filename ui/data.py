@@ -11,11 +11,20 @@ import pandas as pd
 import streamlit as st
 
 from engine import paths
-from engine.accounts import LOCAL_ACCESS, Access, Accounts, accounts_path, load_accounts, scoped
+from engine.accounts import (
+    LOCAL_ACCESS,
+    Access,
+    Accounts,
+    accounts_path,
+    load_accounts,
+    pseudonyms,
+    scoped,
+)
+from engine.analysis.figures import department_trend, select
 from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.publication import published_months
-from engine.cycle.results import monthly_rows, period_table
+from engine.cycle.results import kept_keys, monthly_rows, period_table
 from engine.rules.evaluate import RulesReport, evaluate, load_rules, rules_key, with_inputs
 from engine.rules.timeline import find_column
 from engine.schemes import versions as scheme_versions
@@ -253,7 +262,7 @@ def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:
 def clear_after_import() -> None:
     """Drop every derived result so every page shows the new data at once."""
     st.cache_data.clear()
-    for cached in (_scored, _monthly, _rules_report):
+    for cached in (_scored, _monthly, _rules_report, _month_rows):
         cached.clear()
 
 
@@ -370,3 +379,154 @@ def targets(months: list[str] | tuple[str, ...]) -> pd.DataFrame:
     changes. For editors and for one visible person's statement: not scoped."""
     target = current_store()
     return _targets(str(target.path), store_version(), tuple(months))
+
+
+# ---------------------------------------------------------------- aggregates from the database
+# Trends and a person's months come from the kept rows aggregated in the database (issue 19):
+# a page no longer loads every month's rows into pandas for a line of department means.
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _kept_keys(db_file: str, version: int, under: tuple, _scheme: Scheme) -> list | None:
+    return kept_keys(store(db_file), _scheme)
+
+
+def departments_seen(chosen: tuple[str, ...] | list[str], who: Access) -> tuple[str, ...] | None:
+    """The departments an aggregate covers: those chosen (none chosen: all) within those the
+    user may see; None means every department."""
+    chosen = tuple(chosen)
+    if who.all_departments:
+        return chosen or None
+    allowed = tuple(who.departments)
+    return tuple(d for d in chosen if d in allowed) if chosen else allowed
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _department_means(
+    db_file: str,
+    version: int,
+    under: tuple,
+    departments: tuple[str, ...] | None,
+    teams: tuple[str, ...],
+    roles: tuple[str, ...],
+    _scheme: Scheme,
+) -> pd.DataFrame:
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is not None:
+        return store(db_file).department_means(_scheme.id, keys, departments, teams, roles)
+    rows = _monthly(db_file, version, under, _scheme)  # nothing kept (an unsaved scheme)
+    if departments is not None:
+        rows = rows[rows["department"].isin(list(departments))]
+    return department_trend(select(rows, (), teams, roles))
+
+
+def department_means(
+    scheme: Scheme,
+    departments: tuple[str, ...] = (),
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Mean total and headcount per month and department (period, department, mean_total,
+    headcount) of every stored month, over the chosen departments, teams and roles that this
+    user may see."""
+    who = access()
+    if who.is_employee:
+        return pd.DataFrame(columns=["period", "department", "mean_total", "headcount"])
+    return _department_means(
+        str(current_store().path),
+        store_version(),
+        scheme_key(scheme),
+        departments_seen(departments, who),
+        tuple(teams),
+        tuple(roles),
+        scheme,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _month_rows(
+    db_file: str, version: int, under: tuple, months: tuple[str, ...], _scheme: Scheme
+) -> pd.DataFrame:
+    return monthly_rows(store(db_file), _scheme, list(months))
+
+
+def month_rows(scheme: Scheme, months: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """The monthly scored rows of some months only (a period's), as this user may see them."""
+    target = current_store()
+    table = _month_rows(
+        str(target.path), store_version(), scheme_key(scheme), tuple(months), scheme
+    )
+    return scoped(table, access())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _people_months(
+    db_file: str,
+    version: int,
+    under: tuple,
+    employee_ids: tuple[str, ...],
+    departments: tuple[str, ...] | None,
+    teams: tuple[str, ...],
+    roles: tuple[str, ...],
+    _scheme: Scheme,
+) -> pd.DataFrame:
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is not None:
+        return store(db_file).kept_rows(_scheme.id, keys, employee_ids, departments, teams, roles)
+    rows = _monthly(db_file, version, under, _scheme)  # nothing kept (an unsaved scheme)
+    rows = rows[rows["employee_id"].astype(str).isin(list(employee_ids))]
+    if departments is not None:
+        rows = rows[rows["department"].isin(list(departments))]
+    rows = select(rows, (), teams, roles).sort_values(["period", "employee_id"])
+    return rows.reindex(columns=["period", *PERSON_COLUMNS]).reset_index(drop=True)
+
+
+PERSON_COLUMNS = (
+    "employee_id",
+    "name",
+    "department",
+    "team",
+    "role",
+    "total",
+    "grade",
+    "grade_en",
+    "rank",
+    "dept_rank",
+    "bonus",
+    "missing_count",
+)
+
+
+def people_months(
+    scheme: Scheme,
+    shown_ids: list[str] | tuple[str, ...],
+    period: str,
+    departments: tuple[str, ...] = (),
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Every stored month of some people (the ids as this user sees them in `period`'s table:
+    pseudonyms for a viewer), within the chosen filters and what the user may see, oldest
+    month first: period, employee_id, name, department, team, role, total, grade, grade_en,
+    rank, dept_rank, bonus, missing_count."""
+    who = access()
+    ids = tuple(str(i) for i in shown_ids)
+    if not who.sees_names and not who.is_employee:
+        # A viewer sees keyed pseudonyms: find whose they are among the period's people.
+        everyone = _scored(
+            str(current_store().path), store_version(), scheme_key(scheme), period, True, scheme
+        )[0]["employee_id"].astype(str)
+        ids = tuple(everyone[pseudonyms(everyone).isin(ids)].tolist())
+    elif who.is_employee:
+        ids = tuple(i for i in ids if i == who.employee_id)
+    found = _people_months(
+        str(current_store().path),
+        store_version(),
+        scheme_key(scheme),
+        tuple(sorted(ids)),
+        departments_seen(departments, who),
+        tuple(teams),
+        tuple(roles),
+        scheme,
+    )
+    return scoped(found, who)

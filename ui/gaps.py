@@ -69,7 +69,8 @@ def draw(view: View, scheme: Scheme, table: pd.DataFrame) -> None:
         or "parent"
     )
     population = data.scored(view.period, scheme)
-    months = period_rows(data.monthly(scheme), population, parse_period(view.period).months)
+    chosen = parse_period(view.period).months
+    months = period_rows(data.month_rows(scheme, chosen), population, chosen)
     gaps = level_gaps(table, population, person_points(population, months, scheme), level, against)
     if gaps.empty:
         st.info(tr("所选人员本期没有总分。", "Nobody chosen has a total this period."))

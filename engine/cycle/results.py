@@ -65,16 +65,19 @@ def inputs_keys(
         columns=["period", "scope", "employee_id", "department", "team", "kpi", "target"]
     )
     aims_by_month = dict(tuple(aims.groupby("period", sort=False)))
-    return {
-        m: hashlib.sha256(
-            (
-                by_month.get(m, empty).sort_values("employee_id").to_csv(index=False)
-                + aims_by_month.get(m, aims.iloc[:0]).sort_values(list(aims.columns)).to_csv()
-                + known
-            ).encode()
-        ).hexdigest()[:16]
-        for m in months
-    }
+    # A month without adjustments or targets (most) reuses the text of an empty table: a
+    # to_csv costs ~15 ms even when empty, and a page checks every stored month.
+    nothing = empty.to_csv(index=False), aims.iloc[:0].to_csv()
+
+    def text(m: str) -> str:
+        done = by_month[m].sort_values("employee_id").to_csv(index=False) if m in by_month else None
+        aimed = aims_by_month.get(m)
+        aimed = aimed.sort_values(list(aims.columns)).to_csv() if aimed is not None else None
+        return (done if done is not None else nothing[0]) + (
+            aimed if aimed is not None else nothing[1]
+        )
+
+    return {m: hashlib.sha256((text(m) + known).encode()).hexdigest()[:16] for m in months}
 
 
 def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
@@ -200,3 +203,40 @@ def keep_month(store: Store, scheme: Scheme, period: str) -> None:
     ready; an import never fails for this (the month is then scored when first shown)."""
     with contextlib.suppress(StoreError, SchemeError, ValueError, KeyError):
         month_rows(store, scheme, [period])
+
+
+def kept_keys(
+    store: Store, scheme: Scheme, months: list[str] | None = None
+) -> list[tuple[str, str]] | None:
+    """The (month, key) sets of kept rows in columns that hold every month (all stored when
+    None) as monthly_rows has it: locked months' snapshots under this scheme, the others kept
+    under the scheme's digest, scoring and keeping the months not kept yet. None when they
+    cannot all be kept (a scheme without a digest, a store that cannot be written): then the
+    caller aggregates monthly_rows in pandas."""
+    if not scheme.digest:
+        return None
+    with store.held():
+        held = store.periods()
+        months = sorted(set(held) if months is None else set(months) & set(held))
+        locked = {
+            m: key
+            for m, (scheme_id, key) in store.snapshot_keys(months).items()
+            if scheme_id == scheme.id
+        }
+        live = [m for m in months if m not in locked]
+        inputs = inputs_keys(scheme, store.adjustments(live), live, store.targets(live))
+        missing = sorted(set(live) - set(store.kept_periods(scheme.id, scheme.digest, inputs)))
+        if (missing or locked) and store.read_only:
+            return None
+        if missing:
+            # Scored and kept now; months kept before their rows were held in columns (an
+            # older store) come back from their Parquet copy and are put into columns.
+            found = month_parts(store, scheme, missing)
+            with contextlib.suppress(StoreError):
+                store.keep_columns(scheme.id, {m: (scheme.digest, found[m]) for m in found})
+            if set(store.kept_periods(scheme.id, scheme.digest, inputs)) != set(live):
+                return None
+        if locked:
+            with contextlib.suppress(StoreError):
+                store.keep_snapshot_rows(scheme.id, locked)
+    return sorted([(m, scheme.digest) for m in live] + list(locked.items()))

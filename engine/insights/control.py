@@ -143,3 +143,22 @@ def change_signals(totals: pd.DataFrame, current: str) -> pd.DataFrame:
     out = rows.assign(change=change, limit=limit, verdict=verdict)
     out = out[out["period"].eq(current)]
     return out[["employee_id", "change", "limit", "verdict"]].reset_index(drop=True)
+
+
+def total_series(trend: pd.DataFrame) -> pd.DataFrame:
+    """The departments' total-score series (as department_series with only=(TOTAL,)) from the
+    mean totals per month and department (period, department, mean_total) computed in the
+    database."""
+    series = pd.DataFrame(
+        {
+            "department": trend["department"].to_numpy(),
+            "kpi": TOTAL,
+            "chart": "xmr",
+            "period": trend["period"].to_numpy(),
+            "value": trend["mean_total"].to_numpy(dtype=float),
+            "hits": np.nan,
+            "cases": np.nan,
+        }
+    )
+    series = series.dropna(subset=["value"])
+    return series.sort_values(["department", "kpi", "period"], ignore_index=True)

@@ -140,3 +140,15 @@ def is_partial(period: str | Period, held: list[str]) -> bool:
     """Whether the data holds fewer months than the period has (2026-Q4 with October only)."""
     chosen = parse_period(period) if isinstance(period, str) else period
     return len(months_held(chosen, held)) < len(chosen.months)
+
+
+def totals_each(totals: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Every period of a kind from monthly totals (employee_id, period, total): each person's
+    period total as aggregate_each has it (the mean of the monthly totals, rounded)."""
+    if kind == "month":
+        return totals[["employee_id", "period", "total"]].reset_index(drop=True)
+    labels = label_of(totals["period"].astype(str), kind).to_numpy()
+    means = totals.groupby([labels, totals["employee_id"].to_numpy()], sort=True)["total"].mean()
+    out = means.rename_axis(["period", "employee_id"]).reset_index()
+    out["total"] = round_half_away(out["total"].to_numpy(dtype=float))
+    return out[["employee_id", "period", "total"]]

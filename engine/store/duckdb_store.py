@@ -127,6 +127,18 @@ SCHEMA = [
     # dashboard process over the store (engine/accounts.py's Throttle, shared).
     """CREATE TABLE IF NOT EXISTS sign_in_failures (
         username VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failed TIMESTAMP NOT NULL)""",
+    # Kept scored rows in columns the database can aggregate (issue 19): trends, a person's
+    # months and period views read small aggregates instead of every month's Parquet copy.
+    # One row per person and month under a scheme digest ("snapshot <locked_at>" for a locked
+    # month's snapshot); scored_row_sets says which (month, digest) sets are complete.
+    """CREATE TABLE IF NOT EXISTS scored_rows (
+        period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
+        employee_id VARCHAR NOT NULL, name VARCHAR, department VARCHAR, team VARCHAR,
+        role VARCHAR, total DOUBLE, grade VARCHAR, grade_en VARCHAR, rank BIGINT,
+        dept_rank BIGINT, bonus DOUBLE, missing_count BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS scored_row_sets (
+        period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
+        row_count BIGINT NOT NULL, PRIMARY KEY (period, scheme_id, scheme_digest))""",
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
@@ -1219,6 +1231,7 @@ class Store:
                         _parquet(table),
                     ],
                 )
+                _keep_rows(con, period, scheme_id, scheme_digest, table)
 
     def kept_months(self) -> pd.DataFrame:
         """What is kept: period, scheme_id, scheme_digest, scheme_version, import_id, inputs,
@@ -1276,6 +1289,140 @@ class Store:
         with self._transaction() as con:
             con.execute("DELETE FROM sign_in_failures WHERE username = ?", [username])
 
+    # -------------------------------------------------------------- aggregates of kept rows
+
+    def kept_periods(self, scheme_id: str, scheme_digest: str, inputs: dict[str, str]) -> list[str]:
+        """The months (period → inputs key) whose kept scored rows are still valid and held in
+        columns (see kept_scores), without reading the rows."""
+        if not inputs:
+            return []
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT s.period, s.inputs FROM scored_months s JOIN imports i "
+                "ON i.import_id = s.import_id AND i.status = 'active' AND i.period = s.period "
+                "JOIN scored_row_sets r ON r.period = s.period AND r.scheme_id = s.scheme_id "
+                "AND r.scheme_digest = s.scheme_digest "
+                "WHERE s.scheme_id = ? AND s.scheme_digest = ? AND s.period IN (SELECT unnest(?))",
+                [scheme_id, scheme_digest, list(inputs)],
+            ).fetchall()
+        return sorted(period for period, kept in rows if inputs[period] == kept)
+
+    def snapshot_keys(self, periods: list[str]) -> dict[str, tuple[str, str]]:
+        """Locked months among `periods`: period → (scheme id, the key of its rows in columns),
+        without reading the snapshots."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT period, scheme_id, locked_at FROM month_snapshots "
+                "WHERE period IN (SELECT unnest(?))",
+                [list(periods)],
+            ).fetchall()
+        return {p: (scheme_id, f"snapshot {pd.Timestamp(at)}") for p, scheme_id, at in rows}
+
+    def keep_snapshot_rows(self, scheme_id: str, keys: dict[str, str]) -> None:
+        """Put locked months' snapshots (period → key from snapshot_keys) into columns once, so
+        aggregates read them like kept months. Not audited: a copy of what is kept."""
+        with self._connect() as con:
+            held = con.execute(
+                "SELECT period, scheme_digest FROM scored_row_sets WHERE scheme_id = ? "
+                "AND period IN (SELECT unnest(?))",
+                [scheme_id, list(keys)],
+            ).fetchall()
+        missing = sorted(set(keys.items()) - set(held))
+        if not missing:
+            return
+        tables = self.snapshots([p for p, _ in missing])
+        with self._transaction() as con:
+            for period, key in missing:
+                con.execute(
+                    "DELETE FROM scored_rows WHERE period = ? AND scheme_id = ? "
+                    "AND scheme_digest LIKE 'snapshot %'",
+                    [period, scheme_id],
+                )
+                con.execute(
+                    "DELETE FROM scored_row_sets WHERE period = ? AND scheme_id = ? "
+                    "AND scheme_digest LIKE 'snapshot %'",
+                    [period, scheme_id],
+                )
+                _keep_rows(con, period, scheme_id, key, tables[period][2])
+
+    def keep_columns(self, scheme_id: str, months: dict[str, tuple[str, pd.DataFrame]]) -> None:
+        """Put months' kept scored rows (period → key, rows) into columns where they are not
+        yet. Not audited: a copy of what is kept."""
+        with self._connect() as con:
+            held = con.execute(
+                "SELECT period, scheme_digest FROM scored_row_sets WHERE scheme_id = ? "
+                "AND period IN (SELECT unnest(?))",
+                [scheme_id, list(months)],
+            ).fetchall()
+        wanted = {m: v for m, v in months.items() if (m, v[0]) not in set(held)}
+        if not wanted:
+            return
+        with self._transaction() as con:
+            for period, (key, table) in wanted.items():
+                _keep_rows(con, period, scheme_id, key, table)
+
+    def department_means(
+        self,
+        scheme_id: str,
+        keys: list[tuple[str, str]],
+        departments: tuple[str, ...] | None = None,
+        teams: tuple[str, ...] = (),
+        roles: tuple[str, ...] = (),
+    ) -> pd.DataFrame:
+        """Per month and department of the kept rows (keys: month, digest): mean total and
+        headcount of the people with a total; `departments` None means every department."""
+        where, params = _row_filter(keys, scheme_id, departments, teams, roles)
+        with self._connect() as con:
+            return con.execute(
+                f"{where[0]} SELECT r.period, r.department, avg(r.total) AS mean_total, "
+                f"count(*) AS headcount FROM scored_rows r {where[1]} "
+                "AND r.total IS NOT NULL AND r.department IS NOT NULL "
+                "GROUP BY r.period, r.department ORDER BY r.period, r.department",
+                params,
+            ).df()
+
+    def grade_counts(
+        self,
+        scheme_id: str,
+        keys: list[tuple[str, str]],
+        departments: tuple[str, ...] | None = None,
+        teams: tuple[str, ...] = (),
+        roles: tuple[str, ...] = (),
+    ) -> pd.DataFrame:
+        """Per month and grade of the kept rows: how many people (filters as department_means)."""
+        where, params = _row_filter(keys, scheme_id, departments, teams, roles)
+        with self._connect() as con:
+            return con.execute(
+                f"{where[0]} SELECT r.period, r.grade, count(*) AS headcount "
+                f"FROM scored_rows r {where[1]} AND r.grade IS NOT NULL "
+                "GROUP BY r.period, r.grade ORDER BY r.period, r.grade",
+                params,
+            ).df()
+
+    def kept_rows(
+        self,
+        scheme_id: str,
+        keys: list[tuple[str, str]],
+        employee_ids: tuple[str, ...] | None = None,
+        departments: tuple[str, ...] | None = None,
+        teams: tuple[str, ...] = (),
+        roles: tuple[str, ...] = (),
+    ) -> pd.DataFrame:
+        """The kept rows in columns (period, employee_id, name, department, team, role, total,
+        grade, grade_en, rank, dept_rank, bonus, missing_count) of some people (None: all),
+        oldest month first."""
+        where, params = _row_filter(keys, scheme_id, departments, teams, roles)
+        people = ""
+        if employee_ids is not None:
+            people = f"AND r.employee_id IN ({', '.join('?' for _ in employee_ids) or 'NULL'})"
+            params = [*params, *employee_ids]
+        with self._connect() as con:
+            return con.execute(
+                f"{where[0]} SELECT r.period, {', '.join('r.' + c for c in ROW_COLUMNS)} "
+                f"FROM scored_rows r {where[1]} {people} ORDER BY r.period, r.employee_id",
+                params,
+            ).df()
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
@@ -1289,6 +1436,72 @@ def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> 
             "locked: its results are final. Unlock it with a reason first "
             f"(python -m engine month unlock {period} --reason …)."
         )
+
+
+# The columns of a kept scored row that aggregates and a person's months read.
+ROW_COLUMNS = (
+    "employee_id",
+    "name",
+    "department",
+    "team",
+    "role",
+    "total",
+    "grade",
+    "grade_en",
+    "rank",
+    "dept_rank",
+    "bonus",
+    "missing_count",
+)
+
+
+def _keep_rows(con, period: str, scheme_id: str, key: str, table: pd.DataFrame) -> None:
+    """A month's scored rows into columns under (scheme, key), replacing what was there."""
+    for name in ("scored_rows", "scored_row_sets"):
+        con.execute(
+            f"DELETE FROM {name} WHERE period = ? AND scheme_id = ? AND scheme_digest = ?",
+            [period, scheme_id, key],
+        )
+    rows = table.reindex(columns=list(ROW_COLUMNS))
+    texts = ["employee_id", "name", "department", "team", "role", "grade", "grade_en"]
+    numbers = ["rank", "dept_rank", "missing_count"]
+    rows = rows.assign(
+        **{c: rows[c].astype(object).where(rows[c].notna(), None).astype("string") for c in texts},
+        **{c: pd.to_numeric(rows[c], errors="coerce").astype("Int64") for c in numbers},
+        total=pd.to_numeric(rows["total"], errors="coerce").astype(float),
+        bonus=pd.to_numeric(rows["bonus"], errors="coerce").astype(float),
+    )
+    rows.insert(0, "scheme_digest", key)
+    rows.insert(0, "scheme_id", scheme_id)
+    rows.insert(0, "period", period)
+    if len(rows):
+        con.insert("scored_rows", rows)
+    con.execute(
+        "INSERT INTO scored_row_sets VALUES (?, ?, ?, ?)", [period, scheme_id, key, len(rows)]
+    )
+
+
+def _row_filter(
+    keys: list[tuple[str, str]],
+    scheme_id: str,
+    departments: tuple[str, ...] | None,
+    teams: tuple[str, ...],
+    roles: tuple[str, ...],
+) -> tuple[tuple[str, str], list]:
+    """The WITH clause naming the (month, digest) sets to read and the JOIN … WHERE that keeps
+    the chosen departments (None: all), teams and roles (empty: all); standard SQL."""
+    pairs = keys or [("", "")]  # VALUES needs a row: one that matches nothing
+    head = "WITH k (period, scheme_digest) AS (VALUES " + ", ".join("(?, ?)" for _ in pairs) + ")"
+    params: list = [v for pair in pairs for v in pair]
+    body = "JOIN k ON r.period = k.period AND r.scheme_digest = k.scheme_digest WHERE "
+    body += "r.scheme_id = ?"
+    params.append(scheme_id)
+    for column, chosen in (("department", departments), ("team", teams), ("role", roles)):
+        if chosen is None or (column != "department" and not chosen):
+            continue
+        body += f" AND r.{column} IN ({', '.join('?' for _ in chosen) or 'NULL'})"
+        params.extend(chosen)
+    return (head, body), params
 
 
 def _parquet(table: pd.DataFrame) -> bytes:
