@@ -7,7 +7,7 @@ import pytest
 
 import ui.auth
 from engine import paths
-from engine.accounts import add_user
+from engine.accounts import AccountsInStore, add_user
 from engine.store import Store
 from tests.apptest import open_page
 from tests.browser import (
@@ -26,9 +26,8 @@ def shared_store(pg_cluster, tmp_path, monkeypatch) -> str:
     """A PostgreSQL store holding the demo months, with one manager account."""
     url = pg_cluster.demo_database()
     monkeypatch.setenv(paths.DB_ENV, url)
-    accounts = tmp_path / "accounts.toml"
-    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
-    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    # (the accounts of a PostgreSQL store are kept in it, for every process)
+    add_user("wang", "wang-password", "manager", ["客服部"], file=AccountsInStore(Store(url)))
     ui.auth.throttle.clear()
     return url
 
