@@ -333,3 +333,24 @@ def test_the_file_stays_the_accounts_of_a_store_file(tmp_path: Path, monkeypatch
     assert at.session_state["access"] == MANAGER
     assert ui.auth.TOKEN_KEY not in at.session_state
     assert Store(db).sign_in_sessions().empty
+
+
+def test_the_audit_page_lists_the_open_sessions_of_every_process(pg_dashboard) -> None:
+    Store(str(pg_dashboard.path)).start_session("wang", "s", "role manager")  # elsewhere
+    at = open_page()
+    at.text_input[0].input("admin.zhou")
+    at.text_input[1].input("zhou-password")
+    at.button[0].click().run()
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception
+    assert at.main.expander[0].label == "当前登录会话"
+    sessions = at.main.expander[0].dataframe[0].value
+    assert sorted(sessions["username"]) == ["admin.zhou", "wang"]
+    assert sessions["session"].str.len().eq(8).all()
+
+
+def test_the_audit_page_of_a_store_file_has_no_sessions_table(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(paths.DB_ENV, str(demo_store(tmp_path)))
+    at = open_page("audit")
+    assert not at.exception
+    assert not at.main.expander

@@ -406,3 +406,9 @@ def targets(months: list[str] | tuple[str, ...]) -> pd.DataFrame:
     changes. For editors and for one visible person's statement: not scoped."""
     target = current_store()
     return _targets(str(target.path), store_version(), tuple(months))
+
+
+def open_sessions() -> pd.DataFrame:
+    """The sign-in sessions open in every dashboard process over a PostgreSQL store (signed
+    in, not signed out, idle for less than the timeout)."""
+    return current_store().sign_in_sessions(accounts().session_minutes * 60)
