@@ -1,7 +1,10 @@
-"""Accounts, roles and what each role may see: a local accounts file with argon2 password hashes."""
+"""Accounts, roles and what each role may see: accounts with argon2 password hashes, kept in a
+local accounts file or, for several dashboard processes, in a PostgreSQL store."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import threading
@@ -10,6 +13,8 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -20,6 +25,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from engine import paths
 from engine.output.export import neutralized
 from engine.scoring.periods import parse_period
+
+if TYPE_CHECKING:
+    from engine.store import Store
 
 ROLES = ("admin", "hr", "manager", "viewer", "employee")
 ROLE_NAMES = {
@@ -126,21 +134,100 @@ def save_accounts(accounts: Accounts, file: Path | None = None) -> Path:
     return target
 
 
+class AccountsFile:
+    """Accounts kept in the accounts file (a DuckDB store, and local mode)."""
+
+    def __init__(self, file: Path | None = None):
+        self.file = file or accounts_path()
+        self.where: Path | str = self.file
+
+    def load(self) -> Accounts:
+        return load_accounts(self.file)
+
+    def write(self, changes: dict[str, dict | None], detail: str = "") -> Path | str:
+        """Add or change (a record) and remove (None) accounts; the file is written whole."""
+        accounts = self.load()
+        users = {**accounts.users, **{k: v for k, v in changes.items() if v is not None}}
+        kept = {k: v for k, v in users.items() if changes.get(k, v) is not None}
+        return save_accounts(Accounts(kept, accounts.session_minutes), self.file)
+
+
+class AccountsInStore:
+    """Accounts kept in a PostgreSQL store: the same in every dashboard process over it, each
+    change audited there."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.where = f"store {shown_url(str(store.path))}"
+
+    def load(self) -> Accounts:
+        users, minutes = self.store.account_records()
+        return Accounts(users, DEFAULT_SESSION_MINUTES if minutes is None else minutes)
+
+    def write(self, changes: dict[str, dict | None], detail: str = "") -> Path | str:
+        self.store.change_accounts(changes, detail or ", ".join(changes))
+        return self.where
+
+
+AccountSource = AccountsFile | AccountsInStore
+
+
+def kept_in_store(db: str | os.PathLike | None = None) -> bool:
+    """Whether accounts live in the store: it is a PostgreSQL database (a URL), which several
+    dashboard processes share; a DuckDB store keeps the accounts file."""
+    return str(paths.db_path(db)).startswith(paths.DATABASE_URL_PREFIXES)
+
+
+def account_source(
+    store: Store | None = None, file: str | os.PathLike | None = None
+) -> AccountSource:
+    """Where the accounts are kept: the store's accounts table when the store is PostgreSQL,
+    else the accounts file (explicit, else $ASSESS_ACCOUNTS, else data/accounts.toml)."""
+    if store is not None and store.postgres:
+        return AccountsInStore(store)
+    return AccountsFile(accounts_path(file))
+
+
+def _source(target: Path | AccountSource | None) -> AccountSource:
+    """A source as given, or the accounts file (a path, or the default one)."""
+    if isinstance(target, (AccountsFile, AccountsInStore)):
+        return target
+    return AccountsFile(target)
+
+
+def shown_url(url: str) -> str:
+    """A database address without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def account_stamp(record: dict) -> str:
+    """What a sign-in session was opened under (role, departments, employee id): a session
+    whose account's stamp changed has ended."""
+    scope = [record["role"], list(record.get("departments", [])), record.get("employee_id", "")]
+    return hashlib.sha256(json.dumps(scope, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def add_user(
     username: str,
     password: str,
     role: str,
     departments: Sequence[str] = (),
-    file: Path | None = None,
+    file: Path | AccountSource | None = None,
     employee_id: str = "",
     must_change: bool = False,
-) -> Path:
+) -> Path | str:
     """Add an account or change an existing one's role, departments and password; an employee
-    account is linked to one employee id; `must_change` makes the password a one-time one."""
-    accounts = load_accounts(file)
-    users = dict(accounts.users)
-    users[username] = _record(username, password, role, departments, employee_id, must_change)
-    return save_accounts(Accounts(users, accounts.session_minutes), file)
+    account is linked to one employee id; `must_change` makes the password a one-time one.
+    Returns where it is kept."""
+    record = _record(username, password, role, departments, employee_id, must_change)
+    scope = f" of {', '.join(departments)}" if departments else ""
+    scope += f" {employee_id}" if employee_id else ""
+    return _source(file).write({username: record}, f"{username}: {role}{scope}")
 
 
 def _record(
@@ -185,9 +272,12 @@ def must_change_password(accounts: Accounts, username: str) -> bool:
     return bool(accounts.users.get(username, {}).get("must_change_password", False))
 
 
-def change_password(username: str, old: str, new: str, file: Path | None = None) -> Path:
+def change_password(
+    username: str, old: str, new: str, file: Path | AccountSource | None = None
+) -> Path | str:
     """Replace the user's password after checking the old one; the one-time flag goes."""
-    accounts = load_accounts(file)
+    source = _source(file)
+    accounts = source.load()
     if verify(accounts, username, old) is None:
         raise AccountError("the current password is wrong")
     if new == old:
@@ -197,8 +287,7 @@ def change_password(username: str, old: str, new: str, file: Path | None = None)
     record = dict(accounts.users[username])
     record["password_hash"] = _HASHER.hash(new)
     record.pop("must_change_password", None)
-    users = {**accounts.users, username: record}
-    return save_accounts(Accounts(users, accounts.session_minutes), file)
+    return source.write({username: record}, f"{username}: password changed")
 
 
 def initial_password() -> str:
@@ -207,13 +296,16 @@ def initial_password() -> str:
     return "-".join(groups)
 
 
-def import_roster(people: pd.DataFrame, passwords: Path, file: Path | None = None) -> pd.DataFrame:
+def import_roster(
+    people: pd.DataFrame, passwords: Path, file: Path | AccountSource | None = None
+) -> pd.DataFrame:
     """Employee accounts for the people (employee_id, name, department) who have none yet: the
     user name is the employee id, the password a one-time random one, written to `passwords`
     for HR before the accounts are saved (no account is made whose password nobody holds).
     Returns those created (username, employee_id, name, department, password) and, in
     attrs["skipped"], ids that cannot be user names; other accounts are left as they are."""
-    accounts = load_accounts(file)
+    source = _source(file)
+    accounts = source.load()
     linked = {r.get("employee_id") for r in accounts.users.values() if r.get("employee_id")}
     ids = people["employee_id"].astype(str).str.strip()
     wanted = people.assign(employee_id=ids).drop_duplicates("employee_id")
@@ -227,12 +319,13 @@ def import_roster(people: pd.DataFrame, passwords: Path, file: Path | None = Non
     out.attrs["skipped"] = missing.loc[~usable, "employee_id"].tolist()
     if out.empty:
         return out
-    users = dict(accounts.users)
     # One argon2 hash per new account (about 0.2 s each, by design): there is no columnar hash.
-    for username, password in zip(out["username"], out["password"], strict=True):
-        users[username] = _record(username, password, "employee", (), username, True)
+    users = {
+        username: _record(username, password, "employee", (), username, True)
+        for username, password in zip(out["username"], out["password"], strict=True)
+    }
     write_initial_passwords(out, passwords)
-    save_accounts(Accounts(users, accounts.session_minutes), file)
+    source.write(users, f"{len(users)} employee account(s) with one-time passwords")
     return out
 
 
@@ -254,12 +347,12 @@ def write_initial_passwords(created: pd.DataFrame, target: Path) -> Path:
     return target
 
 
-def remove_user(username: str, file: Path | None = None) -> Path:
-    accounts = load_accounts(file)
-    if username not in accounts.users:
+def remove_user(username: str, file: Path | AccountSource | None = None) -> Path | str:
+    """Remove an account (its open sessions end); returns where it was kept."""
+    source = _source(file)
+    if username not in source.load().users:
         raise AccountError(f"there is no user '{username}'")
-    users = {k: v for k, v in accounts.users.items() if k != username}
-    return save_accounts(Accounts(users, accounts.session_minutes), file)
+    return source.write({username: None}, f"{username}: removed")
 
 
 def verify(accounts: Accounts, username: str, password: str) -> Access | None:

@@ -14,9 +14,12 @@ from engine import paths
 from engine.accounts import (
     ROLES,
     AccountError,
+    AccountSource,
+    account_source,
     accounts_path,
     add_user,
     import_roster,
+    kept_in_store,
     load_accounts,
     remove_user,
 )
@@ -184,12 +187,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     roster.add_argument("--db", help=f"store file (default ${paths.DB_ENV} or {paths.DEFAULT_DB})")
     roster.add_argument("--wait", type=float, default=LOCK_WAIT_SECONDS, metavar="SECONDS")
-    remove = actions.add_parser("remove", help="remove a user")
+    remove = actions.add_parser("remove", help="remove a user (their open sessions end)")
     remove.set_defaults(run=run_users_remove)
     remove.add_argument("username")
     listing = actions.add_parser("list", help="list users and roles (never passwords)")
     listing.set_defaults(run=run_users_list)
+    copying = actions.add_parser(
+        "copy-to-store",
+        help="copy the accounts file into a PostgreSQL store, where every dashboard process "
+        "reads them (accounts the store holds already are kept as they are)",
+    )
+    copying.set_defaults(run=run_users_copy_to_store)
+    ending = actions.add_parser(
+        "sign-out",
+        help="end every sign-in session of a user in every dashboard process (PostgreSQL store)",
+    )
+    ending.set_defaults(run=run_users_sign_out)
+    ending.add_argument("username")
+    sessions = actions.add_parser(
+        "sessions", help="list the open sign-in sessions (PostgreSQL store)"
+    )
+    sessions.set_defaults(run=run_users_sessions)
+    for action in (add, remove, listing, copying, ending, sessions):
+        action.add_argument(
+            "--db",
+            help="a postgresql:// store keeps the accounts and sessions of every dashboard "
+            f"process (default ${paths.DB_ENV}); a store file leaves them in the accounts file",
+        )
+        action.add_argument("--wait", type=float, default=LOCK_WAIT_SECONDS, metavar="SECONDS")
     return parser
+
+
+def users_source(args: argparse.Namespace) -> AccountSource:
+    """The accounts the users commands change: the PostgreSQL store's (--db or $ASSESS_DB),
+    else the accounts file (a DuckDB store is not even opened)."""
+    store = Store(args.db, lock_wait=args.wait, user=cli_user()) if kept_in_store(args.db) else None
+    return account_source(store, args.accounts)
 
 
 def run_users_add(args: argparse.Namespace) -> int:
@@ -206,7 +239,7 @@ def run_users_add(args: argparse.Namespace) -> int:
             password,
             args.role,
             args.department,
-            accounts_path(args.accounts),
+            users_source(args),
             employee_id=args.employee,
             must_change=args.must_change,
         )
@@ -223,7 +256,7 @@ def run_users_add(args: argparse.Namespace) -> int:
 
 def run_users_remove(args: argparse.Namespace) -> int:
     try:
-        file = remove_user(args.username, accounts_path(args.accounts))
+        file = remove_user(args.username, users_source(args))
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -232,7 +265,7 @@ def run_users_remove(args: argparse.Namespace) -> int:
 
 
 def run_users_list(args: argparse.Namespace) -> int:
-    accounts = load_accounts(accounts_path(args.accounts))
+    accounts = users_source(args).load()
     if not accounts.sign_in_required:
         print("no accounts: the dashboard runs in single-user local mode")
     for name, record in sorted(accounts.users.items()):
@@ -255,8 +288,9 @@ def run_users_import_roster(args: argparse.Namespace) -> int:
     file = accounts_path(args.accounts)
     stamp = pd.Timestamp.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or file.with_name(f"initial_passwords_{args.period}_{stamp}.csv")
+    source = account_source(store, file) if kept_in_store(args.db) else file
     try:
-        created = import_roster(people, out, file)
+        created = import_roster(people, out, source)
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -276,6 +310,85 @@ def run_users_import_roster(args: argparse.Namespace) -> int:
         f"had one; one-time passwords in {out} (readable by you only; hand them out, then "
         "delete the file)"
     )
+    return EXIT_OK
+
+
+def _store_only(args: argparse.Namespace, what: str) -> Store | None:
+    """The PostgreSQL store the command needs; None (said why) for a store file."""
+    if kept_in_store(args.db):
+        return Store(args.db, lock_wait=args.wait, user=cli_user())
+    print(
+        f"error: {what} are kept only in a PostgreSQL store (--db postgresql://… or "
+        f"${paths.DB_ENV}); with a store file the dashboard is one process and keeps them itself",
+        file=sys.stderr,
+    )
+    return None
+
+
+def run_users_copy_to_store(args: argparse.Namespace) -> int:
+    """The accounts file's accounts (and session timeout) into the store, once."""
+    store = _store_only(args, "accounts shared by several dashboard processes")
+    if store is None:
+        return EXIT_INVALID
+    file = accounts_path(args.accounts)
+    if not file.exists():
+        print(f"error: {file}: no such accounts file", file=sys.stderr)
+        return EXIT_INVALID
+    found = load_accounts(file)
+    target = account_source(store)
+    held = target.load().users
+    fresh = {name: record for name, record in found.users.items() if name not in held}
+    kept = sorted(set(found.users) & set(held))
+    if fresh:
+        minutes = found.session_minutes if store.account_records()[1] is None else None
+        store.change_accounts(
+            fresh, f"copied from {file}: {', '.join(sorted(fresh))}", session_minutes=minutes
+        )
+    print(
+        f"{target.where}: {len(fresh)} account(s) copied from {file}"
+        + (
+            f"; {len(kept)} already there, kept as the store has them ({', '.join(kept)})"
+            if kept
+            else ""
+        )
+        + ". The dashboard now reads accounts from the store; keep the file only as a backup."
+    )
+    return EXIT_OK
+
+
+def run_users_sign_out(args: argparse.Namespace) -> int:
+    """End every open session of a user; each dashboard process sees it at the next page run."""
+    store = _store_only(args, "sign-in sessions")
+    if store is None:
+        return EXIT_INVALID
+    ended = store.end_sessions(
+        "sessions_ended", "signed out by an administrator", username=args.username
+    )
+    print(f"{args.username}: {ended} open session(s) ended")
+    return EXIT_OK
+
+
+def run_users_sessions(args: argparse.Namespace) -> int:
+    """The open sign-in sessions: who, since when, idle for how long."""
+    store = _store_only(args, "sign-in sessions")
+    if store is None:
+        return EXIT_INVALID
+    minutes = account_source(store).load().session_minutes
+    table = store.sign_in_sessions(minutes * 60)
+    if table.empty:
+        print("no open sessions")
+        return EXIT_OK
+    lines = (
+        table["session"]
+        + "  "
+        + table["username"].str.ljust(16)
+        + "  since "
+        + table["started_at"].dt.strftime("%Y-%m-%d %H:%M")
+        + "  idle "
+        + (table["idle_seconds"] // 60).astype(int).astype(str)
+        + " min"
+    )
+    print("\n".join(lines))
     return EXIT_OK
 
 

@@ -66,3 +66,33 @@ downloads(
     scope=tr("审计日志", "Audit log"),
     filters=tuple((what, values) for what, values in chosen if values),
 )
+
+if data.sessions_in_store():  # a PostgreSQL store: the sessions of every dashboard process
+    with st.expander(tr("当前登录会话", "Open sign-in sessions")):
+        st.caption(
+            tr(
+                "所有看板进程中尚未退出或超时的会话。结束某用户的全部会话:"
+                "python -m engine users sign-out 用户名",
+                "Sessions not yet signed out or timed out, in every dashboard process. To end "
+                "all of a user's sessions: python -m engine users sign-out NAME",
+            )
+        )
+        st.dataframe(
+            data.open_sessions(),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "session": tr("会话", "Session"),
+                "username": tr("用户", "User"),
+                "started_at": st.column_config.DatetimeColumn(
+                    tr("登录时间", "Signed in"), format="YYYY-MM-DD HH:mm"
+                ),
+                "last_seen": st.column_config.DatetimeColumn(
+                    tr("最近活动(约每分钟记录)", "Last seen (kept about once a minute)"),
+                    format="YYYY-MM-DD HH:mm",
+                ),
+                "idle_seconds": st.column_config.NumberColumn(
+                    tr("空闲(秒)", "Idle (s)"), format="%d"
+                ),
+            },
+        )

@@ -1,13 +1,18 @@
 """Several dashboard processes over one PostgreSQL store: a month imported through one shows in
-the other, and the wait after wrong passwords is the same in every process."""
+the other, the wait after wrong passwords is the same in every process, and accounts and
+sign-in sessions kept in the store are the same in every process."""
 
 from __future__ import annotations
+
+import io
+import sys
 
 import pytest
 
 import ui.auth
+from engine import cli as engine_cli
 from engine import paths
-from engine.accounts import add_user
+from engine.accounts import AccountsInStore, add_user
 from engine.store import Store
 from tests.apptest import open_page
 from tests.browser import (
@@ -26,9 +31,8 @@ def shared_store(pg_cluster, tmp_path, monkeypatch) -> str:
     """A PostgreSQL store holding the demo months, with one manager account."""
     url = pg_cluster.demo_database()
     monkeypatch.setenv(paths.DB_ENV, url)
-    accounts = tmp_path / "accounts.toml"
-    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
-    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    # (the accounts of a PostgreSQL store are kept in it, for every process)
+    add_user("wang", "wang-password", "manager", ["客服部"], file=AccountsInStore(Store(url)))
     ui.auth.throttle.clear()
     return url
 
@@ -96,5 +100,50 @@ def test_a_month_imported_through_one_process_shows_in_the_other(pg_cluster, tmp
             assert error_boxes(other) == []
             SCREENSHOTS.mkdir(exist_ok=True)
             other.screenshot(path=str(SCREENSHOTS / "second_process.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def sign_in(browser, address: str, username: str, password: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(address)
+    wait_until_drawn(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("h1:has-text('总览')", timeout=60_000)
+    return page
+
+
+@pytest.mark.browser
+def test_an_account_from_the_command_line_signs_in_on_both_and_sign_out_ends_both(
+    pg_cluster, monkeypatch
+):
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    url = pg_cluster.demo_database()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("li-password\n"))
+    added = engine_cli.main(["users", "add", "li", "--role", "hr", "--password-stdin", "--db", url])
+    assert added == 0
+    with (
+        dashboard(url) as first,
+        dashboard(url) as second,
+        sync_playwright() as driver,
+    ):
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            pages = [sign_in(browser, address, "li", "li-password") for address in (first, second)]
+            assert Store(url).sign_in_sessions()["username"].tolist() == ["li", "li"]
+            assert engine_cli.main(["users", "sign-out", "li", "--db", url]) == 0
+            for page in pages:  # the next page run, in either process, asks to sign in again
+                page.locator('[data-testid="stSidebarNavLink"]').nth(1).click()
+                page.get_by_text("管理员已结束您的会话").wait_for(timeout=30_000)
+                wait_until_drawn(page)
+                assert page.locator("h1").first.inner_text().startswith("登录")
+                assert error_boxes(page) == []
+                assert "li · " not in page.locator('[data-testid="stSidebar"]').inner_text()
+            SCREENSHOTS.mkdir(exist_ok=True)
+            pages[1].screenshot(path=str(SCREENSHOTS / "signed_out_by_admin.png"))
         finally:
             browser.close()

@@ -18,9 +18,8 @@ from engine.accounts import (
     AccountError,
     Accounts,
     Throttle,
-    accounts_path,
+    account_stamp,
     change_password,
-    load_accounts,
     must_change_password,
     still_valid,
     verify,
@@ -33,6 +32,22 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 ACCESS_KEY = "access"
 SEEN_KEY = "last_seen"
 TICKET_KEY = "session_ticket"
+TOKEN_KEY = "session_token"  # the sign-in session in a PostgreSQL store
+# Why the store ended a session, as the sign-in form tells the user.
+ENDED_NOTICES = {
+    "timed out": (
+        "长时间未操作,已自动退出,请重新登录。",
+        "You were signed out after a period of inactivity. Sign in again.",
+    ),
+    "signed out by an administrator": (
+        "管理员已结束您的会话,请重新登录。",
+        "An administrator ended your session. Sign in again.",
+    ),
+}
+ACCOUNT_CHANGED = (
+    "您的账户已被删除或更改,请重新登录。",
+    "Your account was removed or changed. Sign in again.",
+)
 
 
 @dataclass
@@ -85,7 +100,11 @@ def current(every_page: list[st.Page] | None = None) -> Access:
     access: Access | None = st.session_state.get(ACCESS_KEY)
     now = time.time()
     idle = now - st.session_state.get(SEEN_KEY, now)
-    if access is not None and idle > known.session_minutes * 60:
+    if access is not None and data.sessions_in_store():
+        if (ended := _ended_in_store(known, access)) is not None:
+            sign_out(tr(*ended))
+            access = None
+    elif access is not None and idle > known.session_minutes * 60:
         sign_out(
             tr(
                 "长时间未操作,已自动退出,请重新登录。",
@@ -95,12 +114,7 @@ def current(every_page: list[st.Page] | None = None) -> Access:
         access = None
     elif access is not None and not still_valid(known, access):
         data.current_store().audit("signed_out", "account removed or changed")
-        sign_out(
-            tr(
-                "您的账户已被删除或更改,请重新登录。",
-                "Your account was removed or changed. Sign in again.",
-            )
-        )
+        sign_out(tr(*ACCOUNT_CHANGED))
         access = None
     if access is None or must_change_password(known, access.user):
         if every_page:
@@ -116,17 +130,42 @@ def current(every_page: list[st.Page] | None = None) -> Access:
     return access
 
 
+def _ended_in_store(known: Accounts, access: Access) -> tuple[str, str] | None:
+    """Why this session has ended in the store (signed out elsewhere, timed out, its account
+    removed or changed in any process), as a notice; None while it is open. Its last-seen
+    time in the store moves on about once a minute."""
+    store = data.current_store()
+    token = st.session_state.get(TOKEN_KEY)
+    seen = store.session_seen(token, known.session_minutes * 60) if token else None
+    if seen is not None and seen["ended_at"] is not None:
+        return ENDED_NOTICES.get(seen["reason"], ACCOUNT_CHANGED)
+    record = known.users.get(access.user)
+    changed = record is None or not still_valid(known, access)
+    if seen is None or changed or seen["stamp"] != account_stamp(record):
+        if token:
+            store.end_sessions("signed_out", "account removed or changed", token=token)
+        return ACCOUNT_CHANGED
+    return None
+
+
 def still_signed_in() -> Callable[[], bool]:
     """A check for later (a download clicked): is this session then still signed in, within its
-    timeout, with its account unchanged in the accounts file?"""
-    held, file = _ticket(), accounts_path()
+    timeout, with its account unchanged (in the accounts file or the store), and, in a
+    PostgreSQL store, its session not ended by any process?"""
+    held, source = _ticket(), data.account_source_now()
+    token = st.session_state.get(TOKEN_KEY) if data.sessions_in_store() else None
 
     def check() -> bool:
-        known = load_accounts(file)
+        known = source.load()
         if not known.sign_in_required:
             return True
         access = held.access
-        return access is not None and time.time() <= held.expires and still_valid(known, access)
+        if access is None or time.time() > held.expires or not still_valid(known, access):
+            return False
+        if token is None:
+            return not data.sessions_in_store()
+        seen = source.store.session_seen(token, known.session_minutes * 60, touch=False)
+        return seen is not None and seen["ended_at"] is None
 
     return check
 
@@ -176,13 +215,20 @@ def _sign_in_form(known: Accounts) -> None:
             )
         )
         return
+    if data.sessions_in_store():  # an account added a moment ago in another process
+        known = data.account_source_now().load()
     access = verify(known, username, password)
     if access is None:
         store.audit("sign_in_failed", "wrong user name or password")
         st.error(tr("用户名或密码错误。", "Wrong user name or password."))
         return
     guard.succeeded(username)
-    store.audit("sign_in", f"role {access.role}")
+    if data.sessions_in_store():
+        data.accounts_read_again()  # the next run must know the account signed in with
+        stamp = account_stamp(known.users[username])
+        st.session_state[TOKEN_KEY] = store.start_session(username, stamp, f"role {access.role}")
+    else:
+        store.audit("sign_in", f"role {access.role}")
     st.session_state[ACCESS_KEY] = access
     st.session_state[SEEN_KEY] = time.time()
     st.rerun()
@@ -203,6 +249,8 @@ def _change_password_form(access: Access) -> None:
         again = st.text_input(tr("再次输入新密码", "New password again"), type="password")
         submitted = st.form_submit_button(tr("保存新密码", "Save the new password"), type="primary")
     if st.button(tr("退出登录", "Sign out"), key="sign_out_unchanged"):
+        if data.sessions_in_store():
+            _end_this_session()
         sign_out()
         st.rerun()
     if not submitted:
@@ -221,7 +269,7 @@ def _change_password_form(access: Access) -> None:
         return
     store = data.current_store()
     try:
-        change_password(access.user, old, new, accounts_path())
+        change_password(access.user, old, new, data.account_source_now())
     except AccountError:  # the only one left: a wrong current password
         store.audit("password_change_refused", "wrong current password")
         st.error(tr("当前密码错误,密码未更改。", "Wrong current password: nothing changed."))
@@ -233,6 +281,7 @@ def _change_password_form(access: Access) -> None:
 
 def sign_out(notice: str | None = None) -> None:
     st.session_state.pop(ACCESS_KEY, None)
+    st.session_state.pop(TOKEN_KEY, None)
     _ticket().access = None
     if notice:
         st.session_state["sign_in_notice"] = notice
@@ -255,6 +304,15 @@ def sidebar_badge(access: Access) -> None:
         scope = tr(f"工号 {plain(access.employee_id)}", f"ID {plain(access.employee_id)}")
     st.sidebar.caption(f"👤 {access.user} · {role} · {scope}")
     if st.sidebar.button(tr("退出登录", "Sign out"), key="sign_out"):
-        data.current_store().audit("sign_out")
+        _end_this_session()
         sign_out()
         st.rerun()
+
+
+def _end_this_session() -> None:
+    """Signing out, audited: in a PostgreSQL store the session ends there too."""
+    token = st.session_state.get(TOKEN_KEY)
+    if data.sessions_in_store() and token:
+        data.current_store().end_sessions("sign_out", "signed out", token=token)
+    else:
+        data.current_store().audit("sign_out")

@@ -15,7 +15,10 @@ from engine.accounts import (
     LOCAL_ACCESS,
     Access,
     Accounts,
+    AccountSource,
+    account_source,
     accounts_path,
+    kept_in_store,
     load_accounts,
     pseudonyms,
     scoped,
@@ -56,9 +59,35 @@ def _accounts(file: str, stamp: tuple[int, int, int]) -> Accounts:
     return load_accounts(accounts_path(file))
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _store_accounts(db: str, slot: tuple) -> Accounts:
+    return account_source(store(db)).load()
+
+
+def accounts_read_again() -> None:
+    """Forget the store's accounts read last (an account found in the store just now)."""
+    _store_accounts.clear()
+
+
+def sessions_in_store() -> bool:
+    """Whether accounts and sign-in sessions live in the store (PostgreSQL: several dashboard
+    processes share them), not in the accounts file and this process's session state."""
+    return kept_in_store()
+
+
+def account_source_now() -> AccountSource:
+    """Where accounts are read and changed: the PostgreSQL store, else the accounts file."""
+    return account_source(store(str(paths.db_path())) if sessions_in_store() else None)
+
+
 def accounts() -> Accounts:
-    """The accounts file's content, reread when the file changes (every save writes a new file,
-    so its inode changes even when two saves share a timestamp)."""
+    """The accounts: in a PostgreSQL store read again every 2 s (so an account added, changed
+    or removed through any process shows in every process within that time); else the
+    accounts file's content, reread when the file changes (every save writes a new file, so its
+    inode changes even when two saves share a timestamp)."""
+    if sessions_in_store():
+        db = paths.db_path()
+        return _store_accounts(str(db), _file_stamp(db))
     file = accounts_path()
     if not file.exists():
         return _accounts(str(file), (0, 0, 0))
@@ -530,3 +559,9 @@ def people_months(
         scheme,
     )
     return scoped(found, who)
+
+
+def open_sessions() -> pd.DataFrame:
+    """The sign-in sessions open in every dashboard process over a PostgreSQL store (signed
+    in, not signed out, idle for less than the timeout)."""
+    return current_store().sign_in_sessions(accounts().session_minutes * 60)

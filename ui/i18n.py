@@ -106,6 +106,8 @@ ACTION_NAMES = {
     "password_changed": ("修改密码", "password changed"),
     "password_change_refused": ("修改密码被拒", "password change refused"),
     "targets_saved": ("保存目标", "targets saved"),
+    "accounts_changed": ("更改账户", "accounts changed"),
+    "sessions_ended": ("结束会话", "sessions ended"),
 }
 # Who did what when no one signed in (the store's default user).
 USER_NAMES = {"system": ("系统", "system"), "local": ("本机用户", "local")}

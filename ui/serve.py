@@ -5,7 +5,7 @@ pages/ folder (`PagesManager.uses_pages_directory`). With st.navigation in app.p
 folder, the first visitor of a deep link such as /imports then gets the folder's pages without
 the entry script (no shared sidebar, wrong page list). Deciding it before any session starts
 removes that glitch; `streamlit run app.py` still works, with the glitch on a fresh server.
-Without an accounts file (no sign-in) the server listens on this computer only.
+Without accounts (no sign-in) the server listens on this computer only.
 """
 
 import sys
@@ -14,13 +14,16 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 from engine import paths
-from engine.accounts import load_accounts
+from engine.accounts import account_source, kept_in_store
+from engine.store import Store
 
 
 def main() -> None:
     PagesManager.uses_pages_directory = False
     options = sys.argv[1:]
-    if not load_accounts().sign_in_required and "--server.address" not in options:
+    # (a PostgreSQL store holds the accounts of every process over it; else the accounts file)
+    accounts = account_source(Store() if kept_in_store() else None).load()
+    if not accounts.sign_in_required and "--server.address" not in options:
         # Without accounts there is no sign-in: serve this computer only.
         options = ["--server.address", "127.0.0.1", *options]
     sys.argv = ["streamlit", "run", str(paths.ROOT / "app.py"), *options]

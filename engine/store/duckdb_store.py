@@ -6,6 +6,7 @@ import copy
 import io
 import json
 import os
+import secrets
 import shutil
 import threading
 import time
@@ -139,6 +140,17 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS scored_row_sets (
         period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
         row_count BIGINT NOT NULL, PRIMARY KEY (period, scheme_id, scheme_digest))""",
+    # Sign-in accounts of a PostgreSQL store (a DuckDB store keeps its accounts file), the same
+    # records as the file (departments as JSON text), and the sign-in sessions of every dashboard
+    # process over it: ended (with the reason) by signing out, a timeout or the administrator.
+    """CREATE TABLE IF NOT EXISTS accounts (
+        username VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, departments VARCHAR NOT NULL,
+        employee_id VARCHAR, password_hash VARCHAR NOT NULL, must_change BOOLEAN NOT NULL,
+        changed_at TIMESTAMP NOT NULL, changed_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS sign_in_sessions (
+        token VARCHAR PRIMARY KEY, username VARCHAR NOT NULL, stamp VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP,
+        reason VARCHAR)""",
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
@@ -1422,6 +1434,165 @@ class Store:
                 f"FROM scored_rows r {where[1]} {people} ORDER BY r.period, r.employee_id",
                 params,
             ).df()
+
+    # -------------------------------------------------------------- accounts and sign-in sessions
+
+    def account_records(self) -> tuple[dict[str, dict], float | None]:
+        """The sign-in accounts kept in the store, as the accounts file holds them (user name →
+        role, departments, password_hash, employee_id, must_change_password), and the session
+        timeout in minutes when one was set (None: the default)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT username, role, departments, employee_id, password_hash, must_change "
+                "FROM accounts ORDER BY username"
+            ).fetchall()
+            timeout = con.execute("SELECT value FROM meta WHERE key = 'session_seconds'").fetchall()
+        users = {}
+        for username, role, departments, employee_id, password_hash, must_change in rows:
+            record = {"role": role, "departments": json.loads(departments)}
+            record["password_hash"] = password_hash
+            if employee_id:
+                record["employee_id"] = employee_id
+            if must_change:
+                record["must_change_password"] = True
+            users[username] = record
+        return users, (int(timeout[0][0]) / 60 if timeout else None)
+
+    def change_accounts(
+        self, changes: dict[str, dict | None], detail: str, session_minutes: float | None = None
+    ) -> None:
+        """Add or change (a record) and remove (None) accounts in one transaction, audited; the
+        open sessions of a removed account, or of one whose role, departments or employee id
+        changed, end with it in every process. Not a new store version: no result changes."""
+        with self._transaction() as con:
+            for username, record in changes.items():
+                before = con.execute(
+                    "SELECT role, departments, employee_id FROM accounts WHERE username = ?",
+                    [username],
+                ).fetchall()
+                if record is None:
+                    con.execute("DELETE FROM accounts WHERE username = ?", [username])
+                    ended = "account removed" if before else None
+                else:
+                    scope = [
+                        record["role"],
+                        json.dumps(list(record.get("departments", [])), ensure_ascii=False),
+                        record.get("employee_id") or None,
+                    ]
+                    con.execute(
+                        "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?) "
+                        "ON CONFLICT (username) DO UPDATE SET role = excluded.role, "
+                        "departments = excluded.departments, employee_id = excluded.employee_id, "
+                        "password_hash = excluded.password_hash, "
+                        "must_change = excluded.must_change, changed_at = excluded.changed_at, "
+                        "changed_by = excluded.changed_by",
+                        [
+                            username,
+                            *scope,
+                            record["password_hash"],
+                            bool(record.get("must_change_password", False)),
+                            self.user,
+                        ],
+                    )
+                    ended = "account changed" if before and list(before[0]) != scope else None
+                if ended:
+                    con.execute(
+                        "UPDATE sign_in_sessions SET ended_at = now()::TIMESTAMP, reason = ? "
+                        "WHERE username = ? AND ended_at IS NULL",
+                        [ended, username],
+                    )
+            if session_minutes is not None:
+                con.execute(
+                    "INSERT INTO meta VALUES ('session_seconds', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [round(session_minutes * 60)],
+                )
+            self._note(con, "accounts_changed", detail)
+
+    def _note(self, con: backends.DuckConnection, action: str, detail: str) -> None:
+        """An audit entry for a change that is not a new store version (accounts, sessions)."""
+        con.execute(
+            "INSERT INTO events (happened_at, action, detail, username) "
+            "VALUES (now()::TIMESTAMP, ?, ?, ?)",
+            [action, detail, self.user],
+        )
+
+    def start_session(self, username: str, stamp: str, detail: str) -> str:
+        """Open a sign-in session for a user whose account has this stamp, audited as their
+        sign-in; returns its token (random, kept in the signed-in browser session only)."""
+        token = secrets.token_urlsafe(24)
+        with self._transaction() as con:
+            con.execute(
+                "INSERT INTO sign_in_sessions (token, username, stamp, started_at, last_seen) "
+                "VALUES (?, ?, ?, now()::TIMESTAMP, now()::TIMESTAMP)",
+                [token, username, stamp],
+            )
+            self._note(con, "sign_in", detail)
+        return token
+
+    def session_seen(
+        self, token: str, timeout_seconds: float, touch_after: float = 60.0, touch: bool = True
+    ) -> dict | None:
+        """A sign-in session as the store has it (username, stamp, ended_at, reason, idle
+        seconds), None if there is none. Idle longer than the timeout, it ends ('timed out',
+        audited). Otherwise its last-seen time moves to now when older than `touch_after`: a
+        write about once a minute per session, not on every page run, and not audited (a page
+        view); a busy store skips it until the next run."""
+        with self._connect() as con:
+            found = con.execute(
+                "SELECT username, stamp, ended_at, reason, last_seen, now()::TIMESTAMP "
+                "FROM sign_in_sessions WHERE token = ?",
+                [token],
+            ).fetchall()
+        if not found:
+            return None
+        username, stamp, ended_at, reason, last_seen, now = found[0]
+        idle = (pd.Timestamp(now) - pd.Timestamp(last_seen)).total_seconds()
+        seen = {"username": username, "stamp": stamp, "ended_at": ended_at, "reason": reason}
+        seen["idle_seconds"] = idle
+        if ended_at is None and idle > timeout_seconds:
+            self.as_user(username).end_sessions("signed_out", "timed out", token=token)
+            return {**seen, "ended_at": now, "reason": "timed out"}
+        if touch and ended_at is None and idle >= touch_after:
+            with suppress(StoreBusy), self._transaction() as con:
+                con.execute(
+                    "UPDATE sign_in_sessions SET last_seen = now()::TIMESTAMP "
+                    "WHERE token = ? AND ended_at IS NULL",
+                    [token],
+                )
+        return seen
+
+    def end_sessions(
+        self, action: str, reason: str, token: str | None = None, username: str | None = None
+    ) -> int:
+        """End one open session (its token) or every open session of a user, with the reason,
+        audited as `action`; returns how many ended. Each process sees it at its next run."""
+        where, key = ("token = ?", token) if token is not None else ("username = ?", username)
+        with self._transaction() as con:
+            ended = con.execute(
+                "UPDATE sign_in_sessions SET ended_at = now()::TIMESTAMP, reason = ? "
+                f"WHERE {where} AND ended_at IS NULL RETURNING username",
+                [reason, key],
+            ).fetchall()
+            named = f"{username}: " if username is not None else ""
+            self._note(con, action, f"{named}{reason} ({len(ended)} session(s))")
+        return len(ended)
+
+    def sign_in_sessions(self, timeout_seconds: float | None = None) -> pd.DataFrame:
+        """The open sign-in sessions, oldest first: session (the token's first 8 characters),
+        username, started_at, last_seen, idle_seconds; with a timeout, only those idle for less
+        (a session past it has ended, even if no page run has said so yet)."""
+        with self._connect() as con:
+            table = con.execute(
+                "SELECT substr(token, 1, 8) AS session, username, started_at, last_seen, "
+                "now()::TIMESTAMP AS now FROM sign_in_sessions WHERE ended_at IS NULL "
+                "ORDER BY started_at, username"
+            ).df()
+        idle = (table["now"] - table["last_seen"]).dt.total_seconds()
+        table = table.drop(columns="now").assign(idle_seconds=idle)
+        if timeout_seconds is not None:
+            table = table[table["idle_seconds"].le(timeout_seconds)].reset_index(drop=True)
+        return table
 
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
