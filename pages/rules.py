@@ -346,7 +346,7 @@ if "pay" in tabs:
             everyone = everyone.sort_values("employee_id")
             # Those with a cut first: one vectorised membership test (a list test was quadratic,
             # 50 s at 83,000 people).
-            with_cut = everyone["employee_id"].isin(cut_people).to_numpy()
+            with_cut = data.among(everyone["employee_id"], cut_people)
             ids = everyone["employee_id"].to_numpy()
             order = [*ids[with_cut].tolist(), *ids[~with_cut].tolist()]
             names = dict(zip(everyone["employee_id"], everyone["name"], strict=True))
@@ -419,7 +419,7 @@ if "ladder" in tabs:
         if not people.empty:
             heading(tr("逐项条件", "Each condition"))
             checks = report.ladder_checks[
-                report.ladder_checks["employee_id"].isin(people["employee_id"])
+                data.among(report.ladder_checks["employee_id"], people["employee_id"])
             ]
             ids = people.sort_values(["status", "missing"])["employee_id"].tolist()
             names = dict(zip(people["employee_id"], people["name"], strict=True))

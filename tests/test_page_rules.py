@@ -170,3 +170,19 @@ def test_the_customer_service_rules_show_team_and_year_flags(demo, monkeypatch):
     years = flags[flags["规则"] == "年度不合格连续两年"]
     assert len(years) == int((now["rule"] == "failed_two_years").sum()) > 0
     assert set(years["连续"]) == {"2 年"}
+
+
+def test_membership_of_ids_is_one_arrow_lookup_and_the_same_as_isin():
+    # The rules page picks a million ladder checks and pay rows by id: `among` gives what
+    # pandas' isin gives (which turns every wanted id into a Python object first).
+    import numpy as np
+    import pandas as pd
+
+    from ui.data import among
+
+    ids = pd.Series(["E1", "E2", None, "E3", "E2"], dtype="str")
+    wanted = pd.Series(["E2", "E3", "E9"], dtype="str")
+    assert among(ids, wanted).tolist() == [False, True, False, True, True]
+    assert among(ids, np.array(["E1"], dtype=object)).tolist() == [True, False, False, False, False]
+    assert among(ids.astype(object), ["E3"]).tolist() == [False, False, False, True, False]
+    assert among(ids, []).tolist() == [False] * 5
