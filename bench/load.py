@@ -21,9 +21,11 @@ load). Clients are spread round-robin over the processes, as sticky sessions do.
 Every run starts fresh servers (one warm-up visitor opens every page first, as earlier managers
 would have), samples each server's resident memory (VmRSS) every 0.5 s, and prints pages served,
 errors (an exception or an error box on a page, a lost connection, a page over 120 s), p50 / p95
-page time, the sign-in time, the peak memory of each process and the machine's load average
-before / after. With --repeat N each figure is the median of N runs with its range. Memory per
-session is the slope of the peak memory over K (least squares), per process.
+page time, the sign-in time, the dashboard processes' CPU seconds per script run (a steadier
+figure than wall time on a shared machine; PostgreSQL's own processes not counted), the peak
+memory of each process and the machine's load average before / after. With --repeat N each
+figure is the median of N runs with its range. Memory per session is the slope of the peak
+memory over K (least squares), per process.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -292,6 +295,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system, every thread)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     import socket
 
@@ -377,6 +389,7 @@ class Measured:
     samples: list[Sample]
     seconds: float
     peak_mb: list[float]  # per process
+    cpu: float  # CPU seconds the server processes used during the run
     idle_mb: list[float]  # per process, after the warm-up, before the managers
     load_before: float
     load_after: float
@@ -410,6 +423,7 @@ async def measure_once(
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_memory(pids, peaks, stop))
     before = float(load_average()[0])
+    cpu = sum(cpu_seconds(pid) for pid in pids)
     started = time.monotonic()
     until = started + seconds
     samples: list[Sample] = []
@@ -428,10 +442,11 @@ async def measure_once(
         )
     )
     elapsed = time.monotonic() - started
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
     stop.set()
     await sampler
     return Measured(
-        samples, elapsed, [peaks[p] for p in pids], idle, before, float(load_average()[0])
+        samples, elapsed, [peaks[p] for p in pids], cpu, idle, before, float(load_average()[0])
     )
 
 
@@ -519,7 +534,8 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 HEADER = (
     f"{'data':<8}{'store':<11}{'proc':>4}{'K':>4}{'pages':>7}{'pages/s':>9}{'err':>5}"
-    f"{'p50 s':>20}{'p95 s':>20}{'sign-in p50 s':>20}{'peak MB/proc':>22}{'load':>12}"
+    f"{'p50 s':>20}{'p95 s':>20}{'sign-in p50 s':>20}{'cpu s/run':>10}{'peak MB/proc':>20}"
+    f"{'load':>10}"
 )
 
 
@@ -531,11 +547,13 @@ def row(size: str, backend: str, processes: int, k: int, runs: list[Measured]) -
     sign = [quantile([s.seconds for s in r.samples if s.action == "sign-in"], 0.5) for r in runs]
     peak = [statistics.mean(r.peak_mb) for r in runs]
     errors = sum(len(r.errors) for r in runs)
+    served = [len([s for s in r.samples if s.action != "failed"]) for r in runs]
+    cpu = [r.cpu / n for r, n in zip(runs, served, strict=True) if n]
     loads = f"{min(r.load_before for r in runs):.1f}/{max(r.load_after for r in runs):.1f}"
     return (
         f"{size:<8}{backend:<11}{processes:>4}{k:>4}{statistics.median(pages):>7.0f}"
         f"{statistics.median(rate):>9.2f}{errors:>5}{spread(p50):>20}{spread(p95):>20}"
-        f"{spread(sign):>20}{spread(peak, 0):>22}{loads:>12}"
+        f"{spread(sign):>20}{spread(cpu):>10}{spread(peak, 0):>20}{loads:>10}"
     )
 
 
@@ -553,6 +571,8 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="folder to keep the built DuckDB stores in")
     args = parser.parse_args()
+    # Stopped with kill: still stop the servers and the PostgreSQL cluster (finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print("\n".join(machine_facts()), flush=True)
     print(
         f"{args.seconds:.0f} s per run, think {args.think:g} s, {args.repeat} run(s) per row; "
