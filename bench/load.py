@@ -16,7 +16,8 @@ browser's drawing. A manager signs in through the sign-in form's widgets (user n
 the form's submit button: the argon2 check and the rerun that follows), then repeats: open one
 of the pages the manager may open, or change a filter (period, department, team, role), waiting
 --think seconds between clicks (0: the next click as soon as the page is there, the hardest
-load). Clients are spread round-robin over the processes, as sticky sessions do.
+load). Managers arrive 0.2 s apart at the start of a run, each with an account of their own, and
+are spread round-robin over the processes, as sticky sessions do.
 
 Every run starts fresh servers (one warm-up visitor opens every page first, as earlier managers
 would have), samples each server's resident memory (VmRSS) every 0.5 s, and prints pages served,
@@ -53,6 +54,7 @@ from engine import paths
 
 PASSWORD = "load-test-password"
 PAGE_TIMEOUT = 120.0
+STAGGER = 0.2  # seconds between two managers' arrivals at the start of a run
 SIDEBAR = 1  # a delta path's first entry: 0 the main area, 1 the sidebar
 FILTER_LABELS = ("考核期间", "部门", "班组", "岗位")
 SIGN_IN_LABELS = ("用户名", "密码")
@@ -112,7 +114,12 @@ class Client:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(
-            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=PAGE_TIMEOUT
+            self.url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=PAGE_TIMEOUT,
+            # A browser sends no websocket pings; a busy server would be dropped for a late pong.
+            ping_interval=None,
         )
 
     async def close(self) -> None:
@@ -247,6 +254,7 @@ async def manager(
     rng = random.Random(seed)
     client = Client(base)
     try:
+        await asyncio.sleep(seed * STAGGER)  # managers arrive one after another, not all at once
         await client.connect()
         first = await client.run("")
         out.append(Sample("open", first.seconds, first.errors))
@@ -453,17 +461,19 @@ async def measure_once(
 # ------------------------------------------------------------------------------ stores
 
 
-def manager_accounts(store: str, accounts: Path) -> list[str]:
-    """One manager account per department of the newest month (a manager sees their own)."""
+def manager_accounts(store: str, accounts: Path, count: int) -> list[str]:
+    """`count` manager accounts, each for one department of the newest month in turn: every
+    simulated manager signs in as their own user (two sign-ins of one user name at the same
+    moment are slowed down by the sign-in throttle, by design)."""
     from engine.accounts import add_user
     from engine.store import Store
 
     target = Store(store)
     departments = target.departments(target.periods()[-1])
     users = []
-    for i, department in enumerate(departments):
+    for i in range(count):
         name = f"manager{i + 1:02d}"
-        add_user(name, PASSWORD, "manager", [department], file=accounts)
+        add_user(name, PASSWORD, "manager", [departments[i % len(departments)]], file=accounts)
         users.append(name)
     return users
 
@@ -595,7 +605,7 @@ def main() -> None:
                     store = build_store(size, backend, folder, cluster)
                     accounts = folder / f"accounts-{size}-{backend}.toml"
                     accounts.unlink(missing_ok=True)
-                    users = manager_accounts(store, accounts)
+                    users = manager_accounts(store, accounts, max(args.clients))
                     for processes in args.processes:
                         if processes > 1 and backend == "duckdb":
                             continue  # a DuckDB file has one writer process

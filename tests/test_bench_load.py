@@ -13,8 +13,8 @@ from tests.apptest import demo_store
 def test_managers_sign_in_and_are_served_pages_without_errors(tmp_path):
     store = str(demo_store(tmp_path))
     accounts = tmp_path / "accounts.toml"
-    users = load.manager_accounts(store, accounts)
-    assert users[0] == "manager01"
+    users = load.manager_accounts(store, accounts, 2)
+    assert users == ["manager01", "manager02"]
 
     async def one_tab(base: str) -> list[load.RunResult]:
         client = load.Client(base)
@@ -33,7 +33,7 @@ def test_managers_sign_in_and_are_served_pages_without_errors(tmp_path):
     with load.servers(store, 1, accounts, tmp_path) as addresses:
         form, signed, ranking, older = asyncio.run(one_tab(addresses[0][0]))
         measured = asyncio.run(
-            load.measure_once(addresses, users, 2, 6, 0, only=["", "ranking"], warm=False)
+            load.measure_once(addresses, users, 2, 8, 0, only=["", "ranking"], warm=False)
         )
     # Signed out: the form (every page routed, hidden); signed in: the manager's pages only.
     assert {"用户名", "密码"} <= {w.label for w in form.widgets} and "imports" in form.pages
@@ -45,6 +45,6 @@ def test_managers_sign_in_and_are_served_pages_without_errors(tmp_path):
 
     assert measured.errors == []
     assert [s.action for s in measured.samples].count("sign-in") == 2
-    assert len(measured.clicks) >= 2
+    assert measured.clicks  # pages opened or filters changed after signing in
     assert all(math.isfinite(s.seconds) and 0 < s.seconds < 60 for s in measured.samples)
     assert measured.peak_mb[0] > 50
