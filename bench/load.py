@@ -484,12 +484,14 @@ def build_store(size: str, backend: str, folder: Path, cluster) -> str:
     from engine.store import Store
 
     scheme = load_scheme()
+    kept = folder / f"load-{size}.duckdb"
     if backend == "postgresql":
         target = cluster.fresh_database()
-    else:
-        target = str(folder / f"load-{size}.duckdb")
-        if Path(target).exists():
-            return target
+    elif kept.exists():
+        return str(kept)
+    else:  # built under another name first: a build stopped half-way is never reused
+        target = str(folder / f"building-{size}.duckdb")
+        Path(target).unlink(missing_ok=True)
     started = time.perf_counter()
     if size == "demo":
         from engine.cli import import_demo
@@ -506,7 +508,9 @@ def build_store(size: str, backend: str, folder: Path, cluster) -> str:
         from engine.store import backends
 
         backends.close_idle(target)
-    return target
+        return target
+    Path(target).replace(kept)
+    return str(kept)
 
 
 # ------------------------------------------------------------------------------ report
