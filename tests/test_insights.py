@@ -389,3 +389,10 @@ def test_department_series_pool_the_cases_of_a_rate_and_average_the_rest():
     )
     assert ("E", "satisfaction") not in series.index  # a rate without cases is not charted
     assert series.loc[("E", "total"), "chart"] == "xmr"
+
+
+def test_a_larger_small_table_gives_one_p_value():
+    # A team filter on the insights page gave this table; scipy's Monte Carlo answered with an
+    # array of one p-value and the page failed with a TypeError.
+    found = independence([[1, 1, 3, 0], [1, 0, 1, 0], [1, 0, 2, 0], [0, 0, 0, 3]])
+    assert found.method == "fisher_monte_carlo" and 0 < found.p_value < 1

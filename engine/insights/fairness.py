@@ -98,9 +98,9 @@ def independence(counts: pd.DataFrame | np.ndarray) -> Test:
     if table.shape == (2, 2):
         return Test("fisher", np.nan, float(fisher_exact(table).pvalue), True)
     method = MonteCarloMethod(n_resamples=RESAMPLES, rng=np.random.default_rng(0))
-    return Test(
-        "fisher_monte_carlo", np.nan, float(fisher_exact(table, method=method).pvalue), True
-    )
+    # scipy answers some tables with an array holding the one p-value
+    p_value = np.ravel(fisher_exact(table, method=method).pvalue)[0]
+    return Test("fisher_monte_carlo", np.nan, float(p_value), True)
 
 
 def group_findings(table: pd.DataFrame, column: str, grade: str) -> pd.DataFrame:
