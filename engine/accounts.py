@@ -3,6 +3,7 @@ local accounts file or, for several dashboard processes, in a PostgreSQL store."
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -13,7 +14,6 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -25,9 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from engine import paths
 from engine.output.export import neutralized
 from engine.scoring.periods import parse_period
-
-if TYPE_CHECKING:
-    from engine.store import Store
+from engine.store import Store
 
 ROLES = ("admin", "hr", "manager", "viewer", "employee")
 ROLE_NAMES = {
@@ -453,9 +451,21 @@ def scoped(table: pd.DataFrame, access: Access) -> pd.DataFrame:
     return out
 
 
+def _new_pseudonym_key() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters, 96 random bits
+
+
+@functools.cache
+def _store_pseudonym_key(url: str) -> str:
+    return Store(url).shared_secret("pseudonym_key", _new_pseudonym_key)
+
+
 def pseudonym_key(file: Path | None = None) -> str:
-    """The secret that keys viewers' pseudonyms, kept beside the accounts file and readable by
-    its owner only; made on first use. Without it nobody can hash every possible id and match."""
+    """The secret that keys viewers' pseudonyms, made on first use: in a PostgreSQL store, so
+    every dashboard process on every machine gives a person the same pseudonym; else beside the
+    accounts file, readable by its owner only. Without it nobody can hash every id and match."""
+    if file is None and kept_in_store():
+        return _store_pseudonym_key(str(paths.db_path()))
     target = file or accounts_path().with_name(PSEUDONYM_KEY_FILE)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -465,7 +475,7 @@ def pseudonym_key(file: Path | None = None) -> str:
             pass
         else:
             with os.fdopen(handle, "w", encoding="ascii") as out:
-                out.write(secrets.token_urlsafe(12))  # 16 characters, 96 random bits
+                out.write(_new_pseudonym_key())
     key = target.read_text(encoding="ascii").strip()
     if len(key) != 16:
         raise AccountError(f"{target} is not a pseudonym secret: delete it to make a new one")

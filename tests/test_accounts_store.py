@@ -8,9 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 import pytest
 
+import engine.accounts as accounts
 import ui.auth
 import ui.data
 from engine import cli as engine_cli
@@ -354,3 +356,20 @@ def test_the_audit_page_of_a_store_file_has_no_sessions_table(tmp_path, monkeypa
     at = open_page("audit")
     assert not at.exception
     assert not at.main.expander
+
+
+def test_viewers_pseudonyms_are_the_same_on_every_machine_of_a_postgres_store(
+    pg_cluster, tmp_path, monkeypatch
+) -> None:
+    url = pg_cluster.fresh_database()
+    monkeypatch.setenv(paths.DB_ENV, url)
+    ids = pd.Series(["E001", "E002"])
+    shown = []
+    for machine in ("one", "two"):  # each machine has its own folder beside its accounts file
+        monkeypatch.setenv("ASSESS_ACCOUNTS", str(tmp_path / machine / "accounts.toml"))
+        accounts._store_pseudonym_key.cache_clear()  # a process of its own
+        shown.append(accounts.pseudonyms(ids).tolist())
+        assert not (tmp_path / machine).exists()  # no key file written beside it
+    assert shown[0] == shown[1] and shown[0][0] != shown[0][1]
+    monkeypatch.setenv(paths.DB_ENV, str(tmp_path / "store.duckdb"))  # a DuckDB store: its file
+    assert accounts.pseudonyms(ids).tolist() != shown[0]

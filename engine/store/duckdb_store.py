@@ -10,7 +10,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +151,10 @@ SCHEMA = [
         token VARCHAR PRIMARY KEY, username VARCHAR NOT NULL, stamp VARCHAR NOT NULL,
         started_at TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL, ended_at TIMESTAMP,
         reason VARCHAR)""",
+    # Secrets every dashboard process over a PostgreSQL store must share (the key of viewers'
+    # pseudonyms), made once by whichever process asks first.
+    """CREATE TABLE IF NOT EXISTS shared_secrets (
+        name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL, made_at TIMESTAMP NOT NULL)""",
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
@@ -1593,6 +1597,18 @@ class Store:
         if timeout_seconds is not None:
             table = table[table["idle_seconds"].le(timeout_seconds)].reset_index(drop=True)
         return table
+
+    def shared_secret(self, name: str, make: Callable[[], str]) -> str:
+        """The secret kept under `name`, made with `make` by the first process that asks (a
+        second one asking at the same moment gets the first one's)."""
+        with self._transaction() as con:
+            con.execute(
+                "INSERT INTO shared_secrets VALUES (?, ?, now()::TIMESTAMP) ON CONFLICT DO NOTHING",
+                [name, make()],
+            )
+            return con.execute(
+                "SELECT value FROM shared_secrets WHERE name = ?", [name]
+            ).fetchall()[0][0]
 
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
