@@ -38,7 +38,7 @@ from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme
 from engine.scoring import fit as fitting
 from engine.scoring.fit import SchemeFit
 from engine.scoring.periods import available, parse_period, previous
-from engine.store import Store
+from engine.store import ROW_COLUMNS, Store
 
 
 @st.cache_resource(show_spinner=False)
@@ -521,23 +521,7 @@ def _people_months(
     if departments is not None:
         rows = rows[rows["department"].isin(list(departments))]
     rows = select(rows, (), teams, roles).sort_values(["period", "employee_id"])
-    return rows.reindex(columns=["period", *PERSON_COLUMNS]).reset_index(drop=True)
-
-
-PERSON_COLUMNS = (
-    "employee_id",
-    "name",
-    "department",
-    "team",
-    "role",
-    "total",
-    "grade",
-    "grade_en",
-    "rank",
-    "dept_rank",
-    "bonus",
-    "missing_count",
-)
+    return rows.reindex(columns=["period", *ROW_COLUMNS]).reset_index(drop=True)
 
 
 def people_months(

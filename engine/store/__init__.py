@@ -2,6 +2,7 @@
 
 from engine.store.duckdb_store import (
     LOCK_WAIT_SECONDS,
+    ROW_COLUMNS,
     SCHEMA_VERSION,
     ImportRefused,
     MonthLocked,
@@ -13,6 +14,7 @@ from engine.store.duckdb_store import (
 
 __all__ = [
     "LOCK_WAIT_SECONDS",
+    "ROW_COLUMNS",
     "SCHEMA_VERSION",
     "ImportRefused",
     "MonthLocked",
