@@ -818,13 +818,7 @@ class Store:
     def month_states(self, periods: list[str] | None = None) -> pd.DataFrame:
         """The recorded state of each month ("" department = the month as a whole) and of each
         department that moved on its own: period, department, state, changed_at, username."""
-        where, params = "", []
-        if periods is not None:
-            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
-        with self._connect() as con:
-            return con.execute(
-                f"SELECT * FROM month_states {where} ORDER BY period, department", params
-            ).df()
+        return self._rows_of("month_states", "period, department", periods)
 
     def departments(self, period: str) -> list[str]:
         """The departments with data in a month, sorted."""
@@ -896,13 +890,7 @@ class Store:
     def adjustments(self, periods: list[str] | None = None) -> pd.DataFrame:
         """The adjustments in force: period, employee_id, points, grade, reason, proposed_by,
         proposed_at, approved_by."""
-        where, params = "", []
-        if periods is not None:
-            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
-        with self._connect() as con:
-            return con.execute(
-                f"SELECT * FROM adjustments {where} ORDER BY period, employee_id", params
-            ).df()
+        return self._rows_of("adjustments", "period, employee_id", periods)
 
     def save_adjustments(self, period: str, rows: pd.DataFrame, action: str, detail: str) -> int:
         """Keep checked adjustments of one month (employee_id, points, grade, reason,
@@ -954,6 +942,14 @@ class Store:
                 self._event(con, action, None, period, detail)
         return bool(found)
 
+    def _rows_of(self, table: str, order: str, periods: list[str] | None) -> pd.DataFrame:
+        """A cycle table's rows of the months (all when None), in the given order."""
+        where, params = "", []
+        if periods is not None:
+            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
+        with self._connect() as con:
+            return con.execute(f"SELECT * FROM {table} {where} ORDER BY {order}", params).df()
+
     # -------------------------------------------------------------- appeals and interviews
 
     def now(self) -> pd.Timestamp:
@@ -963,13 +959,7 @@ class Store:
 
     def acknowledgements(self, periods: list[str] | None = None) -> pd.DataFrame:
         """The results people accepted (接受): period, employee_id, accepted_at, username."""
-        where, params = "", []
-        if periods is not None:
-            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
-        with self._connect() as con:
-            return con.execute(
-                f"SELECT * FROM acknowledgements {where} ORDER BY period, employee_id", params
-            ).df()
+        return self._rows_of("acknowledgements", "period, employee_id", periods)
 
     def acknowledge(self, period: str, employee_id: str, detail: str) -> bool:
         """Record that a person accepts their result of a month (once); True if new."""
@@ -986,11 +976,7 @@ class Store:
 
     def appeals(self, periods: list[str] | None = None) -> pd.DataFrame:
         """Every appeal (申诉) with its state and decision, oldest first."""
-        where, params = "", []
-        if periods is not None:
-            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
-        with self._connect() as con:
-            return con.execute(f"SELECT * FROM appeals {where} ORDER BY appeal_id", params).df()
+        return self._rows_of("appeals", "appeal_id", periods)
 
     def file_appeal(
         self,
@@ -1090,13 +1076,7 @@ class Store:
 
     def interviews(self, periods: list[str] | None = None) -> pd.DataFrame:
         """The interview records (绩效面谈) per person and month."""
-        where, params = "", []
-        if periods is not None:
-            where, params = "WHERE period IN (SELECT unnest(?))", [list(periods)]
-        with self._connect() as con:
-            return con.execute(
-                f"SELECT * FROM interviews {where} ORDER BY period, employee_id", params
-            ).df()
+        return self._rows_of("interviews", "period, employee_id", periods)
 
     def save_interview(
         self,
