@@ -22,15 +22,34 @@ def no_accounts(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSESS_NOTIFY", str(tmp_path / "notify.toml"))
 
 
-@pytest.fixture(autouse=True)
-def the_users_stores_stay_untouched():
+USERS_STORES = (paths.DEFAULT_DB, paths.DEALER_DB)
+
+
+def _phase_leaves_users_stores(item: pytest.Item, phase: str):
     """No test may create the stores the README's first command uses (data/*.duckdb): a test
     that opens the app or the CLI without naming its own store would fill them behind the
-    user's back."""
-    before = {p: p.exists() for p in (paths.DEFAULT_DB, paths.DEALER_DB)}
-    yield
+    user's back. Checked around each phase, so a module- or session-scoped fixture (set up in
+    its first test's setup phase) is caught too, not only a test's own body."""
+    before = {p: p.exists() for p in USERS_STORES}
+    result = yield
     created = [p.name for p, existed in before.items() if not existed and p.exists()]
-    assert not created, f"the test created {created} in data/: give it its own store"
+    assert not created, f"{item.nodeid} ({phase}) created {created} in data/: give it its own store"
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _phase_leaves_users_stores(item, "setup"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _phase_leaves_users_stores(item, "call"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    return (yield from _phase_leaves_users_stores(item, "teardown"))
 
 
 @pytest.fixture(scope="session")
