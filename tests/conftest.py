@@ -37,6 +37,23 @@ def _phase_leaves_users_stores(item: pytest.Item, phase: str):
     return result
 
 
+def pytest_sessionstart(session):
+    session.users_stores_before = {p: p.exists() for p in USERS_STORES}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """What no phase of a test made (a test module run while it was collected, say) fails the
+    whole run all the same."""
+    before = getattr(session, "users_stores_before", {})
+    created = [p.name for p, existed in before.items() if not existed and p.exists()]
+    if created:
+        session.config.get_terminal_writer().line(
+            f"the test run created {created} in data/ outside every test: give it its own store",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     return (yield from _phase_leaves_users_stores(item, "setup"))

@@ -17,7 +17,6 @@ from streamlit.testing.v1 import AppTest
 
 import ui.auth
 import ui.page
-from app import PAGES
 from engine import paths
 from engine.accounts import Access, add_user
 from engine.cycle.close import make_move, propose
@@ -28,6 +27,7 @@ from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
 from tests.conftest import SMALL_SCHEME
+from tests.language import page_files
 from tests.test_statement import pages_text
 
 ME = Access("E001", "employee", (), "E001")
@@ -266,7 +266,7 @@ def test_other_accounts_have_no_my_results_page(small):
     assert "员工账户" in at.info[0].value and not at.dataframe
 
 
-@pytest.mark.parametrize("page", [Path(p).stem for p, *_ in PAGES])
+@pytest.mark.parametrize("page", page_files())
 def test_an_employee_sees_only_their_own_data_or_is_refused(small, exported, page):
     at = open_page(**signed_in(ME))
     assert not at.exception
