@@ -19,7 +19,8 @@ from engine.analysis.breakdown import (
     unit_name,
 )
 from engine.cycle.printing import paper_records
-from engine.output.statement import build_statements, statements_pdf, statements_zip
+from engine.output.statement import build_statements
+from engine.output.statement_pdf import statements_pdf, statements_zip
 from engine.schemes import describe
 from engine.scoring.periods import parse_period
 from ui import data

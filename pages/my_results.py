@@ -18,7 +18,8 @@ from engine.analysis.breakdown import (
 from engine.cycle.eligibility import statuses
 from engine.cycle.printing import paper_records
 from engine.cycle.publication import shows_rank
-from engine.output.statement import build_statements, statements_pdf
+from engine.output.statement import build_statements
+from engine.output.statement_pdf import statements_pdf
 from ui import acknowledge, data, sidebar
 from ui.i18n import labelled, language, plain, tr
 from ui.page import document_download, downloads, grade_lines, month_badges

@@ -386,7 +386,8 @@ def test_the_printed_statement_carries_the_interview_and_the_answer_and_the_repo
 ):
     from engine.cycle import interviews
     from engine.cycle.printing import paper_records, report_appeals
-    from engine.output.statement import build_statements, statements_pdf
+    from engine.output.statement import build_statements
+    from engine.output.statement_pdf import statements_pdf
     from tests.test_statement import pages_text
 
     interviews.save(

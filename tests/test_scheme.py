@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from engine import paths
+from engine.schemes.model import METHODS
 from engine.schemes.scheme import (
-    METHODS,
     SchemeError,
     list_schemes,
     load_grade_presets,

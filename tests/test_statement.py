@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from engine import paths
 from engine.cycle.results import monthly_rows, period_table
-from engine.output.statement import build_statements, statements_pdf, statements_zip
+from engine.output.statement import build_statements
+from engine.output.statement_pdf import statements_pdf, statements_zip
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store

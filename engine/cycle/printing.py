@@ -16,7 +16,8 @@ from engine.cycle.appeals import OPEN_STATES, state_label
 from engine.cycle.results import monthly_rows, period_table
 from engine.output.pdf import FontMissing
 from engine.output.report import APPEAL_COLUMNS, ReportData, period_flags, report_pdf, scope_label
-from engine.output.statement import build_statements, statements_pdf, statements_zip
+from engine.output.statement import build_statements
+from engine.output.statement_pdf import statements_pdf, statements_zip
 from engine.rules.evaluate import RulesError, evaluate, load_rules, with_inputs
 from engine.schemes.scheme import Scheme
 from engine.scoring.fit import SchemeRefused, scheme_fit
