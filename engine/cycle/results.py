@@ -9,9 +9,11 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from engine.analysis.figures import select
 from engine.cycle.adjust import apply_adjustments
 from engine.cycle.eligibility import apply_eligibility, statuses
 from engine.cycle.veto import apply_vetoes
+from engine.output.report import TREND_MONTHS
 from engine.rules.evaluate import Rules, columns_read, with_inputs
 from engine.rules.timeline import input_columns
 from engine.schemes.scheme import Scheme, SchemeError
@@ -274,3 +276,28 @@ def rules_table(store: Store, scheme: Scheme, rules: Rules) -> tuple[pd.DataFram
         wanted = input_columns(store.fact_columns(), rules, monthly.columns)
         facts = store.facts(columns=wanted) if wanted else None
     return with_inputs(monthly, facts, rules)
+
+
+def trend_rows(
+    store: Store,
+    scheme: Scheme,
+    last: str,
+    departments: tuple[str, ...] | None = None,
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """What the report pack's trend draws from (period, total): the rows in the departments
+    (None: all), teams and roles of the last TREND_MONTHS months up to `last` that hold a total,
+    read from the kept rows in the database, in monthly_rows' order (so their means are the
+    same to the last digit); from monthly_rows when nothing can be kept."""
+    keys = kept_keys(store, scheme)
+    if keys is None:
+        rows = select(monthly_rows(store, scheme), (), teams, roles)
+        if departments is not None:
+            rows = rows[rows["department"].isin(list(departments))]
+        return rows[["period", "total"]]
+    keys = [(month, key) for month, key in keys if month <= last]
+    means = store.department_means(scheme.id, keys, departments, teams, roles)
+    held = sorted(set(means.loc[means["mean_total"].notna(), "period"]))[-TREND_MONTHS:]
+    chosen = [(month, key) for month, key in keys if month in set(held)]
+    return store.kept_totals(scheme.id, chosen, departments, teams, roles)

@@ -1595,6 +1595,24 @@ class Store:
                 "SELECT value FROM shared_secrets WHERE name = ?", [name]
             ).fetchall()[0][0]
 
+    def kept_totals(
+        self,
+        scheme_id: str,
+        keys: list[tuple[str, str]],
+        departments: tuple[str, ...] | None = None,
+        teams: tuple[str, ...] = (),
+        roles: tuple[str, ...] = (),
+    ) -> pd.DataFrame:
+        """The kept rows' totals (period, total; filters as department_means), in the order
+        monthly rows have them (month, then employee id): a trend's rows without the rest."""
+        where, params = _row_filter(keys, scheme_id, departments, teams, roles)
+        with self._connect() as con:
+            return con.execute(
+                f"{where[0]} SELECT r.period, r.total FROM scored_rows r {where[1]} "
+                "ORDER BY r.period, r.employee_id",
+                params,
+            ).df()
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
