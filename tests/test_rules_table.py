@@ -210,3 +210,20 @@ def test_the_rules_page_reads_only_the_rules_columns(tmp_path, monkeypatch):
     assert shown["本期提醒"] == str(int((events["action"] == "flag").sum()))
     assert shown["可晋升"] == str(int((expected.ladder["status"] == "eligible").sum()))
     assert int(shown["本期提醒"]) > 0
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [["甲", "乙", "丙"], pd.Index(["x", "y"], dtype="str"), [1, 2, 3], []],
+    ids=["text", "str", "numbers", "none"],
+)
+def test_a_category_column_as_text_reads_as_casting_every_cell(categories):
+    from ui.data import category_text
+
+    rng = np.random.default_rng(19)
+    pool = np.array([*list(categories), None], dtype=object)
+    for size in (0, 5, 1_000):
+        cells = pd.Categorical(rng.choice(pool, size), categories=categories)
+        column = pd.Series(cells, index=np.arange(size) + 4, name="reason")
+        expected = column.astype("string").fillna("")
+        pd.testing.assert_series_equal(category_text(column), expected)

@@ -376,6 +376,16 @@ def among(values: pd.Series, wanted) -> np.ndarray:
         return values.isin(list(wanted)).to_numpy(dtype=bool) & values.notna().to_numpy()
 
 
+def category_text(values: pd.Series) -> pd.Series:
+    """A category column as text with blanks as '' (what astype("string").fillna("") gives),
+    each category written once: casting every cell took 0.1 s per column of 83,000 rows."""
+    if not pd.api.types.is_string_dtype(values.cat.categories):  # numbers: as pandas writes them
+        return values.astype("string").fillna("")
+    categories = pd.array(values.cat.categories.astype("string"), dtype="string")
+    text = categories.take(values.cat.codes.to_numpy(), allow_fill=True)
+    return pd.Series(text, index=values.index, name=values.name).fillna("")
+
+
 def rules_report(scheme: Scheme, as_of: str) -> tuple[RulesReport, pd.DataFrame]:
     """The rules across months judged at as_of, as this user may see them (ranks and team
     figures over everyone), and the rule inputs that could not be read."""
