@@ -7,7 +7,7 @@ import streamlit as st
 
 from engine.analysis.compare import MIN_SCORE_SPAN, score_axis
 from engine.analysis.figures import headline_changes, movers, service_targets
-from engine.cycle.printing import report_appeals, rules_flags
+from engine.cycle.printing import report_appeals
 from engine.insights.control import change_signals, control_chart, rules_text, total_series
 from engine.output.report import ReportData, report_pdf, scope_label
 from engine.scoring.periods import months_held, parse_period, previous, totals_each
@@ -178,9 +178,9 @@ lang = language()
 
 
 def report_pack() -> bytes:
-    """The report pack of what this page shows, made when the button is clicked (the rules are
-    evaluated then: they take a second or two)."""
-    flags, note = rules_flags(store, scheme, chosen_period.months, access)
+    """The report pack of what this page shows, made when the button is clicked: the flags from
+    the rules report the rules page keeps, the trend from the database's kept rows."""
+    flags, note = data.report_flags(scheme, chosen_period.months, access)
     pack = ReportData(
         period=view.period,
         previous=previous(chosen_period).label,
@@ -188,7 +188,9 @@ def report_pack() -> bytes:
         scheme=scheme,
         table=table,
         before=before,
-        history=view.rows(data.monthly(view.scheme)),  # every row, only when asked for
+        history=data.report_trend_rows(
+            view.scheme, chosen_period.months[-1], access, view.departments, view.teams, view.roles
+        ),
         flags=view.rows(flags) if flags is not None else None,
         flags_note=note,
         appeals=report_appeals(store, view.period, table),

@@ -131,7 +131,7 @@ def shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in WHOLE & set(columns):
         out[column] = pd.to_numeric(out[column]).round().astype("Int64")
     for column in out.select_dtypes("category").columns:
-        out[column] = out[column].astype("string").fillna("")
+        out[column] = data.category_text(out[column])
     return out.rename(columns={c: tr(*LABELS[c]) for c in columns if c in LABELS})
 
 
@@ -192,7 +192,7 @@ def notes(section: str, rules_text: dict[str, list[str]]) -> None:
 
 
 def in_period(frame: pd.DataFrame) -> pd.DataFrame:
-    return view.rows(frame[frame["period"].isin(months)])
+    return view.rows(frame[data.among(frame["period"], months)])
 
 
 def localized(frame: pd.DataFrame, pairs: dict[str, tuple[str, str]]) -> pd.DataFrame:

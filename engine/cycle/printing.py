@@ -13,12 +13,12 @@ import pandas as pd
 
 from engine.accounts import LOCAL_ACCESS, Access, accounts_path, load_accounts, scoped
 from engine.cycle.appeals import OPEN_STATES, state_label
-from engine.cycle.results import monthly_rows, period_table
+from engine.cycle.results import monthly_rows, period_table, rules_table, trend_rows
 from engine.output.pdf import FontMissing
 from engine.output.report import APPEAL_COLUMNS, ReportData, period_flags, report_pdf, scope_label
 from engine.output.statement import build_statements
 from engine.output.statement_pdf import statements_pdf, statements_zip
-from engine.rules.evaluate import RulesError, evaluate, load_rules, with_inputs
+from engine.rules.evaluate import RulesError, evaluate, load_rules
 from engine.schemes.scheme import Scheme
 from engine.scoring.fit import SchemeRefused, scheme_fit
 from engine.scoring.periods import parse_period, previous
@@ -212,11 +212,11 @@ def run_report(args: argparse.Namespace) -> int:
         chosen = parse_period(args.period)
         before_label = previous(chosen).label
         before = scoped(period_table(store, scheme, before_label), access)
-        history = scoped(monthly_rows(store, scheme), access)
         departments = [args.department] if args.department else []
+        history = report_history(store, scheme, chosen.months[-1], access, departments)
         if departments:
-            table, before, history = (
-                t[t["department"].astype(str).isin(departments)] for t in (table, before, history)
+            table, before = (
+                t[t["department"].astype(str).isin(departments)] for t in (table, before)
             )
         if table.empty:
             raise PrintRefused(
@@ -250,6 +250,21 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def report_history(
+    store: Store, scheme: Scheme, last: str, access: Access, departments: list[str]
+) -> pd.DataFrame:
+    """The rows the report's trend is drawn from (period, total), of the departments named (all
+    when none) that the user may see, read from the database's kept rows: not every month's
+    whole table."""
+    if access.is_employee:  # their own rows only (never more than a few dozen)
+        rows = scoped(monthly_rows(store, scheme), access)
+        return rows[rows["department"].astype(str).isin(departments)] if departments else rows
+    seen = None if access.all_departments else tuple(access.departments)
+    if departments:
+        seen = tuple(d for d in departments if seen is None or d in seen)
+    return trend_rows(store, scheme, last, seen)
+
+
 def _scope_departments(access: Access) -> list[str]:
     return [] if access.all_departments else list(access.departments)
 
@@ -264,6 +279,6 @@ def rules_flags(
         rules = load_rules(scheme)
     except RulesError as exc:
         return None, str(exc)
-    table, _ = with_inputs(monthly_rows(store, scheme), store.facts(), rules)
+    table, _ = rules_table(store, scheme, rules)  # the columns the rules read, no more
     events = scoped(evaluate(table, rules, months[-1]).events, access)
     return period_flags(events, months), ""

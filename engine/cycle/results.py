@@ -9,9 +9,13 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from engine.analysis.figures import select
 from engine.cycle.adjust import apply_adjustments
 from engine.cycle.eligibility import apply_eligibility, statuses
 from engine.cycle.veto import apply_vetoes
+from engine.output.report import TREND_MONTHS
+from engine.rules.evaluate import Rules, columns_read, with_inputs
+from engine.rules.timeline import input_columns
 from engine.schemes.scheme import Scheme, SchemeError
 from engine.scoring.periods import Period, aggregate, parse_period
 from engine.scoring.score import grade, round_half_away, score_table
@@ -80,27 +84,32 @@ def inputs_keys(
     return {m: hashlib.sha256((text(m) + known).encode()).hexdigest()[:16] for m in months}
 
 
-def month_rows(store: Store, scheme: Scheme, months: list[str]) -> pd.DataFrame:
+def month_rows(
+    store: Store, scheme: Scheme, months: list[str], columns: list[str] | None = None
+) -> pd.DataFrame:
     """Months scored under the scheme with their adjustments, one row per person, oldest month
     first: the rows kept in the store where their inputs are unchanged, the other months scored
-    now and kept (a scheme without a digest, such as an unsaved what-if, is never kept)."""
+    now and kept (a scheme without a digest, such as an unsaved what-if, is never kept); only
+    `columns` (those it has) when given."""
     months = sorted(set(months))
     if not scheme.digest:
-        return score_months(store, scheme, months)
-    found = month_parts(store, scheme, months)
+        return _only(score_months(store, scheme, months), columns)
+    found = month_parts(store, scheme, months, columns)
     if not found:
-        return score_months(store, scheme, [])
+        return _only(score_months(store, scheme, []), columns)
     parts = [found[m] for m in months if m in found]
     return parts[0] if len(parts) == 1 else _joined(parts)
 
 
-def month_parts(store: Store, scheme: Scheme, months: list[str]) -> dict[str, pd.DataFrame]:
+def month_parts(
+    store: Store, scheme: Scheme, months: list[str], columns: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """Each month's scored rows (months without data left out): kept rows where still valid,
-    the other months scored now, each on its own, and kept."""
+    the other months scored now, each on its own, and kept; only `columns` when given."""
     with store.held():
         adjustments = store.adjustments(months)
         inputs = inputs_keys(scheme, adjustments, months, store.targets(months))
-        kept = store.kept_scores(scheme.id, scheme.digest, inputs)
+        kept = store.kept_scores(scheme.id, scheme.digest, inputs, columns)
         missing = [m for m in months if m not in kept]
         if not missing:
             return kept
@@ -116,7 +125,15 @@ def month_parts(store: Store, scheme: Scheme, months: list[str]) -> dict[str, pd
         scored = {m: score_months(store, scheme, [m], rows) for m, rows in fresh.items()}
         imported = {m: int(rows["import_id"].iloc[0]) for m, rows in fresh.items()}
         _keep(store, scheme, {m: (imported[m], inputs[m], scored[m]) for m in scored})
-    return kept | scored
+    return kept | {m: _only(table, columns) for m, table in scored.items()}
+
+
+def _only(table: pd.DataFrame, columns: list[str] | None) -> pd.DataFrame:
+    """The table's columns among `columns`, in the table's order (all when None)."""
+    if columns is None:
+        return table
+    wanted = set(columns)
+    return table[[c for c in table.columns if c in wanted]]
 
 
 def _keep(store: Store, scheme: Scheme, months: dict[str, tuple[int, str, pd.DataFrame]]) -> None:
@@ -141,22 +158,30 @@ def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def monthly_rows(
-    store: Store, scheme: Scheme, months: list[str] | None = None, frozen: bool = True
+    store: Store,
+    scheme: Scheme,
+    months: list[str] | None = None,
+    frozen: bool = True,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per person and month, oldest month first: a locked month (locked under this
     scheme) as it was kept, the others as month_rows has them. `frozen=False` scores every
-    month now (re-scoring under a chosen version)."""
+    month now (re-scoring under a chosen version); `columns` keeps only those (that it has)."""
     with store.held():  # one open of the file for the few reads below
         months = sorted(set(store.periods() if months is None else months))
         kept = store.snapshots(months) if frozen else {}
-        kept = {m: table for m, (scheme_id, _, table) in kept.items() if scheme_id == scheme.id}
+        kept = {
+            m: _only(table, columns)
+            for m, (scheme_id, _, table) in kept.items()
+            if scheme_id == scheme.id
+        }
         live = [m for m in months if m not in kept]
         if not kept:
-            return month_rows(store, scheme, live)
+            return month_rows(store, scheme, live, columns)
         if live and scheme.digest:
-            kept |= month_parts(store, scheme, live)
+            kept |= month_parts(store, scheme, live, columns)
         elif live:
-            rows = score_months(store, scheme, live)
+            rows = _only(score_months(store, scheme, live), columns)
             kept |= dict(tuple(rows.groupby("period", sort=False, observed=True)))
     parts = [kept[m].reset_index(drop=True) for m in months if m in kept]
     return parts[0] if len(parts) == 1 else _joined(parts)
@@ -240,3 +265,39 @@ def kept_keys(
             with contextlib.suppress(StoreError):
                 store.keep_snapshot_rows(scheme.id, locked)
     return sorted([(m, scheme.digest) for m in live] + list(locked.items()))
+
+
+def rules_table(store: Store, scheme: Scheme, rules: Rules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every stored month's scored rows with the rules' inputs (see with_inputs), holding only
+    the columns the rules read: the same report as the whole table with every fact, for a
+    fraction of the reading (issue 19). Also the input cells that could not be read."""
+    with store.held():
+        monthly = monthly_rows(store, scheme, columns=columns_read(rules))
+        wanted = input_columns(store.fact_columns(), rules, monthly.columns)
+        facts = store.facts(columns=wanted) if wanted else None
+    return with_inputs(monthly, facts, rules)
+
+
+def trend_rows(
+    store: Store,
+    scheme: Scheme,
+    last: str,
+    departments: tuple[str, ...] | None = None,
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """What the report pack's trend draws from (period, total): the rows in the departments
+    (None: all), teams and roles of the last TREND_MONTHS months up to `last` that hold a total,
+    read from the kept rows in the database, in monthly_rows' order (so their means are the
+    same to the last digit); from monthly_rows when nothing can be kept."""
+    keys = kept_keys(store, scheme)
+    if keys is None:
+        rows = select(monthly_rows(store, scheme), (), teams, roles)
+        if departments is not None:
+            rows = rows[rows["department"].isin(list(departments))]
+        return rows[["period", "total"]]
+    keys = [(month, key) for month, key in keys if month <= last]
+    means = store.department_means(scheme.id, keys, departments, teams, roles)
+    held = sorted(set(means.loc[means["mean_total"].notna(), "period"]))[-TREND_MONTHS:]
+    chosen = [(month, key) for month, key in keys if month in set(held)]
+    return store.kept_totals(scheme.id, chosen, departments, teams, roles)

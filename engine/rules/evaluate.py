@@ -4,7 +4,7 @@ NPS return, each evaluated column-wise over every employee and month at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import pandas as pd
 
@@ -21,7 +21,14 @@ from engine.rules.money import (
 )
 from engine.rules.pay import LEVEL_COLUMNS, PAY_COLUMNS, level_table, pay_reasons, pay_table
 from engine.rules.streaks import EVENT_COLUMNS, all_events
-from engine.rules.timeline import Timeline, missing_columns, month_label, month_number, with_inputs
+from engine.rules.timeline import (
+    ROSTER,
+    Timeline,
+    missing_columns,
+    month_label,
+    month_number,
+    with_inputs,
+)
 from engine.schemes.rules_spec import (
     FROM_LEVELS,
     Rules,
@@ -31,12 +38,14 @@ from engine.schemes.rules_spec import (
     rules_key,
     rules_location,
 )
+from engine.scoring.targets import target_column
 
 __all__ = [
     "Rules",
     "RulesError",
     "RulesReport",
     "check_rules",
+    "columns_read",
     "evaluate",
     "load_rules",
     "pay_reasons",
@@ -129,6 +138,32 @@ def evaluate(table: pd.DataFrame, rules: Rules, as_of: str | None = None) -> Rul
             found["stars"] = star_table(table, stars, _standard(rules.scheme, stars.achievement))
     found.update(_money(table, timeline, rules, notes))
     return _report(month_label(int(latest)), found, notes)
+
+
+def columns_read(rules: Rules) -> list[str]:
+    """The columns of the scored monthly table that evaluating the rules may read (a table of
+    only these, those it has, gives the same report as the whole table): who and when, the hire
+    date (tenure), total, money and missing KPIs (quarter and year rows), the scheme's
+    tie-break score, every column a rule or an input names, and a KPI's own target."""
+    named = list(dict.fromkeys(_texts(rules)))
+    scheme = rules.scheme
+    tie = [f"score_{scheme.tie_break}"] if scheme is not None and scheme.tie_break else []
+    fixed = [*ROSTER, "hire_date", "total", "bonus", "missing_count", *tie]
+    return list(dict.fromkeys([*fixed, *named, *map(target_column, named)]))
+
+
+def _texts(value: object):
+    """Every text inside the rules (a column is named by its id wherever a rule names one);
+    the labels and the scheme are not part of them."""
+    if isinstance(value, str):
+        yield value
+    elif is_dataclass(value):
+        for item in fields(value):
+            if item.name not in ("labels", "scheme"):
+                yield from _texts(getattr(value, item.name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _texts(item)
 
 
 def _standard(scheme, column: str) -> float | None:

@@ -205,6 +205,20 @@ def find_column(columns, item: Input) -> str | None:
     return next((by_header[h] for h in map(normalize_header, names) if h in by_header), None)
 
 
+def input_columns(columns, rules: Rules, present=()) -> list[str]:
+    """Every stored column that may hold an input of the rules not in `present`: each of its
+    names and aliases found, so with_inputs on facts of only these columns takes the same
+    column as on every column (the first of them the facts hold)."""
+    by_header = {normalize_header(c): c for c in columns}
+    found = []
+    for item in rules.inputs:
+        if item.id in present:
+            continue
+        names = (item.id, item.name_zh, item.name_en, *item.aliases)
+        found += [by_header[h] for h in map(normalize_header, names) if h in by_header]
+    return list(dict.fromkeys(found))
+
+
 def with_inputs(
     monthly: pd.DataFrame, facts: pd.DataFrame | None, rules: Rules
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -212,6 +226,7 @@ def with_inputs(
     the cells that could not be read (input, column, cells, examples)."""
     table = monthly.copy()
     unreadable = []
+    rows = None
     for item in rules.inputs:
         if item.id in table:
             continue
@@ -220,14 +235,42 @@ def with_inputs(
             table[item.id] = np.nan
             continue
         value, bad = parse_input(facts[found], item.kind)
-        keyed = pd.DataFrame(
-            {"period": facts["period"], "employee_id": facts["employee_id"], item.id: value}
-        )
-        table = table.merge(keyed, on=["period", "employee_id"], how="left")
+        if rows is None:
+            rows = _fact_rows(table, facts)
+            table = table.reset_index(drop=True) if rows is not False else table
+        if rows is not False:  # each row's fact found once: what the merge below gives
+            table[item.id] = value.iloc[rows].reset_index(drop=True)
+        else:
+            keyed = pd.DataFrame(
+                {"period": facts["period"], "employee_id": facts["employee_id"], item.id: value}
+            )
+            table = table.merge(keyed, on=["period", "employee_id"], how="left")
         if bad.any():
             examples = "、".join(facts.loc[bad, found].astype(str).unique()[:3])
             unreadable.append((item.id, found, int(bad.sum()), examples))
     return table, pd.DataFrame(unreadable, columns=["input", "column", "cells", "examples"])
+
+
+def _fact_rows(table: pd.DataFrame, facts: pd.DataFrame) -> np.ndarray | bool:
+    """For each row of the table, the position of the facts row of its month and person, when
+    every row has exactly one (else False): found once for every input instead of a merge of
+    a million text keys per input."""
+    keys = ["period", "employee_id"]
+    left, right = table[keys].reset_index(drop=True), facts[keys].reset_index(drop=True)
+    if left.equals(right) and not _repeated(left):
+        return np.arange(len(left))
+    numbered = right.assign(_fact=np.arange(len(right)))
+    joined = left.merge(numbered, on=keys, how="left")
+    if len(joined) != len(left) or joined["_fact"].isna().any():
+        return False
+    return joined["_fact"].to_numpy(dtype=np.int64)
+
+
+def _repeated(keys: pd.DataFrame) -> bool:
+    """Whether a month and person occurs twice."""
+    month = pd.factorize(keys["period"])[0].astype(np.int64)
+    person, people = pd.factorize(keys["employee_id"])
+    return bool(pd.Series(month * (len(people) + 1) + person).duplicated().any())
 
 
 # ------------------------------------------------------------------ quarters and years

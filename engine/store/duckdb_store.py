@@ -1175,10 +1175,15 @@ class Store:
     # -------------------------------------------------------------- scored months kept
 
     def kept_scores(
-        self, scheme_id: str, scheme_digest: str, inputs: dict[str, str]
+        self,
+        scheme_id: str,
+        scheme_digest: str,
+        inputs: dict[str, str],
+        columns: list[str] | None = None,
     ) -> dict[str, pd.DataFrame]:
         """The kept scored rows of the months (period → its inputs key) that are still valid: kept
-        under this scheme digest, from the month's active import, with the same inputs."""
+        under this scheme digest, from the month's active import, with the same inputs; only
+        `columns` (those kept, in the kept order) when given."""
         if not inputs:
             return {}
         with self._connect() as con:
@@ -1189,7 +1194,7 @@ class Store:
                 [scheme_id, scheme_digest, list(inputs)],
             ).fetchall()
         return {
-            period: pq.read_table(io.BytesIO(blob)).to_pandas()
+            period: _from_parquet(blob, columns)
             for period, kept_inputs, blob in rows
             if inputs[period] == kept_inputs
         }
@@ -1590,6 +1595,24 @@ class Store:
                 "SELECT value FROM shared_secrets WHERE name = ?", [name]
             ).fetchall()[0][0]
 
+    def kept_totals(
+        self,
+        scheme_id: str,
+        keys: list[tuple[str, str]],
+        departments: tuple[str, ...] | None = None,
+        teams: tuple[str, ...] = (),
+        roles: tuple[str, ...] = (),
+    ) -> pd.DataFrame:
+        """The kept rows' totals (period, total; filters as department_means), in the order
+        monthly rows have them (month, then employee id): a trend's rows without the rest."""
+        where, params = _row_filter(keys, scheme_id, departments, teams, roles)
+        with self._connect() as con:
+            return con.execute(
+                f"{where[0]} SELECT r.period, r.total FROM scored_rows r {where[1]} "
+                "ORDER BY r.period, r.employee_id",
+                params,
+            ).df()
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
@@ -1677,6 +1700,16 @@ def _parquet(table: pd.DataFrame) -> bytes:
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), sink)
     return sink.getvalue()
+
+
+def _from_parquet(blob: bytes, columns: list[str] | None = None) -> pd.DataFrame:
+    """Parquet bytes as a table, only `columns` when given (the others are not even decoded:
+    the rules read a dozen of a month's fifty-odd columns)."""
+    if columns is None:
+        return pq.read_table(io.BytesIO(blob)).to_pandas()
+    kept = pq.ParquetFile(io.BytesIO(blob))
+    wanted = set(columns)
+    return kept.read(columns=[c for c in kept.schema_arrow.names if c in wanted]).to_pandas()
 
 
 def _quoted(name: str) -> str:
