@@ -1,0 +1,46 @@
+"""A PostgreSQL store indexes the rows of a month (issue 18 item 5): reading or replacing one
+month of a store holding years must not read every stored row. A DuckDB store needs none (its
+zone maps skip other months) and gets none."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.store import Store
+
+
+def index_definitions(store: Store) -> list[str]:
+    with store._connect() as con:
+        if store.postgres:
+            rows = con.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname NOT LIKE '%pkey'"
+            ).fetchall()
+        else:
+            rows = con.execute("SELECT sql FROM duckdb_indexes()").fetchall()
+    return sorted(r[0] for r in rows)
+
+
+@pytest.mark.parametrize("db_target", ["postgresql"], indirect=True)
+def test_a_postgresql_store_finds_a_months_rows_by_index(db_target):
+    found = index_definitions(Store(db_target))
+    assert any("ON public.facts USING btree (import_id)" in d for d in found), found
+    assert any("ON public.extras USING btree (import_id)" in d for d in found), found
+    assert any(
+        "ON public.scored_rows USING btree (period, scheme_id, scheme_digest)" in d for d in found
+    ), found
+    with Store(db_target)._connect() as con:
+        con.execute("SET LOCAL enable_seqscan = off")  # (an empty table is read whole anyway)
+        plan = " ".join(
+            r[0]
+            for r in con.execute(
+                "EXPLAIN DELETE FROM scored_rows WHERE period = ? AND scheme_id = ? "
+                "AND scheme_digest = ?",
+                ["2026-10", "s", "d"],
+            ).fetchall()
+        )
+    assert "scored_rows_set" in plan, plan
+
+
+def test_a_duckdb_store_has_no_index_to_keep_up(tmp_path):
+    assert index_definitions(Store(tmp_path / "store.duckdb")) == []
