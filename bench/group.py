@@ -376,9 +376,9 @@ def main(args: argparse.Namespace) -> int:
             )
             import_next_month(target, data, temporary, args.import_repeats)
             scoring_steps(target, scheme, args.repeats)
-            if not args.no_pandas:
-                every_month_in_pandas(target, scheme)
             overview_steps(target, scheme, args.repeats)
+            if not args.no_pandas:  # last: the heaviest, and it may not fit
+                every_month_in_pandas(target, scheme)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
         from bench.pages import remove_entries

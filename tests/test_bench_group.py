@@ -21,11 +21,11 @@ STEPS = [
     "trend: kept_keys (24 months kept?)",
     "trend: department means, every month (SQL)",
     "trend: grade counts, every month (SQL)",
-    "before: every month's rows into pandas + trend",
     "overview month 2026-10: cold",
     "overview month 2026-10: warm",
     "overview year 2025: cold",
     "overview year 2025: warm",
+    "before: every month's rows into pandas + trend",
 ]
 
 
