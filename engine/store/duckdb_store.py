@@ -1688,13 +1688,16 @@ def _row_filter(
     teams: tuple[str, ...],
     roles: tuple[str, ...],
 ) -> tuple[tuple[str, str], list]:
-    """The WITH clause naming the (month, digest) sets to read and the JOIN … WHERE that keeps
-    the chosen departments (None: all), teams and roles (empty: all); standard SQL."""
+    """The WHERE clause keeping the (month, digest) sets to read and the chosen departments
+    (None: all), teams and roles (empty: all), with nothing before it (the first part); standard
+    SQL. The sets are a semi-join (IN), not a JOIN with a VALUES list: PostgreSQL then expects
+    every row of the months, not a few thousand, and groups them in a hash table instead of
+    sorting ten million rows on disk (department means over 120 months: 15–25 s before)."""
     pairs = keys or [("", "")]  # VALUES needs a row: one that matches nothing
-    head = "WITH k (period, scheme_digest) AS (VALUES " + ", ".join("(?, ?)" for _ in pairs) + ")"
+    head = ""
     params: list = [v for pair in pairs for v in pair]
-    body = "JOIN k ON r.period = k.period AND r.scheme_digest = k.scheme_digest WHERE "
-    body += "r.scheme_id = ?"
+    body = "WHERE (r.period, r.scheme_digest) IN (VALUES "
+    body += ", ".join("(?, ?)" for _ in pairs) + ") AND r.scheme_id = ?"
     params.append(scheme_id)
     for column, chosen in (("department", departments), ("team", teams), ("role", roles)):
         if chosen is None or (column != "department" and not chosen):
