@@ -29,6 +29,7 @@ def test_a_postgresql_store_finds_a_months_rows_by_index(db_target):
     assert any(
         "ON public.scored_rows USING btree (period, scheme_id, scheme_digest)" in d for d in found
     ), found
+    assert any("ON public.scored_rows USING btree (employee_id)" in d for d in found), found
     with Store(db_target)._connect() as con:
         con.execute("SET LOCAL enable_seqscan = off")  # (an empty table is read whole anyway)
         plan = " ".join(

@@ -166,6 +166,9 @@ SCHEMA = [
         "CREATE INDEX IF NOT EXISTS scored_rows_set ON scored_rows (period, scheme_id, "
         "scheme_digest)",
     ),
+    # PostgreSQL only: a person's months (the overview's movers, a statement) are found by index,
+    # not by reading ten years of kept rows (31 s for 20 people over 120 months before).
+    ("postgresql", "CREATE INDEX IF NOT EXISTS scored_rows_person ON scored_rows (employee_id)"),
     # DuckDB only: Parquet copies a store kept compressed with ZSTD are written again, now
     # uncompressed (see _connect), once; nothing happens where none is compressed.
     *(
