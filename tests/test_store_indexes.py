@@ -54,7 +54,7 @@ def test_postgresql_expects_every_row_of_the_months_an_aggregate_reads(db_target
     on disk instead of grouping them in memory)."""
     import re
 
-    from engine.store.duckdb_store import _row_filter
+    from engine.store import duckdb_store
 
     store = Store(db_target)
     months = [f"2025-{m:02d}" for m in range(1, 13)]
@@ -67,7 +67,7 @@ def test_postgresql_expects_every_row_of_the_months_an_aggregate_reads(db_target
         con.execute("UPDATE scored_rows SET period = '2025-' || lpad(substr(period, 2) , 2, '0')")
         con.execute("UPDATE scored_rows SET period = '2025-12' WHERE period = '2025-00'")
         con.execute("ANALYZE scored_rows")
-    where, params = _row_filter([(m, "d") for m in months], "s", None, (), ())
+    where, params = duckdb_store._row_filter([(m, "d") for m in months], "s", None, (), ())
     with store._connect() as con:
         plan = [
             r[0]
