@@ -257,7 +257,9 @@ def scoring_steps(target: str, scheme: Scheme, runs: int) -> list[Step]:
             runs,
         )
     )
-    steps[-1].note = f"period_table / SQL {steps[-2].wall / steps[-1].wall:.1f}×"
+    ratio = steps[-2].wall / steps[-1].wall
+    print(f"  (the year: period_table / the same in SQL = {ratio:.1f}×; period_table means every "
+          "score column too, the SQL the total only)", flush=True)  # fmt: skip
     steps.append(
         measure(
             f"trend: kept_keys ({len(keys)} months kept?)", lambda: kept_keys(store, scheme), runs
