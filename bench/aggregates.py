@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import generated_store
 from bench.run import load_average, machine_facts
+from bench.stores import store_target
 from engine.analysis.figures import department_trend
 from engine.cycle.results import kept_keys, monthly_rows
 from engine.schemes.scheme import load_scheme
@@ -56,40 +57,29 @@ def main() -> None:
     args = parser.parse_args()
     print("\n".join(machine_facts()))
     scheme = load_scheme()
-    cluster = None
-    with tempfile.TemporaryDirectory() as folder:
-        if args.db == "duckdb":
-            target = str(Path(folder) / "store.duckdb")
-        elif args.db == "postgresql":
-            from tests.pg import PgCluster
-
-            cluster = PgCluster.start()
-            target = cluster.fresh_database()
-        else:
-            target = args.db
-        try:
-            started = time.perf_counter()
-            rows = generated_store(target, args.rows, scheme, Path(folder))
-            took = time.perf_counter() - started
-            print(f"{rows:,} employee-months imported and kept in {took:.1f} s")
-            store = Store(target)
-            keys = kept_keys(store, scheme)
-            person = store.kept_rows(scheme.id, keys[-1:])["employee_id"].iloc[0]
-            steps = {
-                "kept_keys (every month kept?)": lambda: kept_keys(store, scheme),
-                "department means per month": lambda: store.department_means(scheme.id, keys, None),
-                "grade counts per month": lambda: store.grade_counts(scheme.id, keys, None),
-                "one person's months": lambda: store.kept_rows(scheme.id, keys, (person,)),
-                "before: every month's rows into pandas + trend": lambda: department_trend(
-                    monthly_rows(store, scheme)
-                ),
-            }
-            print(f"\n{args.db}: seconds, median (range) of {args.repeat}")
-            for name, action in steps.items():
-                print(f"  {name:<48}{timed(action, args.repeat)}", flush=True)
-        finally:
-            if cluster is not None:
-                cluster.stop()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        store_target(args.db, "aggregates", None, Path(folder)) as target,
+    ):
+        started = time.perf_counter()
+        rows = generated_store(target, args.rows, scheme, Path(folder))
+        took = time.perf_counter() - started
+        print(f"{rows:,} employee-months imported and kept in {took:.1f} s")
+        store = Store(target)
+        keys = kept_keys(store, scheme)
+        person = store.kept_rows(scheme.id, keys[-1:])["employee_id"].iloc[0]
+        steps = {
+            "kept_keys (every month kept?)": lambda: kept_keys(store, scheme),
+            "department means per month": lambda: store.department_means(scheme.id, keys, None),
+            "grade counts per month": lambda: store.grade_counts(scheme.id, keys, None),
+            "one person's months": lambda: store.kept_rows(scheme.id, keys, (person,)),
+            "before: every month's rows into pandas + trend": lambda: department_trend(
+                monthly_rows(store, scheme)
+            ),
+        }
+        print(f"\n{args.db}: seconds, median (range) of {args.repeat}")
+        for name, action in steps.items():
+            print(f"  {name:<48}{timed(action, args.repeat)}", flush=True)
 
 
 if __name__ == "__main__":

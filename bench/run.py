@@ -1122,15 +1122,55 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also time parse_file's and score_table's sub-steps (cProfile)",
     )
-    p.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
+    p.add_argument(
+        "--keep",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="DIR",
+        help="keep the temporary folder and print it; with DIR, work in DIR and keep it (with "
+        "--db: the built store, and a PostgreSQL cluster, stay there and are used again)",
+    )
+    p.add_argument(
+        "--db",
+        default=None,
+        help="group scale instead (bench/group.py): a store of --rows employee-months, whole "
+        "years of about 80,000 staff, on duckdb (a file), postgresql (a local cluster started "
+        "for the bench) or a DuckDB path / PostgreSQL URL; then a month's import, a month and "
+        "a year scored from the store, the trends' aggregates and the Overview cold and warm",
+    )
+    p.add_argument(
+        "--months",
+        type=int,
+        default=None,
+        help="with --db: months of data (default: whole years of about 80,000 staff, at least 12)",
+    )
+    p.add_argument(
+        "--import-repeats",
+        type=int,
+        default=1,
+        help="with --db: imports of the next month, each into a new copy of the store (default 1)",
+    )
+    p.add_argument(
+        "--no-pandas",
+        action="store_true",
+        help="with --db: leave out reading every month's rows into pandas (the heavy comparison)",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.db is not None:
+        from bench.group import main as group_scale
+
+        return group_scale(args)
     scheme = load_scheme(args.scheme)
     scale = args.rows / DEFAULT_ROWS
     folder = Path(tempfile.mkdtemp(prefix="assess-bench-"))
+    if isinstance(args.keep, str):
+        folder = Path(args.keep)
+        folder.mkdir(parents=True, exist_ok=True)
     try:
         return run(args, scheme, scale, folder)
     finally:

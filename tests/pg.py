@@ -47,27 +47,35 @@ class PgCluster:
         self.counter = itertools.count(1)
 
     @classmethod
-    def start(cls) -> PgCluster:
-        """initdb and start on a free port, as an unprivileged user (postgres refuses root)."""
+    def start(cls, kept: Path | None = None) -> PgCluster:
+        """initdb and start on a free port, as an unprivileged user (postgres refuses root).
+        `kept`: a folder the cluster stays in after stop(remove=False) and starts from again
+        (a bench's large store, built once), instead of a new temporary one."""
         bindir = server_bin()
         as_postgres = os.geteuid() == 0
-        folder = Path(tempfile.mkdtemp(prefix="assess-pg-"))
+        again = kept is not None and (kept / "data" / "PG_VERSION").exists()
+        if kept is not None:
+            kept.mkdir(parents=True, exist_ok=True)
+        folder = kept or Path(tempfile.mkdtemp(prefix="assess-pg-"))
         cluster = cls(folder, free_port(), as_postgres)
         if as_postgres:
             shutil.chown(folder, "postgres")
         try:
-            cluster._run(
-                bindir / "initdb", "-D", folder / "data", "-U", USER, "--auth=trust",
-                "-E", "UTF8", "--locale=C.UTF-8",
-            )  # fmt: skip
+            if not again:
+                cluster._run(
+                    bindir / "initdb", "-D", folder / "data", "-U", USER, "--auth=trust",
+                    "-E", "UTF8", "--locale=C.UTF-8",
+                )  # fmt: skip
             cluster._start_on_a_free_port(bindir)
         except (OSError, subprocess.CalledProcessError) as exc:
             log = folder / "log"
             tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
-            shutil.rmtree(folder, ignore_errors=True)
+            if kept is None:
+                shutil.rmtree(folder, ignore_errors=True)
             raise PgUnavailable(f"{exc}: {getattr(exc, 'stderr', '')} {tail}") from exc
         cluster.bindir = bindir
-        cluster.prepare_template()
+        if not again:
+            cluster.prepare_template()
         return cluster
 
     def _start_on_a_free_port(self, bindir: Path) -> None:
@@ -129,8 +137,20 @@ class PgCluster:
             self.demo_ready = True
         return self.fresh_database("demo_template")
 
-    def stop(self) -> None:
+    def database(self, name: str) -> str:
+        """The database `name` as a store URL, made from the template when it is not there yet
+        (a kept cluster's store is found again)."""
+        with psycopg.connect(self.url("postgres"), autocommit=True) as con:
+            found = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchall()
+        if not found:
+            self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        return self.url(name)
+
+    def stop(self, remove: bool = True) -> None:
+        """Stop the server; `remove=False` keeps its folder (shut down cleanly) to start again."""
+        mode = "immediate" if remove else "fast"
         try:
-            self._run(self.bindir / "pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop")
+            self._run(self.bindir / "pg_ctl", "-D", self.folder / "data", "-m", mode, "stop")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if remove:
+                shutil.rmtree(self.folder, ignore_errors=True)

@@ -269,3 +269,21 @@ def test_a_money_input_may_not_take_a_kpis_name():
     assert found == [
         "money input csat (csat_copy): the name 'csat' is already a KPI's or a roster column's"
     ]
+
+
+def test_a_schemes_fit_reads_only_the_columns_its_kpis_are_found_in(tmp_path):
+    """scheme_fit over the KPI columns alone says what it says over every stored column, so a
+    page's check of a year need not read a million rows of names and teams."""
+    from engine.scoring.fit import kpi_columns, scheme_fit
+    from engine.store import Store
+    from tests.apptest import demo_store
+
+    scheme = load_scheme()
+    store = Store(demo_store(tmp_path))
+    stored = store.fact_columns()
+    wanted = kpi_columns(stored, scheme)
+    assert "name" not in wanted and "department" not in wanted
+    assert {k.id for k in scheme.kpis if k.id in stored} <= set(wanted)
+    months = store.periods()[-3:]
+    narrow = store.facts(months, columns=wanted)
+    assert scheme_fit(narrow, scheme, "q") == scheme_fit(store.facts(months), scheme, "q")

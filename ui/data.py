@@ -263,7 +263,9 @@ def _scored(
 ) -> tuple[pd.DataFrame, SchemeFit]:
     chosen = parse_period(period)
     target = store(db_file)
-    facts = target.facts(list(chosen.months))
+    # Only the KPI columns (a year of ten thousands of staff: 1M rows of names and teams less).
+    wanted = fitting.kpi_columns(target.fact_columns(), _scheme)
+    facts = target.facts(list(chosen.months), columns=wanted)
     imported_for = target.imported_schemes(list(chosen.months))["scheme_id"]
     fit = fitting.scheme_fit(facts, _scheme, chosen.label, imported_for.tolist())
     return period_table(target, _scheme, chosen, frozen), fit

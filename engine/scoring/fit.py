@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from engine.schemes.scheme import Scheme
+from engine.schemes.scheme import Scheme, normalize_header
 from engine.scoring.score import kpi_values
 
 SHARE_NEEDED = 0.5  # of the scheme's weighted KPIs that must have a value in the period
@@ -91,3 +91,14 @@ def scheme_fit(
         found=tuple(k for k in weighted if filled[k]),
         imported_for=tuple(dict.fromkeys(s for s in imported_for if isinstance(s, str) and s)),
     )
+
+
+def kpi_columns(stored: Sequence[str], scheme: Scheme) -> list[str]:
+    """The stored columns the scheme's KPIs are read from (by id, name or alias): all that
+    scheme_fit looks at, so a period's check need not read every roster column too."""
+    headers = {
+        normalize_header(name)
+        for kpi in scheme.kpis
+        for name in (kpi.id, kpi.name_zh, kpi.name_en, *kpi.aliases)
+    }
+    return [c for c in stored if normalize_header(c) in headers]
