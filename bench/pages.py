@@ -136,6 +136,7 @@ def open_page(page: str, cold: bool = False) -> tuple[float, float]:
     timing = clocked(at.run)
     assert not at.exception, (page, at.exception)
     assert at.main.title, (page, "did not open")
+    assert page not in EMPLOYEE_PAGES or at.main.expander, (page, "shows no published month")
     return timing
 
 
@@ -196,8 +197,8 @@ def employee_accounts(db: Path, scheme: Scheme, folder: Path) -> None:
     for month in store.periods()[:-1]:
         if month not in answered:
             appeals.acknowledge(store, scheme, employee, month, person)
-    accounts = folder / "bench-accounts.toml"
-    if not accounts.exists():
+    accounts = folder / f"{db.stem}-accounts.toml"  # each store's own people
+    if not accounts.exists() or f"[users.{person}]" not in accounts.read_text(encoding="utf-8"):
         add_user("bench", "bench-password", "admin", file=accounts)
         add_user(person, "employee-password", "employee", employee_id=person, file=accounts)
     EMPLOYEE.update(access=employee, accounts=str(accounts))
