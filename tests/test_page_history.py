@@ -115,9 +115,9 @@ def test_the_insights_page_never_loads_every_months_rows(store_file, no_all_rows
 
 
 def test_my_results_rows_equal_the_employees_rows_of_every_month(
-    small_store,
+    small_store,  # noqa: F811 (the fixture imported above)
     no_all_rows,
-    monkeypatch,  # noqa: F811 (the fixture imported above)
+    monkeypatch,
 ):
     monkeypatch.setattr(ui.data, "access", lambda: ME)
     scheme = load_scheme(paths.scheme_path())
@@ -133,8 +133,8 @@ def test_my_results_rows_equal_the_employees_rows_of_every_month(
 
 
 def test_a_second_employee_sees_their_own_months_and_nobody_elses(
-    small_store,
-    no_all_rows,  # noqa: F811 (the fixture imported above)
+    small_store,  # noqa: F811 (the fixture imported above)
+    no_all_rows,
 ):
     add_user("E002", "li-password", "employee", employee_id="E002", file=paths_accounts())
     at = open_page("my_results", **signed_in(SECOND))

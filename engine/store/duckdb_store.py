@@ -1629,7 +1629,10 @@ class Store:
         parts = [_kept_part(blobs[p], columns, employee_id) for p in sorted(blobs)]
         if not parts:
             return pd.DataFrame(columns=list(columns or []))
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        if columns is not None:  # many rows: joined in Arrow, one conversion (half the time)
+            with suppress(pa.ArrowInvalid, pa.ArrowTypeError):
+                return pa.concat_tables(parts, promote_options="permissive").to_pandas()
+        return pd.concat([part.to_pandas() for part in parts], ignore_index=True)
 
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
@@ -1712,7 +1715,7 @@ def _row_filter(
     return (head, body), params
 
 
-def _kept_part(blob: bytes, columns: list[str] | None, employee_id: str | None) -> pd.DataFrame:
+def _kept_part(blob: bytes, columns: list[str] | None, employee_id: str | None) -> pa.Table:
     """One month's kept rows from their Parquet copy: the columns it holds of those wanted, one
     person's rows only when an employee id is given (compared as text, as scoping does)."""
     file = pq.ParquetFile(io.BytesIO(blob))
@@ -1724,7 +1727,7 @@ def _kept_part(blob: bytes, columns: list[str] | None, employee_id: str | None) 
     if employee_id is not None:
         ids = pc.cast(table["employee_id"], pa.string())
         table = table.filter(pc.fill_null(pc.equal(ids, str(employee_id)), False))
-    return table.to_pandas().reset_index(drop=True)
+    return table
 
 
 def _parquet(table: pd.DataFrame) -> bytes:
