@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.insights.control import TOTAL, control_chart, rules_text
+from engine.insights.control import TOTAL, rules_text
 from engine.insights.fairness import (
     TENURE,
     grade_counts,
@@ -286,7 +286,7 @@ with raters_tab:
 
 # ---------------------------------------------------------------- 3. control charts
 with charts_tab:
-    chart = control_chart(data.control_series(view.scheme, **filters))
+    chart = data.control_charts(view.scheme, **filters)
     if chart.empty:
         st.info(tr("没有可绘制的月度数据。", "There are no monthly figures to chart."))
     else:
@@ -311,7 +311,8 @@ with charts_tab:
         department = left.selectbox(
             tr("部门", "Department"), departments, key="insights_chart_department"
         )
-        kpis_charted = [k for k in series_names if k in set(chart["kpi"])]
+        charted = set(chart["kpi"])
+        kpis_charted = [k for k in series_names if k in charted]
         kpi_id = right.selectbox(
             tr("指标", "KPI"), kpis_charted, format_func=series_names.get, key="insights_chart_kpi"
         )

@@ -14,7 +14,7 @@ from engine import paths
 from engine.accounts import Access, add_user
 from engine.analysis.figures import select
 from engine.cycle.results import monthly_rows
-from engine.insights.control import department_series
+from engine.insights.control import control_chart, department_series
 from engine.insights.gaming import gaming_suspects, pair_series
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
@@ -72,9 +72,9 @@ def test_insights_statistics_equal_those_over_every_months_rows(
     rows = everyone_within(history, who, departments, teams)
     assert len(rows) and rows["period"].nunique() == 12
     filters = {"departments": departments, "teams": teams}
-    series = ui.data.control_series(scheme, **filters)
-    pd.testing.assert_frame_equal(series, department_series(rows, scheme))
-    assert set(series["kpi"]) >= {"total", "first_contact_resolution"}
+    charts = ui.data.control_charts(scheme, **filters)
+    pd.testing.assert_frame_equal(charts, control_chart(department_series(rows, scheme)))
+    assert set(charts["kpi"]) >= {"total", "first_contact_resolution"}
     found = 0
     for months in (["2026-10"], ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]):
         for pair in scheme.gaming_pairs:

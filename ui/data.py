@@ -31,7 +31,7 @@ from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.publication import published_months
 from engine.cycle.results import kept_keys, monthly_rows, period_table
-from engine.insights.control import department_series
+from engine.insights.control import control_chart, department_series
 from engine.insights.gaming import gaming_suspects, pair_series
 from engine.rules.evaluate import RulesReport, evaluate, load_rules, rules_key, with_inputs
 from engine.rules.timeline import find_column
@@ -623,23 +623,24 @@ def _filters(departments, teams, roles, who: Access) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _control_series(
+def _control_charts(
     db_file: str, version: int, under: tuple, filters: tuple, _scheme: Scheme
 ) -> pd.DataFrame:
     rows = _history_within(db_file, version, under, filters, _scheme)
-    return department_series(rows, _scheme)
+    return control_chart(department_series(rows, _scheme))
 
 
-def control_series(
+def control_charts(
     scheme: Scheme,
     departments: tuple[str, ...] = (),
     teams: tuple[str, ...] = (),
     roles: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """What the control charts draw (engine.insights.control.department_series) over every
-    stored month, within the filters and the departments this user may see."""
+    """The control charts of every department and KPI (and the total) over every stored month,
+    within the filters and the departments this user may see: each point with its limits and
+    Western Electric rules (engine.insights.control.control_chart of department_series)."""
     who = access()
-    found = _control_series(
+    found = _control_charts(
         str(current_store().path),
         store_version(),
         scheme_key(scheme),
