@@ -153,3 +153,33 @@ def paths_accounts():
     from engine.accounts import accounts_path
 
     return accounts_path()
+
+
+def test_nothing_kept_gives_the_same_statistics_from_every_months_rows(store_file, monkeypatch):
+    """A store that cannot keep scored rows (read-only) or a scheme that is never kept: the
+    statistics come from every month's rows, as before, and are the same."""
+    monkeypatch.setattr(ui.data, "access", lambda: ADMIN)
+    monkeypatch.setattr(ui.data, "kept_keys", lambda *args, **kwargs: None)
+    scheme = load_scheme()
+    rows = monthly_rows(Store(store_file), scheme)
+    charts = ui.data.control_charts(scheme, departments=("客服部",))
+    expected = control_chart(department_series(select(rows, ("客服部",)), scheme))
+    pd.testing.assert_frame_equal(charts, expected)
+    pair, months = scheme.gaming_pairs[0], ["2026-09", "2026-10"]
+    pd.testing.assert_frame_equal(
+        ui.data.suspects(scheme, pair, months), gaming_suspects(rows, pair, months)
+    )
+
+
+def test_nothing_kept_gives_the_employee_the_same_months(
+    small_store,  # noqa: F811 (the fixture imported above)
+    monkeypatch,
+):
+    monkeypatch.setattr(ui.data, "access", lambda: ME)
+    monkeypatch.setattr(ui.data, "kept_keys", lambda *args, **kwargs: None)
+    scheme = load_scheme(paths.scheme_path())
+    rows = ui.data.own_results(scheme)
+    every = monthly_rows(small_store, scheme)
+    mine = every[every["employee_id"].eq("E001") & every["period"].isin(["2026-10", "2026-12"])]
+    assert rows["period"].tolist() == ["2026-10", "2026-12"]
+    assert rows["total"].tolist() == mine["total"].tolist() == [93.0, 100.0]
