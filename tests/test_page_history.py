@@ -16,6 +16,8 @@ from engine.analysis.figures import select
 from engine.cycle.results import monthly_rows
 from engine.insights.control import control_chart, department_series
 from engine.insights.gaming import gaming_suspects, pair_series
+from engine.insights.raters import leniency, person_ratings, rated_kpis
+from engine.insights.rates import person_rates, rate_kpis
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
@@ -183,3 +185,24 @@ def test_nothing_kept_gives_the_employee_the_same_months(
     mine = every[every["employee_id"].eq("E001") & every["period"].isin(["2026-10", "2026-12"])]
     assert rows["period"].tolist() == ["2026-10", "2026-12"]
     assert rows["total"].tolist() == mine["total"].tolist() == [93.0, 100.0]
+
+
+@pytest.mark.parametrize("months", [["2026-10"], ["2026-07", "2026-08", "2026-09"]])
+def test_the_periods_tabs_equal_those_from_every_months_rows(
+    store_file, no_all_rows, monkeypatch, months
+):
+    """Small samples and rater leniency read the chosen months' rows only; same figures."""
+    monkeypatch.setattr(ui.data, "access", lambda: ADMIN)
+    scheme = load_scheme()
+    every = monthly_rows(Store(store_file), scheme)
+    before = every[every["period"].isin(months)]
+    now = ui.data.month_rows(scheme, months)
+    for kpi in rate_kpis(scheme):
+        pd.testing.assert_frame_equal(
+            person_rates(now, kpi).reset_index(drop=True),
+            person_rates(before, kpi).reset_index(drop=True),
+        )
+    for kpi in rated_kpis(scheme):
+        found = leniency(person_ratings(now, kpi))
+        assert len(found)
+        pd.testing.assert_frame_equal(found, leniency(person_ratings(before, kpi)))
