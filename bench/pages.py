@@ -7,6 +7,13 @@ Run from the repository root:
     .venv/bin/python bench/pages.py --sizes 1000000       # ~1,000,000 rows (builds it: minutes)
     .venv/bin/python bench/pages.py --sizes demo --repeat 5
     .venv/bin/python bench/pages.py --pages overview,kpis,employee --no-extras   # pages only
+    .venv/bin/python bench/pages.py --pages insights,my_results --no-extras
+
+`my_results` (我的绩效) is opened by an employee account signed in (the first person of the
+newest month), the other pages by the administrator; it needs published months, so timing it
+publishes every month of the store that none is published in (submit → calibrate → approve →
+publish as the administrator, never locked: the scores stay as they are), the employee having
+accepted every month but the newest.
 
 "Cold" is a page's first open after a restart or a change of the store (every cache empty, the
 months' scored rows kept in the store as an import leaves them); "warm" is the next visitor's
@@ -49,7 +56,13 @@ PAGES = [
     "imports",
     "calibration",
     "audit",
+    "insights",
+    "targets",
+    "appeals",
+    "my_results",
 ]
+# Pages an employee account opens (their own results); every other page is the administrator's.
+EMPLOYEE_PAGES = {"my_results"}
 
 
 def generated_store(target: Path, rows: int, scheme: Scheme, folder: Path) -> int:
@@ -110,15 +123,20 @@ def entry_for(page: str) -> Path:
 
 def open_page(page: str, cold: bool = False) -> tuple[float, float]:
     """A visitor opening the page (a new session: entry script, sidebar and page); `cold`
-    empties the caches first, as a restart or a change of the store does."""
+    empties the caches first, as a restart or a change of the store does. An employee's page
+    is opened by the employee account of `employee_accounts` (signed in)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(entry_for(page)), default_timeout=600)
+    if page in EMPLOYEE_PAGES:
+        at.session_state["access"] = EMPLOYEE["access"]
+        at.session_state["last_seen"] = time.time()
     if cold:
         clear_caches()
     timing = clocked(at.run)
     assert not at.exception, (page, at.exception)
     assert at.main.title, (page, "did not open")
+    assert page not in EMPLOYEE_PAGES or at.main.expander, (page, "shows no published month")
     return timing
 
 
@@ -153,14 +171,67 @@ def measure(action: Callable[[], tuple[float, float]], repeat: int):
     return samples, before, load()
 
 
+EMPLOYEE: dict = {}  # the signed-in employee of EMPLOYEE_PAGES: access and accounts file
+
+
+def employee_accounts(db: Path, scheme: Scheme, folder: Path) -> None:
+    """An accounts file with an employee account for the first person of the newest month (and
+    an administrator), and every month published when none is, so 我的绩效 has months to show."""
+    from engine.accounts import Access, add_user
+    from engine.cycle import appeals
+    from engine.cycle.close import make_move
+    from engine.cycle.config import load_cycle
+    from engine.cycle.publication import published_months
+
+    store = Store(db, user="bench")
+    admin = Access("bench", "admin")
+    if published_months(store.month_states(), store.events()).empty:
+        for month in store.periods():
+            for action in ("submit", "calibrate", "approve", "publish"):
+                make_move(store, load_cycle(), admin, scheme, action, month)
+    person = str(store.facts([store.periods()[-1]])["employee_id"].iloc[0])
+    employee = Access(person, "employee", (), person)
+    # The person accepted every month but the newest (its window to answer still open): the
+    # page draws one answer form, as a month-end visit does.
+    answered = set(store.acknowledgements()["period"])
+    for month in store.periods()[:-1]:
+        if month not in answered:
+            appeals.acknowledge(store, scheme, employee, month, person)
+    accounts = folder / f"{db.stem}-accounts.toml"  # each store's own people
+    if not accounts.exists() or f"[users.{person}]" not in accounts.read_text(encoding="utf-8"):
+        add_user("bench", "bench-password", "admin", file=accounts)
+        add_user(person, "employee-password", "employee", employee_id=person, file=accounts)
+    EMPLOYEE.update(access=employee, accounts=str(accounts))
+
+
+def as_signed_in(page: str, action: Callable[[], tuple[float, float]]) -> tuple[float, float]:
+    """Run an action with the accounts file of the employee's page (sign-in on) for that page;
+    the other pages run without accounts, as before."""
+    if page not in EMPLOYEE_PAGES:
+        return action()
+    before = os.environ.get("ASSESS_ACCOUNTS")
+    os.environ["ASSESS_ACCOUNTS"] = EMPLOYEE["accounts"]
+    try:
+        return action()
+    finally:
+        if before is None:
+            os.environ.pop("ASSESS_ACCOUNTS", None)
+        else:
+            os.environ["ASSESS_ACCOUNTS"] = before
+
+
 def time_pages(db: Path, repeat: int, pages: list[str]) -> list[tuple[str, str, str, str]]:
     """Each page cold (caches cleared first) and warm, `repeat` runs each."""
     os.environ[paths.DB_ENV] = str(db)
     clear_caches()
     rows = []
     for page in pages:
-        cold_samples, load_before, _ = measure(lambda p=page: open_page(p, cold=True), repeat)
-        warm_samples, _, load_after = measure(lambda p=page: open_page(p), repeat)
+        cold_samples, load_before, _ = measure(
+            lambda p=page: as_signed_in(p, lambda: open_page(p, cold=True)), repeat
+        )
+        warm_samples, _, load_after = measure(
+            lambda p=page: as_signed_in(p, lambda: open_page(p)), repeat
+        )
         rows.append(
             (
                 page,
@@ -224,7 +295,8 @@ def import_then_ready(db: Path, scheme: Scheme, folder: Path) -> tuple[float, fl
     imported = time.perf_counter() - start
     clear_caches()
     for page in PAGES:
-        open_page(page)
+        if page not in EMPLOYEE_PAGES or EMPLOYEE:  # the employee's page once they are set up
+            as_signed_in(page, lambda p=page: open_page(p))
     return imported, time.perf_counter() - start, before
 
 
@@ -286,6 +358,8 @@ def main() -> None:
                     f"{time.perf_counter() - started:.1f} s"
                 )
             prepared = prepare(db, scheme)
+            if EMPLOYEE_PAGES & set(args.pages.split(",")):
+                employee_accounts(db, scheme, folder)
             rows = len(Store(db).facts())
             if prepared is not None:
                 print(

@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.insights.control import TOTAL, control_chart, department_series, rules_text
+from engine.insights.control import TOTAL, rules_text
 from engine.insights.fairness import (
     TENURE,
     grade_counts,
@@ -15,7 +15,7 @@ from engine.insights.fairness import (
     sentence,
     tenure_band,
 )
-from engine.insights.gaming import THRESHOLD, gaming_suspects, pair_series
+from engine.insights.gaming import THRESHOLD
 from engine.insights.raters import leniency, person_ratings, rated_kpis
 from engine.insights.rates import (
     funnel_limits,
@@ -32,8 +32,10 @@ from ui.page import downloads, grade_colors, require_view
 view, scheme, table = require_view()
 lang = language()
 months = list(parse_period(view.period).months)
-history = view.rows(data.monthly(view.scheme))
-period_rows = history[history["period"].isin(months)]
+# The chosen months' rows; statistics across every month come from the data layer, computed
+# from the few columns they read (never every month's full rows).
+period_rows = view.rows(data.month_rows(view.scheme, months))
+filters = {"departments": view.departments, "teams": view.teams, "roles": view.roles}
 kpi_names = {k.id: k.label(lang) for k in scheme.kpis}
 
 
@@ -284,7 +286,7 @@ with raters_tab:
 
 # ---------------------------------------------------------------- 3. control charts
 with charts_tab:
-    chart = control_chart(department_series(history, scheme))
+    chart = data.control_charts(view.scheme, **filters)
     if chart.empty:
         st.info(tr("没有可绘制的月度数据。", "There are no monthly figures to chart."))
     else:
@@ -309,7 +311,8 @@ with charts_tab:
         department = left.selectbox(
             tr("部门", "Department"), departments, key="insights_chart_department"
         )
-        kpis_charted = [k for k in series_names if k in set(chart["kpi"])]
+        charted = set(chart["kpi"])
+        kpis_charted = [k for k in series_names if k in charted]
         kpi_id = right.selectbox(
             tr("指标", "KPI"), kpis_charted, format_func=series_names.get, key="insights_chart_kpi"
         )
@@ -550,7 +553,7 @@ with gaming_tab:
         if pair.note:  # "中文 · English" in the scheme file: the reader's side
             zh, both, en = pair.note.partition(" · ")
             st.caption(plain(tr(zh, en) if both else pair.note))
-        suspects = gaming_suspects(history, pair, months)
+        suspects = data.suspects(view.scheme, pair, months, **filters)
         first_name, second_name = kpi_names[pair.first], kpi_names[pair.second]
         if suspects.empty:
             st.caption(
@@ -583,7 +586,7 @@ with gaming_tab:
                 .get,
                 key="insights_pair_person",
             )
-            both = pair_series(history, pair, who)
+            both = data.pair_months(view.scheme, pair, who, **filters)
             figure = go.Figure()
             figure.add_scatter(
                 x=both["period"], y=both[pair.first], name=first_name, mode="lines+markers"

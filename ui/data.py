@@ -31,10 +31,25 @@ from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.publication import published_months
 from engine.cycle.results import kept_keys, monthly_rows, period_table, rules_table, trend_rows
+from engine.insights.control import control_chart, department_series
+from engine.insights.gaming import gaming_suspects, pair_series
 from engine.output.report import period_flags
-from engine.rules.evaluate import RulesError, RulesReport, evaluate, load_rules, rules_key
+from engine.rules.evaluate import (
+    RulesError,
+    RulesReport,
+    evaluate,
+    load_rules,
+    rules_key,
+)
 from engine.schemes import versions as scheme_versions
-from engine.schemes.scheme import Scheme, SchemeError, list_schemes, load_scheme, scheme_file_of
+from engine.schemes.scheme import (
+    GamingPair,
+    Scheme,
+    SchemeError,
+    list_schemes,
+    load_scheme,
+    scheme_file_of,
+)
 from engine.scoring import fit as fitting
 from engine.scoring.fit import SchemeFit
 from engine.scoring.periods import available, parse_period, previous
@@ -296,7 +311,7 @@ def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:
 def clear_after_import() -> None:
     """Drop every derived result so every page shows the new data at once."""
     st.cache_data.clear()
-    for cached in (_scored, _monthly, _rules_report, _month_rows):
+    for cached in (_scored, _monthly, _rules_report, _month_rows, _history):
         cached.clear()
 
 
@@ -413,12 +428,17 @@ def published() -> pd.DataFrame:
 
 def own_results(scheme: Scheme) -> pd.DataFrame:
     """The signed-in employee's own rows of the published months, oldest first (empty for any
-    other account: the page is theirs)."""
-    if not access().is_employee:
+    other account: the page is theirs): read from the store for that person alone."""
+    who = access()
+    if not who.is_employee:
         return pd.DataFrame()
-    rows = monthly(scheme)  # scoped: their own rows only
-    out = rows[rows["period"].isin(published()["period"])]
-    return out.sort_values("period", ignore_index=True)
+    months = tuple(sorted(published()["period"]))
+    target = current_store()
+    rows = _own_rows(
+        str(target.path), store_version(), scheme_key(scheme), str(who.employee_id), months, scheme
+    )
+    mine = scoped(rows, who)  # their own rows only
+    return mine.sort_values("period", ignore_index=True) if len(mine) else mine
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -633,3 +653,168 @@ def report_trend_rows(
         tuple(roles),
         scheme,
     )
+
+
+# ------------------------------------------------------------- insights across months, own months
+# The insights page's statistics across every month (control charts, gaming pairs) read only the
+# columns they use of the kept rows and are kept per filter; 我的绩效 reads one person's rows.
+# Neither loads every month's full rows into pandas (issue 19).
+
+HISTORY_PEOPLE = ("period", "employee_id", "name", "department", "team", "role", "total")
+
+
+def history_columns(scheme: Scheme) -> tuple[str, ...]:
+    """The columns the statistics across months read: who, the total, each KPI and its cases."""
+    return (*HISTORY_PEOPLE, *scheme.kpi_ids, *(f"cases_{k}" for k in scheme.kpi_ids))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _history(db_file: str, version: int, under: tuple, _scheme: Scheme) -> pd.DataFrame:
+    """Every stored month's rows, history_columns only, for everyone: never scope inside."""
+    columns = history_columns(_scheme)
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is None:  # nothing kept (an unsaved scheme)
+        rows = _monthly(db_file, version, under, _scheme)
+        return rows[[c for c in columns if c in rows]]
+    return store(db_file).kept_tables(_scheme.id, keys, list(columns))
+
+
+def _history_within(
+    db_file: str,
+    version: int,
+    under: tuple,
+    filters: tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]],
+    scheme: Scheme,
+) -> pd.DataFrame:
+    """The rows of _history in the departments (None: all), teams and roles (empty: all)."""
+    departments, teams, roles = filters
+    rows = _history(db_file, version, under, scheme)
+    if departments is not None:
+        rows = rows[rows["department"].isin(list(departments))]
+    return select(rows, (), teams, roles)
+
+
+def _filters(departments, teams, roles, who: Access) -> tuple:
+    return departments_seen(departments, who), tuple(teams), tuple(roles)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _control_charts(
+    db_file: str, version: int, under: tuple, filters: tuple, _scheme: Scheme
+) -> pd.DataFrame:
+    rows = _history_within(db_file, version, under, filters, _scheme)
+    return control_chart(department_series(rows, _scheme))
+
+
+def control_charts(
+    scheme: Scheme,
+    departments: tuple[str, ...] = (),
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The control charts of every department and KPI (and the total) over every stored month,
+    within the filters and the departments this user may see: each point with its limits and
+    Western Electric rules (engine.insights.control.control_chart of department_series)."""
+    who = access()
+    found = _control_charts(
+        str(current_store().path),
+        store_version(),
+        scheme_key(scheme),
+        _filters(departments, teams, roles, who),
+        scheme,
+    )
+    return scoped(found, who)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _suspects(
+    db_file: str,
+    version: int,
+    under: tuple,
+    filters: tuple,
+    pair: tuple[str, str, str, str],
+    months: tuple[str, ...],
+    _scheme: Scheme,
+) -> pd.DataFrame:
+    rows = _history_within(db_file, version, under, filters, _scheme)
+    return gaming_suspects(rows, GamingPair(*pair), list(months))
+
+
+def suspects(
+    scheme: Scheme,
+    pair: GamingPair,
+    months: list[str],
+    departments: tuple[str, ...] = (),
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """The people whose gaming pair moved the suspicious way in the months against their own
+    earlier months (engine.insights.gaming.gaming_suspects), as this user may see them."""
+    who = access()
+    found = _suspects(
+        str(current_store().path),
+        store_version(),
+        scheme_key(scheme),
+        _filters(departments, teams, roles, who),
+        (pair.first, pair.first_moves, pair.second, pair.second_moves),
+        tuple(months),
+        scheme,
+    )
+    return scoped(found, who)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _pair_months(
+    db_file: str,
+    version: int,
+    under: tuple,
+    filters: tuple,
+    pair: tuple[str, str, str, str],
+    employee_id: str,
+    _scheme: Scheme,
+) -> pd.DataFrame:
+    rows = _history_within(db_file, version, under, filters, _scheme)
+    return pair_series(rows, GamingPair(*pair), employee_id)
+
+
+def pair_months(
+    scheme: Scheme,
+    pair: GamingPair,
+    employee_id: str,
+    departments: tuple[str, ...] = (),
+    teams: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """One person's two KPIs of a gaming pair month by month, within the filters and what this
+    user may see (engine.insights.gaming.pair_series)."""
+    who = access()
+    if who.is_employee and str(employee_id) != who.employee_id:
+        return pd.DataFrame(columns=["period", pair.first, pair.second])
+    return _pair_months(
+        str(current_store().path),
+        store_version(),
+        scheme_key(scheme),
+        _filters(departments, teams, roles, who),
+        (pair.first, pair.first_moves, pair.second, pair.second_moves),
+        str(employee_id),
+        scheme,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _own_rows(
+    db_file: str,
+    version: int,
+    under: tuple,
+    employee_id: str,
+    months: tuple[str, ...],
+    _scheme: Scheme,
+) -> pd.DataFrame:
+    """One person's full scored rows of some months (every column: their statements)."""
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is None:  # nothing kept (an unsaved scheme)
+        rows = _monthly(db_file, version, under, _scheme)
+        mine = rows["employee_id"].astype(str).eq(employee_id) & rows["period"].isin(months)
+        return rows[mine]
+    wanted = [key for key in keys if key[0] in set(months)]
+    return store(db_file).kept_tables(_scheme.id, wanted, employee_id=employee_id)

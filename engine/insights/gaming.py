@@ -64,7 +64,10 @@ def gaming_suspects(
     second_way = sign[pair.second_moves] * both["second_moved"]
     suspect = (first_way >= threshold) & (second_way >= threshold)
     found = both[suspect].assign(strength=np.minimum(first_way, second_way)[suspect])
-    people = monthly.sort_values("period").groupby("employee_id")[PERSON_COLUMNS[1:]].last()
+    # Who they are (their latest name, department, team, role) from their own rows only: a
+    # handful of people, not a sort of every row of every month.
+    theirs = monthly[monthly["employee_id"].isin(found.index)]
+    people = theirs.sort_values("period").groupby("employee_id")[PERSON_COLUMNS[1:]].last()
     found = found.join(people, how="left").reset_index(names="employee_id")
     found = found.sort_values(["strength", "employee_id"], ascending=[False, True])
     return found[[*PERSON_COLUMNS, *SUSPECT_COLUMNS]].reset_index(drop=True)
