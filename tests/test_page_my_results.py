@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -333,3 +334,21 @@ def test_each_published_month_offers_its_statement_pdf_and_the_appeal_form(small
     labels = [b.label for b in october.get("download_button")]
     assert "下载本月考核表(PDF,可打印签字)" in labels
     assert "结果确认与申诉" in [h.value for h in october.subheader]
+
+
+def test_two_months_open_for_an_answer_are_answered_one_by_one(small):
+    """Two months published the same day both wait for the person's answer: each month has its
+    own accept button and appeal form, and accepting one leaves the other open."""
+    scheme = load_scheme(os.environ[paths.SCHEME_ENV])
+    make_move(small, load_cycle(), ADMIN, scheme, "publish", "2026-11")
+    at = my_results()
+    assert not at.exception
+    accept = sorted(b.key for b in at.button if str(b.key).startswith("ack_accept"))
+    assert accept == ["ack_accept_2026-10", "ack_accept_2026-11"]
+    at.button(key="ack_accept_2026-11").click().run()
+    assert not at.exception
+    answered = small.acknowledgements()
+    assert answered[["period", "employee_id"]].values.tolist() == [["2026-11", "E001"]]
+    assert [b.key for b in at.button if str(b.key).startswith("ack_accept")] == [
+        "ack_accept_2026-10"
+    ]

@@ -48,13 +48,13 @@ def test_an_employee_appeals_and_sees_the_decision(store, scheme):
     at = run(store)
     assert not at.exception
     assert any("Accept or appeal by" in c.value or "前确认或申诉" in c.value for c in at.caption)
-    at.multiselect(key="ack_kpis").set_value(["complaints"]).run()
-    at.text_input(key="ack_value_complaints").set_value("零").run()
-    at.text_area(key="ack_reason").set_value("投诉已撤销").run()
-    at.button(key="ack_appeal").click().run()
+    at.multiselect(key=f"ack_kpis_{PERIOD}").set_value(["complaints"]).run()
+    at.text_input(key=f"ack_value_{PERIOD}_complaints").set_value("零").run()
+    at.text_area(key=f"ack_reason_{PERIOD}").set_value("投诉已撤销").run()
+    at.button(key=f"ack_appeal_{PERIOD}").click().run()
     assert store.appeals().empty and "认为正确的值需为数字" in [e.value for e in at.error]
-    at.text_input(key="ack_value_complaints").set_value("0").run()
-    at.button(key="ack_appeal").click().run()
+    at.text_input(key=f"ack_value_{PERIOD}_complaints").set_value("0").run()
+    at.button(key=f"ack_appeal_{PERIOD}").click().run()
     assert not at.exception
     filed = store.appeals().iloc[0]
     assert (filed["employee_id"], filed["kpis"], filed["believed"]) == (
@@ -63,7 +63,7 @@ def test_an_employee_appeals_and_sees_the_decision(store, scheme):
         '{"complaints": 0.0}',
     )
     assert at.metric[0].value == "待处理"
-    assert not [b for b in at.button if b.key == "ack_accept"]  # answered: no second answer
+    assert not [b for b in at.button if b.key == f"ack_accept_{PERIOD}"]  # answered
     appeals.decide(store.as_user("li"), CONFIG, HR, scheme, filed["appeal_id"], True, "属实", 6)
     at = run(store)
     assert at.metric[0].value == "已调整"
@@ -73,7 +73,7 @@ def test_an_employee_appeals_and_sees_the_decision(store, scheme):
 
 def test_an_employee_accepts_and_a_late_one_is_told_the_window_closed(store, scheme):
     at = run(store, "E2")
-    at.button(key="ack_accept").click().run()
+    at.button(key=f"ack_accept_{PERIOD}").click().run()
     assert not at.exception
     assert store.acknowledgements()["employee_id"].tolist() == ["E2"]
     assert "已接受本月结果" in [s.value for s in at.success]
@@ -87,7 +87,7 @@ def test_the_window_closed_is_said_and_no_form_is_offered(store, scheme, monkeyp
     at = run(store, "E4")
     assert not at.exception
     assert any("结果视为接受" in i.value for i in at.info)
-    assert not [b for b in at.button if b.key in ("ack_accept", "ack_appeal")]
+    assert not [b for b in at.button if b.key in (f"ack_accept_{PERIOD}", f"ack_appeal_{PERIOD}")]
 
 
 def test_the_employee_comments_and_confirms_the_interview_record(store, scheme):
@@ -108,7 +108,7 @@ def test_the_employee_comments_and_confirms_the_interview_record(store, scheme):
     at = run(store)
     assert texts(at)[-5:] == ["沟通耐心", "投诉闭环慢", "每周复盘投诉", "complaints", "wang"]
     at.text_area(key=f"ack_comment_{PERIOD}").set_value("同意").run()
-    at.button(key="ack_confirm").click().run()
+    at.button(key=f"ack_confirm_{PERIOD}").click().run()
     assert not at.exception
     kept = interviews.record(store, PERIOD, "E3")
     assert (kept["employee_comment"], kept["employee_confirmed_by"]) == ("同意", "e3")

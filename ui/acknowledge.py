@@ -88,7 +88,7 @@ def _answer(store: Store, scheme: Scheme, access: Access, period: str, employee_
             f"({appeals.appeal_days(scheme):g} days after publication).",
         )
     )
-    if st.button(tr("接受本月结果", "Accept this month's result"), key="ack_accept"):
+    if st.button(tr("接受本月结果", "Accept this month's result"), key=f"ack_accept_{period}"):
         try:
             _done("ok", appeals.acknowledge(store, scheme, access, period, employee_id))
         except (AppealRefused, StoreError) as exc:
@@ -105,7 +105,7 @@ def _appeal_form(
             tr("有异议的指标", "KPIs disputed"),
             scheme.kpi_ids,
             format_func=lambda k: _kpi_name(scheme, k),
-            key="ack_kpis",
+            key=f"ack_kpis_{period}",
         )
         believed_text = {
             k: st.text_input(
@@ -113,12 +113,12 @@ def _appeal_form(
                     f"{_kpi_name(scheme, k)}:你认为正确的值(可不填)",
                     f"{_kpi_name(scheme, k)}: the value you believe right (optional)",
                 ),
-                key=f"ack_value_{k}",
+                key=f"ack_value_{period}_{k}",
             )
             for k in kpis
         }
-        reason = st.text_area(tr("申诉理由", "Reason"), key="ack_reason")
-        if st.button(tr("提交申诉", "File the appeal"), key="ack_appeal"):
+        reason = st.text_area(tr("申诉理由", "Reason"), key=f"ack_reason_{period}")
+        if st.button(tr("提交申诉", "File the appeal"), key=f"ack_appeal_{period}"):
             believed, wrong = {}, []
             for kpi, text in believed_text.items():
                 if not text.strip():
@@ -207,7 +207,7 @@ def _interview(store: Store, scheme: Scheme, access: Access, period: str, employ
         key=f"ack_comment_{period}",
     )
     label = tr("更新意见并确认", "Update and confirm") if confirmed else tr("确认", "Confirm")
-    if st.button(label, key="ack_confirm"):
+    if st.button(label, key=f"ack_confirm_{period}"):
         try:
             _done("ok", interviews.confirm(store, access, period, employee_id, comment))
         except (InterviewRefused, StoreError) as exc:
