@@ -5,6 +5,7 @@ Run from the repository root:
 
     .venv/bin/python bench/pages.py                       # demo and ~100,000 rows
     .venv/bin/python bench/pages.py --sizes 1000000       # ~1,000,000 rows (builds it: minutes)
+    .venv/bin/python bench/pages.py --sizes 1000000 --months 12   # one year of 83,334 staff
     .venv/bin/python bench/pages.py --sizes demo --repeat 5
     .venv/bin/python bench/pages.py --pages overview,kpis,employee --no-extras   # pages only
     .venv/bin/python bench/pages.py --pages insights,my_results --no-extras
@@ -19,7 +20,10 @@ accepted every month but the newest.
 months' scored rows kept in the store as an import leaves them); "warm" is the next visitor's
 open of the same page. Each figure is the median of `--repeat` runs with its range, and the
 machine's load average (1 min) before and after: the machine is shared, so read them together.
-The large stores come from bench/run.py's generator (12 months, ceil(rows / 12) employees).
+The large stores come from bench/stores.py's generator: `--months` months (default 120, ten
+years: 1,000,000 rows are 8,334 staff, the shape issue 19 measured) of ceil(rows / months) staff.
+AppTest scans the installed packages for components on every run (0.2–0.7 s); a server does it
+once when it starts, so the bench scans once too (tests/apptest.py), and figures are the pages'.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import MONTHS, employee_months, load_average, machine_facts, write_csv
+import tests.apptest  # noqa: F401  (AppTest as the server runs pages: one package scan, navigation)
+from bench.run import load_average, machine_facts
+from bench.stores import GroupData, build_group_store
 from engine import paths
 from engine.cycle.results import keep_month
 from engine.intake.parse import parse_file
@@ -65,21 +71,12 @@ PAGES = [
 EMPLOYEE_PAGES = {"my_results"}
 
 
-def generated_store(target: Path, rows: int, scheme: Scheme, folder: Path) -> int:
-    """A store of `rows` employee-months from bench/run.py's generator, imported month by month
-    through the same checks as a user's file (each month kept scored, as an import does)."""
-    frame = employee_months(rows, scheme)
-    store = Store(target)
-    for month in MONTHS:
-        part = frame[frame["period"] == month].drop(columns="period")
-        csv = folder / f"{month}.csv"
-        write_csv(part, csv)
-        parsed = parse_file(csv, scheme, period=month)
-        assert parsed.ok, parsed.problems.head()
-        store.import_file(parsed)
-        keep_month(store, scheme, month)
-        csv.unlink()
-    return len(frame)
+def generated_store(target: Path, rows: int, months: int, scheme: Scheme, folder: Path) -> int:
+    """A store of `rows` employee-months over `months` months (bench/stores.py's generator),
+    imported month by month through the same checks as a user's file (each month kept scored,
+    as an import does)."""
+    build_group_store(str(target), GroupData(rows, months, scheme), folder)
+    return len(Store(target).facts())
 
 
 def next_month_file(store: Store, folder: Path) -> tuple[Path, str]:
@@ -280,14 +277,14 @@ def time_interactions(db: Path, repeat: int) -> list[tuple[str, str, str]]:
     return out
 
 
-def import_then_ready(db: Path, scheme: Scheme, folder: Path) -> tuple[float, float, float]:
+def import_then_ready(db: Path, scheme: Scheme, folder: Path) -> tuple[float, float, float, float]:
     """Import the next month (parse, store, keep its scores) and open every page once: the
     time until everything is ready after a month-end import, on a copy of the store."""
     os.environ[paths.DB_ENV] = str(db)
     store = Store(db)
     csv, month = next_month_file(store, folder)
     before = load()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     parsed = parse_file(csv, scheme, period=month)
     assert parsed.ok, parsed.problems.head()
     store.import_file(parsed)
@@ -297,7 +294,7 @@ def import_then_ready(db: Path, scheme: Scheme, folder: Path) -> tuple[float, fl
     for page in PAGES:
         if page not in EMPLOYEE_PAGES or EMPLOYEE:  # the employee's page once they are set up
             as_signed_in(page, lambda p=page: open_page(p))
-    return imported, time.perf_counter() - start, before
+    return imported, time.perf_counter() - start, time.process_time() - cpu, before
 
 
 def prepare(db: Path, scheme: Scheme) -> float | None:
@@ -326,6 +323,9 @@ def main() -> None:
         help="comma-separated: demo and/or employee-month counts (default demo,100000)",
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--months", type=int, default=120, help="months of a generated store (default 120)"
+    )
     parser.add_argument("--keep", type=Path, help="folder to keep the built stores in, reused")
     parser.add_argument(
         "--pages", default=",".join(PAGES), help="comma-separated pages to time (default all)"
@@ -343,7 +343,8 @@ def main() -> None:
         folder = args.keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         for size in args.sizes.split(","):
-            db = folder / f"pages-{size}.duckdb"
+            name = "demo" if size == "demo" else f"{size}-{args.months}m"
+            db = folder / f"pages-{name}.duckdb"
             if not db.exists():
                 started = time.perf_counter()
                 if size == "demo":
@@ -352,7 +353,7 @@ def main() -> None:
                     import_demo(Store(db), scheme)
                     rows = len(Store(db).facts())
                 else:
-                    rows = generated_store(db, int(size), scheme, folder)
+                    rows = generated_store(db, int(size), args.months, scheme, folder)
                 print(
                     f"\n{size}: {rows:,} employee-months built in "
                     f"{time.perf_counter() - started:.1f} s"
@@ -376,10 +377,10 @@ def main() -> None:
             time_interactions(db, args.repeat)
             copy = folder / f"pages-{size}-import.duckdb"
             copy.write_bytes(db.read_bytes())
-            imported, ready, before = import_then_ready(copy, scheme, folder)
+            imported, ready, cpu, before = import_then_ready(copy, scheme, folder)
             print(
-                f"  import the next month: {imported:.2f} s; every page ready "
-                f"{ready:.2f} s after the import began (load {before:.2f} / {load():.2f})"
+                f"  import the next month: {imported:.2f} s; every page ready {ready:.2f} s "
+                f"(cpu {cpu:.2f}) after the import began (load {before:.2f} / {load():.2f})"
             )
             copy.unlink()
     remove_entries()
