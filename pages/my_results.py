@@ -33,6 +33,7 @@ STATEMENT_LABELS = {
     "kpi_weight": ("类别内权重 %", "Weight in category %"),
     "category_weight": ("类别权重 %", "Category weight %"),
     "points": ("贡献分", "Points"),
+    "note": ("备注", "Note"),
 }
 CATEGORY_LABELS = {
     "category": ("类别", "Category"),
@@ -142,8 +143,8 @@ def draw_month(month: pd.DataFrame) -> None:
         category=statement["category"].map(category_names),
         kpi=statement["kpi"].map(kpi_names),
         unit=statement["kpi"].map(units),
+        note=np.where(statement["value"].isna(), tr("缺失", "missing"), ""),
     )[list(STATEMENT_LABELS)].round(2)
-    kpis["value"] = kpis["value"].astype(object).where(kpis["value"].notna(), tr("缺失", "missing"))
     kpis = kpis.rename(columns={k: tr(*v) for k, v in STATEMENT_LABELS.items()})
     st.dataframe(kpis, hide_index=True, width="stretch", height="content")
     by_category = categories.assign(category=categories["category"].map(category_names))

@@ -352,3 +352,17 @@ def test_two_months_open_for_an_answer_are_answered_one_by_one(small):
     assert [b.key for b in at.button if str(b.key).startswith("ack_accept")] == [
         "ack_accept_2026-10"
     ]
+
+
+def test_a_missing_value_is_noted_beside_the_numbers(small):
+    """The raw values stay numbers (one type per column, as the table draws it); a KPI the
+    month's file left blank says 缺失 in the note."""
+    scheme = load_scheme(os.environ[paths.SCHEME_ENV])
+    lines = [HEADER, "E001,张三,客服部,一组,3,1,,0", "E002,李四,客服部,一组,1,0,95,0"]
+    small.import_file(parse_file("\n".join(lines).encode(), scheme, "2027-01.csv"))
+    close_month(small, scheme, "2027-01", "publish")
+    at = my_results()
+    january = next(e for e in at.expander if e.label.startswith("2027-01"))
+    kpis = january.dataframe[0].value
+    assert kpis["原始值"].tolist()[:2] == [3, 1] and pd.isna(kpis["原始值"].iloc[2])
+    assert kpis["备注"].tolist() == ["", "", "缺失"]
