@@ -69,6 +69,47 @@ def pytest_runtest_teardown(item, nextitem):
     return (yield from _phase_leaves_users_stores(item, "teardown"))
 
 
+@pytest.fixture
+def store_file(tmp_path, monkeypatch):
+    """A copy of the demo store (12 months) that the app and the CLI use ($ASSESS_DB)."""
+    from tests.apptest import demo_store
+
+    db = demo_store(tmp_path)
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    return db
+
+
+@pytest.fixture
+def signed_store_file(store_file, tmp_path, monkeypatch):
+    """The demo store with sign-in on: a manager of 客服部 (wang), HR (hr.li), the
+    administrator (admin.zhou) and a viewer (zhao). A session's account must exist in the file
+    (an open session ends when its account is removed)."""
+    from engine.accounts import add_user
+    from ui import auth
+
+    accounts = tmp_path / "accounts.toml"
+    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
+    add_user("hr.li", "li-password", "hr", file=accounts)
+    add_user("admin.zhou", "zhou-password", "admin", file=accounts)
+    add_user("zhao", "zhao-password", "viewer", file=accounts)
+    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
+    auth.throttle.clear()  # failures of an earlier test in this process must not carry over
+    return store_file
+
+
+@pytest.fixture
+def no_all_rows(monkeypatch):
+    """Every month's full rows loaded into pandas fails the page (issue 19: pages read
+    aggregates, a period's months or the columns they use)."""
+    import ui.data
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("every month's rows were loaded into pandas")
+
+    monkeypatch.setattr(ui.data, "monthly", refuse)
+    monkeypatch.setattr(ui.data, "_monthly", refuse)
+
+
 @pytest.fixture(scope="session")
 def scheme() -> Scheme:
     """The shipped after-sales scheme."""

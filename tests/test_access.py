@@ -17,7 +17,7 @@ from engine import paths
 from engine.accounts import Access, accounts_path, add_user, remove_user
 from engine.output import export
 from engine.store import Store, StoreBusy
-from tests.apptest import demo_store, open_page
+from tests.apptest import open_page
 from ui.i18n import plain
 
 ALL_PAGES = [
@@ -50,21 +50,6 @@ WHOLE_COMPANY_PAGES = {
     "scheme",
     "insights",
 }
-
-
-@pytest.fixture
-def store_file(tmp_path, monkeypatch):
-    db = demo_store(tmp_path)
-    monkeypatch.setenv(paths.DB_ENV, str(db))
-    accounts = tmp_path / "accounts.toml"
-    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
-    add_user("hr.li", "li-password", "hr", file=accounts)
-    # A session's account must exist in the file (an open session ends when it is removed).
-    add_user("admin.zhou", "zhou-password", "admin", file=accounts)
-    add_user("zhao", "zhao-password", "viewer", file=accounts)
-    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
-    ui.auth.throttle.clear()  # failures of an earlier test in this process must not carry over
-    return db
 
 
 @pytest.fixture
@@ -135,10 +120,12 @@ def everything_shown(at, exported: list[bytes]) -> str:
 @pytest.mark.parametrize(
     "order", [(ADMIN, MANAGER, VIEWER), (VIEWER, MANAGER, ADMIN)], ids=["admin_first", "admin_last"]
 )
-def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(store_file, exported, order):
+def test_each_role_sees_its_own_scope_whoever_opened_a_page_before(
+    signed_store_file, exported, order
+):
     """Caches are process-wide: an admin, a manager and a viewer open every page they may open
     one after the other in one process, on one store, and each sees exactly their scope."""
-    facts = Store(store_file).facts()
+    facts = Store(signed_store_file).facts()
     managed = set(facts.loc[facts["department"] == "客服部", "employee_id"])
     names = set(facts["name"])
     hire_dates = set(facts["hire_date"].dropna().astype(str).str[:10])
@@ -172,14 +159,14 @@ def allowed_pages(access: Access) -> set[str]:
     return {"overview", "ranking", "distribution", "kpis", "scheme"} | named | editing | audit
 
 
-def test_without_signing_in_only_the_form_shows(store_file):
+def test_without_signing_in_only_the_form_shows(signed_store_file):
     at = open_page()
     assert not at.exception
     assert at.title[0].value.startswith("登录")
     assert not at.dataframe and not at.metric
 
 
-def test_wrong_password_is_rejected_then_slowed_and_audited(store_file):
+def test_wrong_password_is_rejected_then_slowed_and_audited(signed_store_file):
     at = open_page()
     at.text_input[0].input("wang")
     at.text_input[1].input("not-the-password")
@@ -188,12 +175,12 @@ def test_wrong_password_is_rejected_then_slowed_and_audited(store_file):
     at.text_input[1].input("again-wrong")
     at.button[0].click().run()
     assert "请 1 秒后再试" in at.error[0].value or "用户名或密码错误" in at.error[0].value
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     assert (log["action"] == "sign_in_failed").sum() >= 1
     assert set(log.loc[log["action"] == "sign_in_failed", "username"]) == {"wang"}
 
 
-def test_right_password_signs_in_and_is_audited(store_file):
+def test_right_password_signs_in_and_is_audited(signed_store_file):
     at = open_page()
     at.text_input[0].input("wang")
     at.text_input[1].input("wang-password")
@@ -201,11 +188,11 @@ def test_right_password_signs_in_and_is_audited(store_file):
     assert not at.exception
     assert at.session_state["access"] == MANAGER
     assert at.title[0].value.startswith("总览")
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     assert log.loc[log["action"] == "sign_in", "username"].tolist() == ["wang"]
 
 
-def test_a_session_past_its_timeout_must_sign_in_again(store_file):
+def test_a_session_past_its_timeout_must_sign_in_again(signed_store_file):
     at = open_page(access=MANAGER, last_seen=time.time() - 31 * 60)
     assert not at.exception
     assert at.title[0].value.startswith("登录")
@@ -216,7 +203,7 @@ def test_a_session_past_its_timeout_must_sign_in_again(store_file):
     "page",
     ["overview", "ranking", "distribution", "kpis", "employee", "rules", "scheme", "insights"],
 )
-def test_a_manager_sees_nothing_of_other_departments(store_file, exported, page):
+def test_a_manager_sees_nothing_of_other_departments(signed_store_file, exported, page):
     at = open_page(page, **signed_in(MANAGER))
     assert not at.exception
     assert "售后服务部" not in page_text(at)
@@ -229,13 +216,13 @@ def test_a_manager_sees_nothing_of_other_departments(store_file, exported, page)
 
 
 @pytest.mark.parametrize("page", ["imports", "whatif", "audit"])
-def test_a_manager_cannot_open_editing_pages(store_file, page):
+def test_a_manager_cannot_open_editing_pages(signed_store_file, page):
     at = open_page(**signed_in(MANAGER))
     with pytest.raises(ValueError):
         at.switch_page(f"pages/{page}.py").run()
 
 
-def test_a_viewer_cannot_open_the_insights_page(store_file):
+def test_a_viewer_cannot_open_the_insights_page(signed_store_file):
     """Its tables name people (rates, raters, gaming pairs): for those who see names only."""
     at = open_page(**signed_in(VIEWER))
     with pytest.raises(ValueError):
@@ -243,27 +230,27 @@ def test_a_viewer_cannot_open_the_insights_page(store_file):
 
 
 @pytest.mark.parametrize("page", ["overview", "ranking", "distribution", "kpis", "scheme"])
-def test_a_viewer_sees_no_names(store_file, page):
-    names = set(Store(store_file).facts(["2026-10"])["name"])
+def test_a_viewer_sees_no_names(signed_store_file, page):
+    names = set(Store(signed_store_file).facts(["2026-10"])["name"])
     at = open_page(page, **signed_in(VIEWER))
     assert not at.exception
     text = page_text(at)
     assert not [n for n in names if n in text]
 
 
-def test_each_audited_action_names_the_user(store_file):
+def test_each_audited_action_names_the_user(signed_store_file):
     hr = Access("hr.li", "hr")
     at = open_page("imports", **signed_in(hr))
     content = (paths.SAMPLE_DIR / "2026-10.csv").read_bytes()
     at.file_uploader[0].set_value([("2026-11.csv", content, "text/csv")]).run()
     next(b for b in at.button if b.label == "导入此文件").click().run()
     assert not at.exception
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     imported = log[log["action"] == "imported"]
     assert imported.loc[imported["period"] == "2026-11", "username"].tolist() == ["hr.li"]
 
 
-def test_exports_carry_who_and_when(store_file, exported):
+def test_exports_carry_who_and_when(signed_store_file, exported):
     at = open_page("overview", **signed_in(Access("hr.li", "hr")))
     assert not at.exception
     books = [openpyxl.load_workbook(io.BytesIO(c)) for c in exported if c.startswith(b"PK")]
@@ -278,13 +265,13 @@ def test_exports_carry_who_and_when(store_file, exported):
     # A CSV holds the table only; who exported it and when is in the audit log.
     csv_files = [c.decode("utf-8-sig") for c in exported if not c.startswith(b"PK")]
     assert csv_files and not [text for text in csv_files if "hr.li" in text]
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     exports = log[log["action"] == "export"]
     assert len(exports) == len(exported) and set(exports["username"]) == {"hr.li"}
     assert exports["detail"].str.contains("导出人 hr.li · 导出时间 ").all()
 
 
-def test_an_export_is_named_after_the_filtered_scope(store_file, exported):
+def test_an_export_is_named_after_the_filtered_scope(signed_store_file, exported):
     at = open_page("ranking", departments=["售后服务部"], roles=["服务工程师"], **signed_in(ADMIN))
     assert not at.exception
     books = [openpyxl.load_workbook(io.BytesIO(c)) for c in exported if c.startswith(b"PK")]
@@ -293,7 +280,7 @@ def test_an_export_is_named_after_the_filtered_scope(store_file, exported):
     assert stamp["筛选条件"] == "部门: 售后服务部; 岗位: 服务工程师"
 
 
-def test_ten_sessions_sending_wrong_passwords_share_one_wait(store_file):
+def test_ten_sessions_sending_wrong_passwords_share_one_wait(signed_store_file):
     """The sessions of one process share the wait: of ten tries within it only the first is
     checked. (Tries sent at the same instant are claimed one at a time by the throttle:
     test_accounts.py; AppTests cannot run at once in threads, they share Streamlit's globals.)"""
@@ -306,13 +293,13 @@ def test_ten_sessions_sending_wrong_passwords_share_one_wait(store_file):
     messages = [at.error[0].value for at in sessions]
     assert sum("用户名或密码错误" in m for m in messages) == 1  # only one password was checked
     assert sum("尝试次数过多" in m for m in messages) == 9
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     assert (log["action"] == "sign_in_failed").sum() == 1
     throttled = log[log["action"] == "sign_in_throttled"]
     assert len(throttled) == 9 and set(throttled["username"]) == {"wang"}
 
 
-def test_a_throttled_attempt_is_audited(store_file):
+def test_a_throttled_attempt_is_audited(signed_store_file):
     ui.auth.throttle().clock = lambda: 100.0  # the 1 s wait must not pass on a slow machine
     at = open_page()
     at.text_input[0].input("wang")
@@ -321,7 +308,7 @@ def test_a_throttled_attempt_is_audited(store_file):
     at.text_input[1].input("wang-password")  # right, but sent before the 1 s wait is over
     at.button[0].click().run()
     assert "请 1 秒后再试" in at.error[0].value
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     assert log.loc[log["action"] == "sign_in_throttled", "username"].tolist() == ["wang"]
     assert "access" not in at.session_state
 
@@ -335,7 +322,7 @@ def test_a_throttled_attempt_is_audited(store_file):
     ],
     ids=["removed", "role changed", "departments changed"],
 )
-def test_an_open_session_ends_when_its_account_is_removed_or_changed(store_file, change):
+def test_an_open_session_ends_when_its_account_is_removed_or_changed(signed_store_file, change):
     at = open_page(**signed_in(MANAGER))
     assert at.title[0].value.startswith("总览")
     change(accounts_path())
@@ -344,7 +331,7 @@ def test_an_open_session_ends_when_its_account_is_removed_or_changed(store_file,
     assert at.title[0].value.startswith("登录")
     assert "账户已被删除或更改" in at.info[0].value
     assert "access" not in at.session_state
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     assert log.loc[log["action"] == "signed_out", "username"].tolist() == ["wang"]
 
 
@@ -363,7 +350,7 @@ def download_buttons(monkeypatch) -> list:
     return found
 
 
-def test_a_download_is_served_while_the_session_is_valid(store_file, download_buttons):
+def test_a_download_is_served_while_the_session_is_valid(signed_store_file, download_buttons):
     at = open_page(**signed_in(MANAGER))
     assert not at.exception and download_buttons
     lines = download_buttons[0]().decode("utf-8-sig").splitlines()
@@ -374,7 +361,7 @@ def test_a_download_is_served_while_the_session_is_valid(store_file, download_bu
 
 
 def test_a_download_clicked_after_the_session_expired_is_refused(
-    store_file, download_buttons, monkeypatch
+    signed_store_file, download_buttons, monkeypatch
 ):
     at = open_page(**signed_in(MANAGER))
     assert not at.exception and download_buttons
@@ -382,18 +369,20 @@ def test_a_download_clicked_after_the_session_expired_is_refused(
     monkeypatch.setattr(time, "time", lambda: later)
     with pytest.raises(PermissionError, match="登录已过期"):
         download_buttons[0]()
-    log = Store(store_file).events()
+    log = Store(signed_store_file).events()
     assert log.loc[log["action"] == "export_refused", "username"].tolist() == ["wang"]
     assert "export" not in set(log["action"])
 
 
-def test_a_download_clicked_after_the_account_was_removed_is_refused(store_file, download_buttons):
+def test_a_download_clicked_after_the_account_was_removed_is_refused(
+    signed_store_file, download_buttons
+):
     at = open_page(**signed_in(MANAGER))
     assert not at.exception and download_buttons
     remove_user("wang", file=accounts_path())
     with pytest.raises(PermissionError, match="登录已过期"):
         download_buttons[-1]()
-    assert "export" not in set(Store(store_file).events()["action"])
+    assert "export" not in set(Store(signed_store_file).events()["action"])
 
 
 @pytest.mark.parametrize(
@@ -408,7 +397,7 @@ def test_a_download_clicked_after_the_account_was_removed_is_refused(store_file,
     ],
 )
 def test_the_sign_in_form_says_when_the_connection_is_not_encrypted(
-    store_file, monkeypatch, address, warned
+    signed_store_file, monkeypatch, address, warned
 ):
     monkeypatch.setattr(ui.auth, "browser_address", lambda: address)
     at = open_page()
@@ -417,7 +406,9 @@ def test_the_sign_in_form_says_when_the_connection_is_not_encrypted(
     assert any("未加密" in note for note in notes) == warned
 
 
-def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(store_file, monkeypatch):
+def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(
+    signed_store_file, monkeypatch
+):
     made: dict[str, object] = {}
     lazy = ui.page.deferred
 
@@ -448,7 +439,7 @@ def test_a_download_while_the_store_is_busy_says_so_and_can_be_tried_again(store
     assert made["scores_2026-10.xlsx"]().startswith(b"PK")
 
 
-def test_the_scheme_file_download_does_not_rerun_the_page(store_file):
+def test_the_scheme_file_download_does_not_rerun_the_page(signed_store_file):
     """A rerun gives the page's other download buttons new ids: an Excel clicked right after the
     TOML would ask for a file that is gone."""
     at = open_page("scheme", **signed_in(ADMIN))

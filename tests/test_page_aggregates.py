@@ -11,9 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ui.data
-from engine import paths
-from engine.accounts import Access, add_user
+from engine.accounts import Access
 from engine.analysis.figures import department_trend, movers
 from engine.cli import scored
 from engine.cycle.results import monthly_rows
@@ -21,36 +19,12 @@ from engine.insights.control import change_signals
 from engine.schemes.scheme import load_scheme
 from engine.scoring.periods import aggregate_each
 from engine.store import Store
-from tests.apptest import demo_store
 from tests.apptest import open_page as open_app
 
 MANAGER = Access("wang", "manager", ("客服部",))
 VIEWER = Access("zhao", "viewer")
 ADMIN = Access("admin.zhou", "admin")
 WORDS = {"信号": "signal", "常规波动": "usual", "历史不足": "short"}
-
-
-@pytest.fixture
-def store_file(tmp_path, monkeypatch):
-    db = demo_store(tmp_path)
-    monkeypatch.setenv(paths.DB_ENV, str(db))
-    accounts = tmp_path / "accounts.toml"
-    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
-    add_user("zhao", "zhao-password", "viewer", file=accounts)
-    add_user("admin.zhou", "zhou-password", "admin", file=accounts)
-    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
-    return db
-
-
-@pytest.fixture
-def no_all_rows(monkeypatch):
-    """Every month's rows into pandas fails the page."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("every month's rows were loaded into pandas")
-
-    monkeypatch.setattr(ui.data, "monthly", refuse)
-    monkeypatch.setattr(ui.data, "_monthly", refuse)
 
 
 def open_page(page: str | None = None, access: Access = ADMIN, **state):
@@ -72,8 +46,8 @@ def trend_lines(at) -> dict[str, tuple[list, list]]:
     return {t["name"]: (values(t["x"]), values(t["y"])) for t in lines}
 
 
-def expected_trend(store_file, departments=None) -> dict[str, tuple[list, list]]:
-    rows = monthly_rows(Store(store_file), load_scheme())
+def expected_trend(signed_store_file, departments=None) -> dict[str, tuple[list, list]]:
+    rows = monthly_rows(Store(signed_store_file), load_scheme())
     if departments:
         rows = rows[rows["department"].isin(departments)]
     trend = department_trend(rows)
@@ -90,18 +64,18 @@ def assert_same_lines(shown, expected):
         assert shown[department][1] == pytest.approx(means, rel=1e-12)
 
 
-def test_overview_trend_comes_from_the_database(store_file, no_all_rows):
+def test_overview_trend_comes_from_the_database(signed_store_file, no_all_rows):
     at = open_page()
     assert not at.exception, at.exception
-    assert_same_lines(trend_lines(at), expected_trend(store_file))
+    assert_same_lines(trend_lines(at), expected_trend(signed_store_file))
     assert any("红圈为信号" in c.value for c in at.main.caption)
 
 
 @pytest.mark.parametrize("kind,period", [("month", "2026-10"), ("quarter", "2026-Q3")])
-def test_movers_verdicts_equal_those_over_every_row(store_file, no_all_rows, kind, period):
+def test_movers_verdicts_equal_those_over_every_row(signed_store_file, no_all_rows, kind, period):
     at = open_page(period_kind=kind, **{f"period_{kind}": period})
     assert not at.exception, at.exception
-    store, scheme = Store(store_file), load_scheme()
+    store, scheme = Store(signed_store_file), load_scheme()
     history = monthly_rows(store, scheme)
     totals = history if kind == "month" else aggregate_each(history, kind, scheme)
     verdicts = change_signals(totals[["employee_id", "period", "total"]], period)
@@ -112,18 +86,18 @@ def test_movers_verdicts_equal_those_over_every_row(store_file, no_all_rows, kin
         assert got.tolist() == shown["工号"].map(verdict).fillna("short").tolist()
 
 
-def test_a_managers_trend_covers_their_departments_only(store_file, no_all_rows):
+def test_a_managers_trend_covers_their_departments_only(signed_store_file, no_all_rows):
     at = open_page(access=MANAGER)
     assert not at.exception, at.exception
-    assert_same_lines(trend_lines(at), expected_trend(store_file, ["客服部"]))
+    assert_same_lines(trend_lines(at), expected_trend(signed_store_file, ["客服部"]))
 
 
-def test_a_viewer_sees_the_verdicts_under_pseudonyms(store_file, no_all_rows):
+def test_a_viewer_sees_the_verdicts_under_pseudonyms(signed_store_file, no_all_rows):
     at = open_page(access=VIEWER)
     assert not at.exception, at.exception
     up = at.dataframe[1].value
     assert up["工号"].str.startswith("#").all()
-    store, scheme = Store(store_file), load_scheme()
+    store, scheme = Store(signed_store_file), load_scheme()
     table, before = scored(store, scheme, "2026-10"), scored(store, scheme, "2026-09")
     real = movers(table, before)["up"]["employee_id"]
     history = monthly_rows(store, scheme)
@@ -132,8 +106,8 @@ def test_a_viewer_sees_the_verdicts_under_pseudonyms(store_file, no_all_rows):
     assert up["变化性质"].map(WORDS).tolist() == expected.tolist()
 
 
-def test_the_employee_page_reads_one_persons_months(store_file, no_all_rows):
-    store, scheme = Store(store_file), load_scheme()
+def test_the_employee_page_reads_one_persons_months(signed_store_file, no_all_rows):
+    store, scheme = Store(signed_store_file), load_scheme()
     table = scored(store, scheme, "2026-10")
     someone = table.sort_values(["rank", "employee_id"])["employee_id"].iloc[0]
     at = open_page("employee")
@@ -151,7 +125,7 @@ def test_the_employee_page_reads_one_persons_months(store_file, no_all_rows):
     assert values(dotted["y"]) == pytest.approx(means["mean_total"].tolist(), rel=1e-12)
 
 
-def test_the_kpi_page_reads_the_periods_months_only(store_file, no_all_rows):
+def test_the_kpi_page_reads_the_periods_months_only(signed_store_file, no_all_rows):
     at = open_page("kpis")
     assert not at.exception, at.exception
     assert pd.notna(at.main.subheader[0].value)

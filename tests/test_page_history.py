@@ -20,7 +20,7 @@ from engine.insights.raters import leniency, person_ratings, rated_kpis
 from engine.insights.rates import person_rates, rate_kpis
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
-from tests.apptest import demo_store, open_page
+from tests.apptest import open_page
 from tests.test_page_aggregates import values
 from tests.test_page_my_results import ME, months_of, shown, signed_in
 from tests.test_page_my_results import small as small_store  # noqa: F401 (a fixture)
@@ -28,24 +28,6 @@ from tests.test_page_my_results import small as small_store  # noqa: F401 (a fix
 ADMIN = Access("admin.zhou", "admin")
 MANAGER = Access("wang", "manager", ("客服部",))
 SECOND = Access("E002", "employee", (), "E002")
-
-
-@pytest.fixture
-def store_file(tmp_path, monkeypatch):
-    db = demo_store(tmp_path)
-    monkeypatch.setenv(paths.DB_ENV, str(db))
-    return db
-
-
-@pytest.fixture
-def no_all_rows(monkeypatch):
-    """Every month's full rows into pandas fails the page."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("every month's rows were loaded into pandas")
-
-    monkeypatch.setattr(ui.data, "monthly", refuse)
-    monkeypatch.setattr(ui.data, "_monthly", refuse)
 
 
 def everyone_within(rows: pd.DataFrame, who: Access, departments=(), teams=()) -> pd.DataFrame:

@@ -11,17 +11,10 @@ import pytest
 
 from engine import paths
 from engine.store import Store
-from tests.apptest import demo_store, open_page
+from tests.apptest import open_page
 from ui.i18n import plain
 
 SAMPLE = paths.SAMPLE_DIR
-
-
-@pytest.fixture
-def store_file(tmp_path, monkeypatch):
-    db = demo_store(tmp_path)
-    monkeypatch.setenv(paths.DB_ENV, str(db))
-    return db
 
 
 def import_page():

@@ -12,14 +12,7 @@ from engine.cli import scored
 from engine.demo.dealer_4s import import_demo_4s
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
-from tests.apptest import demo_store, open_page
-
-
-@pytest.fixture
-def store_file(tmp_path, monkeypatch):
-    db = demo_store(tmp_path)
-    monkeypatch.setenv(paths.DB_ENV, str(db))
-    return db
+from tests.apptest import open_page
 
 
 def metrics(at) -> dict[str, tuple[str, str]]:

@@ -8,15 +8,13 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import ui.data
 import ui.page
-from engine import paths
-from engine.accounts import LOCAL_ACCESS, Access, add_user, scoped
+from engine.accounts import LOCAL_ACCESS, Access, scoped
 from engine.cli import main
 from engine.cycle import printing
 from engine.cycle.printing import report_appeals, report_history, rules_flags
@@ -142,20 +140,9 @@ def test_the_report_command_reads_no_whole_month_table(tmp_path, every_month_ref
     assert "月度绩效报告" in text and "八、规则提醒" in text
 
 
-@pytest.fixture
-def store_file(tmp_path, monkeypatch) -> Path:
-    db = demo_store(tmp_path)
-    monkeypatch.setenv(paths.DB_ENV, str(db))
-    accounts = tmp_path / "accounts.toml"
-    add_user("wang", "wang-password", "manager", ["客服部"], file=accounts)
-    add_user("admin.zhou", "zhou-password", "admin", file=accounts)
-    monkeypatch.setenv("ASSESS_ACCOUNTS", str(accounts))
-    return db
-
-
 @pytest.mark.parametrize("access", [ADMIN, MANAGER], ids=["admin", "manager"])
 def test_the_overview_pack_reuses_the_rules_report_and_reads_no_whole_table(
-    store_file, every_month_refused, monkeypatch, access
+    signed_store_file, every_month_refused, monkeypatch, access
 ):
     evaluated = []
     monkeypatch.setattr(ui.data, "evaluate", lambda *a: evaluated.append(1) or evaluate(*a))
@@ -177,6 +164,6 @@ def test_the_overview_pack_reuses_the_rules_report_and_reads_no_whole_table(
     assert evaluated == [1]  # the flags came from the rules report the rules page made
     monkeypatch.undo()  # the old way reads every fact again
     scope = scope_label([] if access.all_departments else list(access.departments))
-    expected = pack(Store(store_file), "2026-10", access, [], old=True, scope=scope)
+    expected = pack(Store(signed_store_file), "2026-10", access, [], old=True, scope=scope)
     stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
     assert [stamp.sub(STAMP, page) for page in pages_text(made)] == pages_text(expected)
