@@ -42,6 +42,7 @@ CATEGORY_LABELS = {
     "points": ("贡献分", "Points"),
 }
 RANK_COLUMNS = ["rank", "dept_rank", "team_rank"]
+RECENT_MONTHS = 12  # statements drawn at once; earlier months are picked one at a time
 
 access = data.access()
 if not access.is_employee:
@@ -194,8 +195,28 @@ def printed(month: pd.DataFrame) -> Callable[[], bytes]:
 st.subheader(tr("各月总分", "Totals by month"))
 draw_trend(rows)
 st.subheader(tr("各月考核结果", "Monthly statements"))
-for index in reversed(rows.index):  # newest first, the newest open
+# The last year's statements are drawn at once (newest first, the newest open); earlier ones one
+# at a time, as picked: ten years of months drawn on every run took seconds.
+recent, earlier = rows.iloc[-RECENT_MONTHS:], rows.iloc[:-RECENT_MONTHS]
+
+
+def month_title(month: pd.DataFrame) -> str:
+    return f"{month['period'].iloc[0]} · {month[grade_column].iloc[0]}"
+
+
+for index in reversed(recent.index):
     month = rows.loc[[index]]
-    title = f"{month['period'].iloc[0]} · {month[grade_column].iloc[0]}"
-    with st.expander(title, expanded=index == rows.index[-1]):
+    with st.expander(month_title(month), expanded=index == rows.index[-1]):
         draw_month(month)
+if not earlier.empty:
+    picked = st.selectbox(
+        tr(f"更早的月份(共 {len(earlier)} 个)", f"Earlier months ({len(earlier)})"),
+        list(reversed(earlier["period"].tolist())),
+        index=None,
+        placeholder=tr("选择月份查看考核表", "Pick a month to see its statement"),
+        key="my_earlier_month",
+    )
+    if picked is not None:
+        month = earlier[earlier["period"].eq(picked)]
+        with st.expander(month_title(month), expanded=True):
+            draw_month(month)

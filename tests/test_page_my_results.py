@@ -366,3 +366,22 @@ def test_a_missing_value_is_noted_beside_the_numbers(small):
     kpis = january.dataframe[0].value
     assert kpis["原始值"].tolist()[:2] == [3, 1] and pd.isna(kpis["原始值"].iloc[2])
     assert kpis["备注"].tolist() == ["", "", "缺失"]
+
+
+def test_a_year_of_statements_is_drawn_and_earlier_months_are_picked(small):
+    """Ten years of published months must not draw ten years of statements on every run: the
+    last 12 are drawn, an earlier one when picked."""
+    scheme = load_scheme(os.environ[paths.SCHEME_ENV])
+    for month in pd.period_range("2027-01", "2027-11", freq="M").astype(str):
+        lines = [HEADER, "E001,张三,客服部,一组,3,1,95,0", "E002,李四,客服部,一组,1,0,95,0"]
+        small.import_file(parse_file("\n".join(lines).encode(), scheme, f"{month}.csv"))
+        close_month(small, scheme, month, "publish")
+    at = my_results()
+    shown = months_of(at)
+    assert len(shown) == 12 and shown[0].startswith("2027-11") and shown[-1].startswith("2026-12")
+    earlier = at.selectbox(key="my_earlier_month")
+    assert earlier.options == ["2026-10"] and earlier.value is None
+    earlier.set_value("2026-10").run()
+    assert not at.exception
+    october = next(e for e in at.expander if e.label.startswith("2026-10"))
+    assert {m.label: m.value for m in october.metric}["总分"] == "93.00"
