@@ -6,7 +6,13 @@ import plotly.express as px
 import streamlit as st
 
 from engine.analysis.compare import MIN_SCORE_SPAN, score_axis
-from engine.analysis.figures import headline_changes, movers, service_targets
+from engine.analysis.figures import (
+    company_means,
+    departments_drawn,
+    headline_changes,
+    movers,
+    service_targets,
+)
 from engine.cycle.printing import report_appeals
 from engine.insights.control import change_signals, control_chart, rules_text, total_series
 from engine.output.report import ReportData, report_pdf, scope_label
@@ -14,6 +20,8 @@ from engine.scoring.periods import months_held, parse_period, previous, totals_e
 from ui import compare, data
 from ui.i18n import chart_text, grade_name, labelled, language, month_ticks, plain, tr
 from ui.page import document_download, downloads, require_view
+
+LINES_AT_MOST = 10  # department lines the trend draws; the others are one sidebar pick away
 
 view, scheme, table = require_view()
 before = view.rows(data.scored_previous(view.period, view.scheme))
@@ -75,6 +83,20 @@ else:
 st.subheader(tr("各部门月度平均分", "Mean total by department over the months"))
 # Means per month and department computed in the database, not every month's rows in pandas.
 means = data.department_means(view.scheme, view.departments, view.teams, view.roles)
+# Months that break a Western Electric rule on the department's X-mR chart are signals; the
+# other ups and downs are within the usual variation.
+signals = control_chart(total_series(means))
+signals = signals[signals["signal"]]
+shown_months = parse_period(view.period).months
+# A group's hundred departments are a hundred tangled lines (and seconds of drawing): beyond
+# LINES_AT_MOST the chart keeps the company's mean and the departments worth a look.
+flagged = signals.loc[signals["period"].isin(shown_months), "department"]
+drawn = departments_drawn(means, flagged, shown_months, LINES_AT_MOST)
+held = means["department"].nunique()
+if held > len(drawn):
+    company = company_means(means).assign(department=tr("全公司", "Company"))
+    means = pd.concat([company, means[means["department"].isin(drawn)]], ignore_index=True)
+    signals = signals[signals["department"].isin(drawn)]
 trend = means.assign(department=chart_text(means["department"]))
 chart = px.line(
     trend,
@@ -89,17 +111,13 @@ chart = px.line(
     },
 )
 chart.add_vrect(
-    x0=parse_period(view.period).months[0],
-    x1=parse_period(view.period).months[-1],
+    x0=shown_months[0],
+    x1=shown_months[-1],
     fillcolor="grey",
     opacity=0.12,
     line_width=0,
 )
 chart.update_yaxes(range=score_axis(trend["mean_total"]))
-# Months that break a Western Electric rule on the department's X-mR chart are signals; the
-# other ups and downs are within the usual variation.
-signals = control_chart(total_series(means))
-signals = signals[signals["signal"]]
 chart.add_scatter(
     x=signals["period"],
     y=signals["value"],
@@ -112,6 +130,16 @@ chart.add_scatter(
     hovertemplate="%{customdata[0]} %{x}: %{y:.2f}<br>%{customdata[1]}<extra></extra>",
 )
 st.plotly_chart(month_ticks(chart), width="stretch")
+if held > len(drawn):
+    st.caption(
+        tr(
+            f"共 {held} 个部门,图中为全公司平均与 {len(drawn)} 个部门:本期有信号的,及本期平均分"
+            "偏离全公司最多的;在侧栏选择部门可查看其他部门。",
+            f"{held} departments: the chart shows the company's mean and {len(drawn)} of them, "
+            "those with a signal in the period and those whose mean lies farthest from the "
+            "company's; pick departments in the sidebar to see others.",
+        )
+    )
 st.caption(
     tr(
         f"红圈为信号(违反西电规则,共 {len(signals)} 个),其余起伏在常规波动之内;"

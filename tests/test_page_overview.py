@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from engine import paths
-from engine.analysis.figures import headline, movers, select
+from engine.analysis.figures import company_means, departments_drawn, headline, movers, select
 from engine.cli import scored
 from engine.demo.dealer_4s import import_demo_4s
 from engine.schemes.scheme import load_scheme
@@ -163,3 +164,38 @@ def test_movers_and_department_trends_say_signal_or_usual_variation(store_file):
     history = scored(Store(store_file), load_scheme(), "2026-10")
     assert len(up) and up["工号"].isin(history["employee_id"]).all()
     assert any("红圈为信号" in c.value for c in at.main.caption)
+
+
+def test_the_trend_draws_the_departments_worth_a_look_by_hand():
+    """Three departments, two drawn: the one with a signal first, then the farthest from the
+    company's headcount-weighted mean (A 80 × 10 people, B 90 × 30, C 60 × 10: company 82)."""
+    means = pd.DataFrame(
+        {
+            "period": ["2026-10"] * 3 + ["2026-09"] * 3,
+            "department": ["A", "B", "C"] * 2,
+            "mean_total": [80.0, 90.0, 60.0, 70.0, 70.0, 70.0],
+            "headcount": [10, 30, 10] * 2,
+        }
+    )
+    assert departments_drawn(means, [], ["2026-10"], 2) == ["C", "B"]  # 22 and 8 from 82
+    assert departments_drawn(means, ["A"], ["2026-10"], 2) == ["A", "C"]
+    assert departments_drawn(means, [], ["2026-10"], 3) == ["A", "B", "C"]  # few: all
+    company = company_means(means).set_index("period")["mean_total"]
+    assert company.to_dict() == {"2026-09": 70.0, "2026-10": 82.0}
+
+
+def test_a_groups_many_departments_are_not_a_hundred_lines(tmp_path, monkeypatch):
+    """109 departments: the chart draws the company's mean and 10 departments, and says how to
+    see the others."""
+    from bench.stores import GroupData, build_group_store
+
+    db = tmp_path / "group.duckdb"
+    build_group_store(str(db), GroupData(600, 3, load_scheme()), tmp_path, say=lambda _: None)
+    monkeypatch.setenv(paths.DB_ENV, str(db))
+    at = open_page("overview")
+    assert not at.exception
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    [trend] = [f for f in figures if f["layout"]["yaxis"]["title"]["text"] == "平均分"]
+    lines = {t["name"] for t in trend["data"] if t["mode"] != "markers"}
+    assert "全公司" in lines and len(lines) == 11
+    assert any("共 109 个部门" in c.value for c in at.main.caption)

@@ -102,3 +102,33 @@ def movers(current: pd.DataFrame, before: pd.DataFrame, count: int = 5) -> dict[
     )
     down = changed[changed["change"] < 0].sort_values(["change", "employee_id"])
     return {"up": up.head(count), "down": down.head(count)}
+
+
+def departments_drawn(
+    means: pd.DataFrame, signalled: Sequence[str], months: Sequence[str], limit: int
+) -> list[str]:
+    """Which departments' lines a trend chart draws when there are more than `limit` (the
+    others are one sidebar pick away): those with a signal in the shown months first, then
+    those whose mean over the shown months lies farthest from the company's (headcount
+    weighted), ties in name order. Every department when there are few."""
+    departments = sorted(means["department"].dropna().unique())
+    if len(departments) <= limit:
+        return departments
+    shown = means[means["period"].isin(list(months))]
+    weight = shown["mean_total"] * shown["headcount"]
+    company = weight.sum() / shown["headcount"].sum() if len(shown) else np.nan
+    own = weight.groupby(shown["department"]).sum() / shown.groupby("department")["headcount"].sum()
+    distance = (own - company).abs().reindex(departments).fillna(-1.0)
+    order = pd.DataFrame(
+        {"flagged": np.isin(departments, list(signalled)), "distance": distance.to_numpy()},
+        index=departments,
+    ).sort_values(["flagged", "distance"], ascending=False, kind="stable")
+    return order.index[:limit].tolist()
+
+
+def company_means(means: pd.DataFrame) -> pd.DataFrame:
+    """The company's mean total per month (period, mean_total), weighted by the departments'
+    headcounts: the line a trend chart keeps when it cannot draw every department."""
+    weight = (means["mean_total"] * means["headcount"]).groupby(means["period"]).sum()
+    out = weight / means.groupby("period")["headcount"].sum()
+    return out.rename("mean_total").reset_index()
