@@ -118,6 +118,10 @@ chart.add_vrect(
     line_width=0,
 )
 chart.update_yaxes(range=score_axis(trend["mean_total"]))
+if held > len(drawn):  # the company's line stands out from the departments'
+    chart.update_traces(
+        line={"color": "#222222", "width": 4}, selector={"name": tr("全公司", "Company")}
+    )
 chart.add_scatter(
     x=signals["period"],
     y=signals["value"],
