@@ -72,8 +72,8 @@ def test_postgresql_expects_every_row_of_the_months_an_aggregate_reads(db_target
         plan = [
             r[0]
             for r in con.execute(
-                f"EXPLAIN {where[0]} SELECT r.period, r.department, avg(r.total) "
-                f"FROM scored_rows r {where[1]} GROUP BY r.period, r.department",
+                "EXPLAIN SELECT r.period, r.department, avg(r.total) "
+                f"FROM scored_rows r {where} GROUP BY r.period, r.department",
                 params,
             ).fetchall()
         ]

@@ -1412,8 +1412,8 @@ class Store:
         where, params = _row_filter(keys, scheme_id, departments, teams, roles)
         with self._connect() as con:
             return con.execute(
-                f"{where[0]} SELECT r.period, r.department, avg(r.total) AS mean_total, "
-                f"count(*) AS headcount FROM scored_rows r {where[1]} "
+                "SELECT r.period, r.department, avg(r.total) AS mean_total, "
+                f"count(*) AS headcount FROM scored_rows r {where} "
                 "AND r.total IS NOT NULL AND r.department IS NOT NULL "
                 "GROUP BY r.period, r.department ORDER BY r.period, r.department",
                 params,
@@ -1431,8 +1431,8 @@ class Store:
         where, params = _row_filter(keys, scheme_id, departments, teams, roles)
         with self._connect() as con:
             return con.execute(
-                f"{where[0]} SELECT r.period, r.grade, count(*) AS headcount "
-                f"FROM scored_rows r {where[1]} AND r.grade IS NOT NULL "
+                "SELECT r.period, r.grade, count(*) AS headcount "
+                f"FROM scored_rows r {where} AND r.grade IS NOT NULL "
                 "GROUP BY r.period, r.grade ORDER BY r.period, r.grade",
                 params,
             ).df()
@@ -1456,8 +1456,8 @@ class Store:
             params = [*params, *employee_ids]
         with self._connect() as con:
             return con.execute(
-                f"{where[0]} SELECT r.period, {', '.join('r.' + c for c in ROW_COLUMNS)} "
-                f"FROM scored_rows r {where[1]} {people} ORDER BY r.period, r.employee_id",
+                f"SELECT r.period, {', '.join('r.' + c for c in ROW_COLUMNS)} "
+                f"FROM scored_rows r {where} {people} ORDER BY r.period, r.employee_id",
                 params,
             ).df()
 
@@ -1645,7 +1645,7 @@ class Store:
         where, params = _row_filter(keys, scheme_id, departments, teams, roles)
         with self._connect() as con:
             return con.execute(
-                f"{where[0]} SELECT r.period, r.total FROM scored_rows r {where[1]} "
+                f"SELECT r.period, r.total FROM scored_rows r {where} "
                 "ORDER BY r.period, r.employee_id",
                 params,
             ).df()
@@ -1757,14 +1757,13 @@ def _row_filter(
     departments: tuple[str, ...] | None,
     teams: tuple[str, ...],
     roles: tuple[str, ...],
-) -> tuple[tuple[str, str], list]:
+) -> tuple[str, list]:
     """The WHERE clause keeping the (month, digest) sets to read and the chosen departments
-    (None: all), teams and roles (empty: all), with nothing before it (the first part); standard
-    SQL. The sets are a semi-join (IN), not a JOIN with a VALUES list: PostgreSQL then expects
-    every row of the months, not a few thousand, and groups them in a hash table instead of
-    sorting ten million rows on disk (department means over 120 months: 15–25 s before)."""
+    (None: all), teams and roles (empty: all), and its parameters; standard SQL. The sets are a
+    semi-join (IN), not a JOIN with a VALUES list: PostgreSQL then expects every row of the
+    months, not a few thousand, and groups them in a hash table instead of sorting ten million
+    rows on disk (department means over 120 months: 15–25 s before)."""
     pairs = keys or [("", "")]  # VALUES needs a row: one that matches nothing
-    head = ""
     params: list = [v for pair in pairs for v in pair]
     body = "WHERE (r.period, r.scheme_digest) IN (VALUES "
     body += ", ".join("(?, ?)" for _ in pairs) + ") AND r.scheme_id = ?"
@@ -1774,7 +1773,7 @@ def _row_filter(
             continue
         body += f" AND r.{column} IN ({', '.join('?' for _ in chosen) or 'NULL'})"
         params.extend(chosen)
-    return (head, body), params
+    return body, params
 
 
 def _kept_part(blob: bytes, columns: list[str] | None, employee_id: str | None) -> pa.Table:
