@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import load_average, machine_facts
 from engine import paths
+from tests.browser import wait_healthy
 
 PASSWORD = "load-test-password"
 PAGE_TIMEOUT = 120.0
@@ -344,7 +344,7 @@ def servers(store: str, count: int, accounts: Path, logs: Path) -> Iterator[list
             )
             started.append((f"http://127.0.0.1:{port}", process, log))
         for url, process, _ in started:
-            wait_healthy(url, process)
+            wait_healthy(url, process, seconds=90)
         yield [(url, process.pid) for url, process, _ in started]
     finally:
         for _, process, log in started:
@@ -354,19 +354,6 @@ def servers(store: str, count: int, accounts: Path, logs: Path) -> Iterator[list
             except subprocess.TimeoutExpired:
                 process.kill()
             log.close()
-
-
-def wait_healthy(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"dashboard at {url} did not start") from None
-            time.sleep(0.3)
 
 
 async def warm_up(base: str, username: str) -> None:

@@ -68,17 +68,10 @@ def dashboard(db_file: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError as exc:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    message = f"dashboard did not start: {server.stderr.read()!r}"
-                    raise RuntimeError(message) from exc
-                time.sleep(0.3)
+        try:
+            wait_healthy(url, server)
+        except RuntimeError as exc:
+            raise RuntimeError(f"dashboard did not start: {server.stderr.read()!r}") from exc
         yield url
     finally:
         server.terminate()
@@ -86,6 +79,21 @@ def dashboard(db_file: Path) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    """Wait until the dashboard at `url` answers its health check; RuntimeError when its
+    process ended or `seconds` passed first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"dashboard at {url} did not start") from None
+            time.sleep(0.3)
 
 
 def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:
