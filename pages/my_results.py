@@ -63,11 +63,11 @@ category_names = {c.id: c.label(lang) for c in scheme.categories}
 units = {k.id: unit_name(k.unit, lang) for k in scheme.kpis}
 status_names = {name: s.name_en for name, s in statuses(scheme).items()}
 grade_column = "grade" if lang == "zh" else "grade_en"
-rows = data.own_results(scheme)
+months = data.own_months(scheme)  # every published month: totals, grades, ranks, money
 published = data.published().set_index("period")
 
 st.title(tr("我的绩效", "My results"))
-if rows.empty:
+if months.empty:
     st.info(
         tr(
             "还没有已发布的考核结果。结果经审批并发布后会显示在这里。",
@@ -77,14 +77,15 @@ if rows.empty:
     )
     st.stop()
 
-latest = rows.iloc[-1]
+latest = months.iloc[-1]
 where = [plain(latest[c]) for c in ("department", "team", "role") if pd.notna(latest[c])]
 st.header(f"{plain(latest['name'])} · {plain(latest['employee_id'])}", divider="grey")
 st.caption(" · ".join(where))
 
 
 def draw_trend(rows: pd.DataFrame) -> None:
-    """Totals over the published months against the grade cutoffs, and the months as a table."""
+    """Totals over the published months (`rows`: one per month) against the grade cutoffs, and
+    the months as a table."""
     lines, names = grade_lines(scheme, lang)
     figure = go.Figure()
     figure.add_scatter(
@@ -193,30 +194,33 @@ def printed(month: pd.DataFrame) -> Callable[[], bytes]:
 
 
 st.subheader(tr("各月总分", "Totals by month"))
-draw_trend(rows)
+draw_trend(months)
 st.subheader(tr("各月考核结果", "Monthly statements"))
 # The last year's statements are drawn at once (newest first, the newest open); earlier ones one
-# at a time, as picked: ten years of months drawn on every run took seconds.
-recent, earlier = rows.iloc[-RECENT_MONTHS:], rows.iloc[:-RECENT_MONTHS]
+# at a time, as picked: ten years of months drawn on every run took seconds. Only the months
+# drawn are read in full.
+periods = months["period"].tolist()
+recent, earlier = periods[-RECENT_MONTHS:], periods[:-RECENT_MONTHS]
 
 
 def month_title(month: pd.DataFrame) -> str:
     return f"{month['period'].iloc[0]} · {month[grade_column].iloc[0]}"
 
 
-for index in reversed(recent.index):
-    month = rows.loc[[index]]
-    with st.expander(month_title(month), expanded=index == rows.index[-1]):
+statements = data.own_results(scheme, recent)
+for period in reversed(recent):
+    month = statements[statements["period"].eq(period)]
+    with st.expander(month_title(month), expanded=period == periods[-1]):
         draw_month(month)
-if not earlier.empty:
+if earlier:
     picked = st.selectbox(
         tr(f"更早的月份(共 {len(earlier)} 个)", f"Earlier months ({len(earlier)})"),
-        list(reversed(earlier["period"].tolist())),
+        list(reversed(earlier)),
         index=None,
         placeholder=tr("选择月份查看考核表", "Pick a month to see its statement"),
         key="my_earlier_month",
     )
     if picked is not None:
-        month = earlier[earlier["period"].eq(picked)]
+        month = data.own_results(scheme, [picked])
         with st.expander(month_title(month), expanded=True):
             draw_month(month)

@@ -32,6 +32,7 @@ SMALL = pd.DataFrame(
         "grade_en": ["Excellent", "Good", "Pass", None],
         "rank": [1, 2, 3, pd.NA],
         "dept_rank": [1, 2, 1, pd.NA],
+        "team_rank": [1, 1, 1, pd.NA],
         "bonus": [900.0, 800.0, 700.0, np.nan],
         "missing_count": [0, 0, 1, 9],
     }
@@ -73,6 +74,7 @@ def test_grade_counts_and_a_persons_months_by_hand(db_target):
     assert person["period"].tolist() == ["2026-01", "2026-02"]
     assert person["total"].tolist() == pytest.approx([70.0, 60.0])
     assert person["dept_rank"].tolist() == [1, 1]
+    assert person["team_rank"].tolist() == [1, 1]
     assert person["grade_en"].tolist() == ["Pass", "Pass"]
     assert store.kept_rows("s", keys, ("E3",), departments=("售后",)).empty
 
@@ -97,6 +99,32 @@ def test_demo_trend_from_the_database_equals_pandas_on_a_fresh_scoring(demo_targ
     np.testing.assert_allclose(person["total"], theirs["total"].astype(float))
     assert person["grade"].tolist() == theirs["grade"].astype(str).tolist()
     assert person["rank"].tolist() == theirs["rank"].astype(int).tolist()
+    assert person["team_rank"].tolist() == theirs["team_rank"].astype(int).tolist()
+
+
+def test_rows_put_into_columns_before_the_team_rank_are_put_in_again_once(
+    demo_target, scheme, monkeypatch
+):
+    """A store whose kept rows went into columns before they held the team rank: the upgrade
+    drops them, and the first use puts them in again from the kept Parquet copies (not scored
+    again), the team ranks those of a fresh scoring; a later upgrade leaves them be."""
+    store = Store(demo_target)
+    keys = kept_keys(store, scheme)
+    fresh = score_months(store, scheme, store.periods())
+    with store._transaction() as con:  # as the release before left it
+        con.execute("UPDATE scored_rows SET team_rank = NULL")
+        con.execute("UPDATE meta SET value = value - 3 WHERE key = 'schema'")
+    store = Store(demo_target)
+    assert store.kept_rows(scheme.id, keys).empty
+    monkeypatch.setattr(results, "score_months", lambda *a, **k: pytest.fail("scored again"))
+    assert kept_keys(store, scheme) == keys
+    kept = store.kept_rows(scheme.id, keys)
+    expected = fresh.sort_values(["period", "employee_id"], ignore_index=True)
+    assert kept["employee_id"].tolist() == expected["employee_id"].astype(str).tolist()
+    assert kept["team_rank"].tolist() == expected["team_rank"].astype(int).tolist()
+    with store._transaction() as con:
+        con.execute("UPDATE meta SET value = value - 1 WHERE key = 'schema'")
+    assert len(Store(demo_target).kept_rows(scheme.id, keys)) == len(kept)
 
 
 def test_months_are_scored_once_then_only_aggregated(demo_target, scheme, monkeypatch):

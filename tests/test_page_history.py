@@ -105,7 +105,7 @@ def test_my_results_rows_equal_the_employees_rows_of_every_month(
 ):
     monkeypatch.setattr(ui.data, "access", lambda: ME)
     scheme = load_scheme(paths.scheme_path())
-    rows = ui.data.own_results(scheme)
+    rows = ui.data.own_results(scheme, ["2026-10", "2026-11", "2026-12"])
     every = monthly_rows(small_store, scheme)
     mine = every[every["employee_id"].eq("E001") & every["period"].isin(["2026-10", "2026-12"])]
     assert rows["period"].tolist() == ["2026-10", "2026-12"]  # 2026-11 is not published
@@ -114,6 +114,12 @@ def test_my_results_rows_equal_the_employees_rows_of_every_month(
         rows.astype(object), expected[rows.columns].astype(object), check_dtype=False
     )
     assert list(rows.columns) == list(every.columns)
+    assert ui.data.own_results(scheme, ["2026-12"])["period"].tolist() == ["2026-12"]
+    # Their months in columns (the trend): the same totals, grades, ranks and money.
+    months = ui.data.own_months(scheme)
+    assert months["period"].tolist() == ["2026-10", "2026-12"]
+    for column in ("total", "bonus", "rank", "dept_rank", "team_rank", "grade", "grade_en"):
+        assert months[column].astype(object).tolist() == expected[column].astype(object).tolist()
 
 
 def test_a_second_employee_sees_their_own_months_and_nobody_elses(
@@ -162,11 +168,15 @@ def test_nothing_kept_gives_the_employee_the_same_months(
     monkeypatch.setattr(ui.data, "access", lambda: ME)
     monkeypatch.setattr(ui.data, "kept_keys", lambda *args, **kwargs: None)
     scheme = load_scheme(paths.scheme_path())
-    rows = ui.data.own_results(scheme)
+    rows = ui.data.own_results(scheme, ["2026-10", "2026-11", "2026-12"])
     every = monthly_rows(small_store, scheme)
     mine = every[every["employee_id"].eq("E001") & every["period"].isin(["2026-10", "2026-12"])]
     assert rows["period"].tolist() == ["2026-10", "2026-12"]
     assert rows["total"].tolist() == mine["total"].tolist() == [93.0, 100.0]
+    months = ui.data.own_months(scheme)
+    assert months["period"].tolist() == ["2026-10", "2026-12"]
+    assert months["total"].tolist() == [93.0, 100.0]
+    assert months["team_rank"].tolist() == mine["team_rank"].astype(int).tolist()
 
 
 @pytest.mark.parametrize("months", [["2026-10"], ["2026-07", "2026-08", "2026-09"]])

@@ -368,17 +368,28 @@ def test_a_missing_value_is_noted_beside_the_numbers(small):
     assert kpis["备注"].tolist() == ["", "", "缺失"]
 
 
-def test_a_year_of_statements_is_drawn_and_earlier_months_are_picked(small):
+def test_a_year_of_statements_is_drawn_and_earlier_months_are_picked(small, monkeypatch):
     """Ten years of published months must not draw ten years of statements on every run: the
-    last 12 are drawn, an earlier one when picked."""
+    last 12 are drawn (and only their full rows read), an earlier one when picked."""
     scheme = load_scheme(os.environ[paths.SCHEME_ENV])
     for month in pd.period_range("2027-01", "2027-11", freq="M").astype(str):
         lines = [HEADER, "E001,张三,客服部,一组,3,1,95,0", "E002,李四,客服部,一组,1,0,95,0"]
         small.import_file(parse_file("\n".join(lines).encode(), scheme, f"{month}.csv"))
         close_month(small, scheme, month, "publish")
+    read, kept_tables = [], Store.kept_tables
+
+    def spied(self, scheme_id, keys, *args, **kwargs):
+        read.extend(month for month, _ in keys)
+        return kept_tables(self, scheme_id, keys, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "kept_tables", spied)
     at = my_results()
     shown = months_of(at)
     assert len(shown) == 12 and shown[0].startswith("2027-11") and shown[-1].startswith("2026-12")
+    assert sorted(set(read)) == [
+        "2026-12",
+        *pd.period_range("2027-01", "2027-11", freq="M").astype(str),
+    ]
     earlier = at.selectbox(key="my_earlier_month")
     assert earlier.options == ["2026-10"] and earlier.value is None
     earlier.set_value("2026-10").run()

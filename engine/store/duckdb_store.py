@@ -184,6 +184,15 @@ SCHEMA = [
             "DROP TABLE zstd_rows",
         )
     ),
+    # The team rank in columns too (我的绩效 reads a person's months from them: ten years of
+    # Parquet copies took a second). Rows put into columns before it have none: while no row
+    # has one, every set is dropped, and put into columns again from the kept Parquet copies on
+    # first use (not scored again); once one has it, later upgrades leave them be.
+    "ALTER TABLE scored_rows ADD COLUMN IF NOT EXISTS team_rank BIGINT",
+    "DELETE FROM scored_row_sets WHERE NOT EXISTS "
+    "(SELECT 1 FROM scored_rows WHERE team_rank IS NOT NULL)",
+    "DELETE FROM scored_rows WHERE NOT EXISTS "
+    "(SELECT 1 FROM scored_rows r WHERE r.team_rank IS NOT NULL)",
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
@@ -1447,8 +1456,8 @@ class Store:
         roles: tuple[str, ...] = (),
     ) -> pd.DataFrame:
         """The kept rows in columns (period, employee_id, name, department, team, role, total,
-        grade, grade_en, rank, dept_rank, bonus, missing_count) of some people (None: all),
-        oldest month first."""
+        grade, grade_en, rank, dept_rank, bonus, missing_count, team_rank) of some people (None:
+        all), oldest month first."""
         where, params = _row_filter(keys, scheme_id, departments, teams, roles)
         people = ""
         if employee_ids is not None:
@@ -1722,6 +1731,7 @@ ROW_COLUMNS = (
     "dept_rank",
     "bonus",
     "missing_count",
+    "team_rank",
 )
 
 
@@ -1734,7 +1744,7 @@ def _keep_rows(con, period: str, scheme_id: str, key: str, table: pd.DataFrame) 
         )
     rows = table.reindex(columns=list(ROW_COLUMNS))
     texts = ["employee_id", "name", "department", "team", "role", "grade", "grade_en"]
-    numbers = ["rank", "dept_rank", "missing_count"]
+    numbers = ["rank", "dept_rank", "team_rank", "missing_count"]
     rows = rows.assign(
         **{c: rows[c].astype(object).where(rows[c].notna(), None).astype("string") for c in texts},
         **{c: pd.to_numeric(rows[c], errors="coerce").astype("Int64") for c in numbers},
