@@ -175,7 +175,7 @@ def draw_month(month: pd.DataFrame) -> None:
         "1 statement",
         key=f"my_pdf_{period}",
     )
-    acknowledge.draw(period, scheme)
+    acknowledge.draw(period, scheme, given=recent_answers)
 
 
 def printed(month: pd.DataFrame) -> Callable[[], bytes]:
@@ -208,6 +208,7 @@ def month_title(month: pd.DataFrame) -> str:
 
 
 statements = data.own_results(scheme, recent)
+recent_answers = acknowledge.known(data.current_store(), scheme, recent, str(access.employee_id))
 for period in reversed(recent):
     month = statements[statements["period"].eq(period)]
     with st.expander(month_title(month), expanded=period == periods[-1]):

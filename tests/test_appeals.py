@@ -420,3 +420,35 @@ def test_the_printed_statement_carries_the_interview_and_the_answer_and_the_repo
     ]
     assert report_appeals(store, PERIOD, table[table["department"].eq("B")]).empty
     assert paper_records(store, "2026-Q4")[0].empty  # a quarter's statement has no interview
+
+
+def test_a_persons_answers_windows_and_interviews_of_several_months_are_read_at_once(store, scheme):
+    """我的绩效 draws a year of months: what each month's section shows is read once for all of
+    them, month by month the same as one month's reading."""
+    from engine.cycle import interviews
+
+    november = CSV.replace("E4,丁,B,T,服务工程师,1,0,85\n", "")
+    store.import_file(parse_file(november.encode(), scheme, file_name="2026-11.csv"))
+    months = [PERIOD, "2026-11"]
+    interviews.save(
+        store.as_user("li"), CONFIG, HR, scheme, PERIOD, "E3", "快", "慢", "练", ["csat"]
+    )
+    number = appeal_e3(store, scheme)
+    appeals.acknowledge(store.as_user("e2"), scheme, person("E2"), PERIOD, "E2")
+    e3 = appeals.answers(store, months, "E3")
+    assert e3[PERIOD]["appeal"]["appeal_id"] == number and e3[PERIOD]["accepted_at"] is None
+    assert e3["2026-11"] == {"accepted_at": None, "appeal": None}
+    e2 = appeals.answers(store, months, "E2")
+    assert e2[PERIOD]["accepted_at"] == store.acknowledgements()["accepted_at"].iloc[0]
+    assert e2[PERIOD]["appeal"] is None
+    ends = appeals.window_ends(store, scheme, months)
+    assert ends == {
+        PERIOD: appeals.published_at(store, PERIOD) + pd.Timedelta(days=7),
+        "2026-11": None,
+    }  # November is not published
+    held = interviews.records(store, months, "E3")
+    assert held[PERIOD]["strengths"] == "快" and held[PERIOD]["plan_kpis"] == ["csat"]
+    assert held["2026-11"] is None and interviews.records(store, months, "E2")[PERIOD] is None
+    for month in months:  # one month's reading is the same
+        assert appeals.window_end(store, scheme, month) == ends[month]
+        assert interviews.record(store, month, "E3") == held[month]

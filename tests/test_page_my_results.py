@@ -383,7 +383,17 @@ def test_a_year_of_statements_is_drawn_and_earlier_months_are_picked(small, monk
         return kept_tables(self, scheme_id, keys, *args, **kwargs)
 
     monkeypatch.setattr(Store, "kept_tables", spied)
+    talks, interviews = [], Store.interviews
+
+    def counted(self, *args, **kwargs):
+        talks.append(args)
+        return interviews(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "interviews", counted)
     at = my_results()
+    talks.clear()
+    at.run()
+    assert len(talks) == 1  # the twelve months' answers and interviews are read at once
     shown = months_of(at)
     assert len(shown) == 12 and shown[0].startswith("2027-11") and shown[-1].startswith("2026-12")
     assert sorted(set(read)) == [

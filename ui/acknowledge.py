@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -26,11 +27,35 @@ from ui.i18n import language, tr
 MESSAGE_KEY = "acknowledge_message"
 
 
+@dataclass(frozen=True)
+class Known:
+    """A person's answers, answer windows and interview records of the months a page draws,
+    read once for all of them (a year of months drawn read each month's four times over)."""
+
+    answers: dict[str, dict]
+    ends: dict[str, pd.Timestamp | None]
+    records: dict[str, dict | None]
+
+
+def known(store: Store, scheme: Scheme, periods: list[str], employee_id: str) -> Known:
+    """What `draw` shows of the months, read from the store at once."""
+    return Known(
+        appeals.answers(store, periods, employee_id),
+        appeals.window_ends(store, scheme, periods),
+        interviews.records(store, periods, employee_id),
+    )
+
+
 def draw(
-    period: str, scheme: Scheme, access: Access | None = None, store: Store | None = None
+    period: str,
+    scheme: Scheme,
+    access: Access | None = None,
+    store: Store | None = None,
+    given: Known | None = None,
 ) -> None:
     """Draw the acknowledgement, appeal and interview section of `period` for the signed-in
-    employee (or `access`, an account with an `employee_id`), on `store` (default: the app's)."""
+    employee (or `access`, an account with an `employee_id`), on `store` (default: the app's);
+    `given`: what `known` read for the months drawn (default: read now for this one)."""
     access = access or data.access()
     store = store or data.current_store()
     employee_id = appeals.acting_employee(access)
@@ -38,14 +63,16 @@ def draw(
     if employee_id is None:
         st.info(tr("此账号未关联员工。", "This account is not linked to an employee."))
         return
+    if given is None or period not in given.answers:
+        given = known(store, scheme, [period], employee_id)
     for kind, text in st.session_state.pop(MESSAGE_KEY, []):
         (st.success if kind == "ok" else st.error)(
             tr("已完成", "Done") if kind == "ok" else tr("未执行", "Refused")
         )
         st.text(text)
-    _answer(store, scheme, access, period, employee_id)
+    _answer(store, scheme, access, period, employee_id, given)
     st.subheader(tr("绩效面谈记录", "Interview record"))
-    _interview(store, scheme, access, period, employee_id)
+    _interview(store, scheme, access, period, employee_id, given.records[period])
 
 
 def _done(kind: str, text: str) -> None:
@@ -58,10 +85,11 @@ def _kpi_name(scheme: Scheme, kpi: str) -> str:
     return scheme.kpi(kpi).label(language()) if kpi in scheme.kpi_ids else kpi
 
 
-def _answer(store: Store, scheme: Scheme, access: Access, period: str, employee_id: str) -> None:
+def _answer(
+    store: Store, scheme: Scheme, access: Access, period: str, employee_id: str, known: Known
+) -> None:
     """What the person said about the month, or the forms to say it while the window is open."""
-    given = appeals.answer(store, period, employee_id)
-    end = appeals.window_end(store, scheme, period)
+    given, end = known.answers[period], known.ends[period]
     if given["accepted_at"] is not None:
         st.success(tr("已接受本月结果", "You accepted this month's result"))
         st.caption(f"{pd.Timestamp(given['accepted_at']):%Y-%m-%d %H:%M}")
@@ -177,9 +205,16 @@ def _appeal_shown(scheme: Scheme, appeal: pd.Series) -> None:
         st.caption(tr("调整状态", "The adjustment") + f": {state}")
 
 
-def _interview(store: Store, scheme: Scheme, access: Access, period: str, employee_id: str) -> None:
-    """The interview record as kept by the interviewer, the person's comment and confirmation."""
-    held = interviews.record(store, period, employee_id)
+def _interview(
+    store: Store,
+    scheme: Scheme,
+    access: Access,
+    period: str,
+    employee_id: str,
+    held: dict | None,
+) -> None:
+    """The interview record (`held`) as kept by the interviewer, the person's comment and
+    confirmation."""
     if held is None:
         st.caption(tr("本月还没有面谈记录。", "No interview record for this month yet."))
         return

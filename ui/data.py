@@ -329,15 +329,15 @@ def monthly(scheme: Scheme) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _month_states(db_file: str, version: int) -> pd.DataFrame:
-    return store(db_file).month_states()
+def _month_states(db_file: str, version: int) -> dict[str, str]:
+    states = store(db_file).month_states()
+    return states[states["department"].eq("")].set_index("period")["state"].to_dict()
 
 
 def month_states(period: str) -> list[tuple[str, str]]:
     """Each month of a period that has data, with its state (open where none is recorded)."""
     target = current_store()
-    states = _month_states(str(target.path), store_version())
-    whole = states[states["department"].eq("")].set_index("period")["state"].to_dict()
+    whole = _month_states(str(target.path), store_version())  # a small dict: cheap to copy
     held = set(periods()["month"])
     return [(m, whole.get(m, "open")) for m in parse_period(period).months if m in held]
 

@@ -68,8 +68,16 @@ def published_at(store: Store, period: str) -> pd.Timestamp | None:
 
 def window_end(store: Store, scheme: Scheme, period: str) -> pd.Timestamp | None:
     """The last moment a person may accept or appeal the month (None: not published)."""
-    start = published_at(store, period)
-    return None if start is None else start + pd.Timedelta(days=appeal_days(scheme))
+    return window_ends(store, scheme, [period])[period]
+
+
+def window_ends(store: Store, scheme: Scheme, periods: list[str]) -> dict[str, pd.Timestamp | None]:
+    """window_end of each of some months, read at once."""
+    states = store.month_states(list(periods))
+    out = states[states["department"].eq("") & states["state"].eq("published")]
+    ends = pd.to_datetime(out["changed_at"]) + pd.Timedelta(days=appeal_days(scheme))
+    found = dict(zip(out["period"], ends, strict=True))
+    return {period: found.get(period) for period in periods}
 
 
 def acting_employee(access: Access) -> str | None:
@@ -439,11 +447,15 @@ def dashboard(appeals: pd.DataFrame) -> pd.DataFrame:
 def answer(store: Store, period: str, employee_id: str) -> dict:
     """A person's answer to a month: accepted (when), their appeal (a row of `queue`), or
     neither."""
-    accepted = store.acknowledgements([period])
+    return answers(store, [period], employee_id)[period]
+
+
+def answers(store: Store, periods: list[str], employee_id: str) -> dict[str, dict]:
+    """answer for each of some months, read at once."""
+    accepted = store.acknowledgements(list(periods))
     accepted = accepted[accepted["employee_id"].eq(employee_id)]
-    filed = store.appeals([period])
+    when = dict(zip(accepted["period"], accepted["accepted_at"], strict=True))
+    filed = store.appeals(list(periods))
     filed = filed[filed["employee_id"].eq(employee_id)]
-    return {
-        "accepted_at": accepted["accepted_at"].iloc[0] if len(accepted) else None,
-        "appeal": filed.iloc[0] if len(filed) else None,
-    }
+    first = {period: rows.iloc[0] for period, rows in filed.groupby("period", sort=False)}
+    return {p: {"accepted_at": when.get(p), "appeal": first.get(p)} for p in periods}

@@ -108,12 +108,16 @@ def confirm(store: Store, access: Access, period: str, employee_id: str, comment
 
 def record(store: Store, period: str, employee_id: str) -> dict | None:
     """A person's interview record of a month (plan_kpis as a list), None if there is none."""
-    kept = store.interviews([period])
-    found = kept[kept["employee_id"].eq(employee_id)]
-    if found.empty:
-        return None
-    out = found.iloc[0].to_dict()
-    out["plan_kpis"] = json.loads(out["plan_kpis"] or "[]")
+    return records(store, [period], employee_id)[period]
+
+
+def records(store: Store, periods: list[str], employee_id: str) -> dict[str, dict | None]:
+    """record of each of some months, read at once."""
+    kept = store.interviews(list(periods))
+    found = kept[kept["employee_id"].eq(employee_id)].drop_duplicates("period")
+    out = {period: None for period in periods}
+    for held in found.to_dict("records"):  # a record per month of one person: a few
+        out[held["period"]] = held | {"plan_kpis": json.loads(held["plan_kpis"] or "[]")}
     return out
 
 
