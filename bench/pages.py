@@ -162,6 +162,11 @@ def summary(samples: list[tuple[float, float]]) -> str:
     )
 
 
+def spread(values: list[float]) -> str:
+    """Median (range) of a few runs."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
 def measure(action: Callable[[], tuple[float, float]], repeat: int):
     before = load()
     samples = [action() for _ in range(repeat)]
@@ -376,13 +381,16 @@ def main() -> None:
                 continue
             time_interactions(db, args.repeat)
             copy = folder / f"pages-{size}-import.duckdb"
-            copy.write_bytes(db.read_bytes())
-            imported, ready, cpu, before = import_then_ready(copy, scheme, folder)
+            runs = []
+            for _ in range(args.repeat):  # each on a fresh copy of the store
+                copy.write_bytes(db.read_bytes())
+                runs.append(import_then_ready(copy, scheme, folder))
+                copy.unlink()
+            imported, ready, cpu, before = (spread([run[i] for run in runs]) for i in range(4))
             print(
-                f"  import the next month: {imported:.2f} s; every page ready {ready:.2f} s "
-                f"(cpu {cpu:.2f}) after the import began (load {before:.2f} / {load():.2f})"
+                f"  import the next month: {imported} s; every page ready {ready} s "
+                f"(cpu {cpu}) after the import began (load {before} / {load():.2f})"
             )
-            copy.unlink()
     remove_entries()
 
 
