@@ -133,6 +133,12 @@ chart.add_scatter(
     ).to_numpy(),
     hovertemplate="%{customdata[0]} %{x}: %{y:.2f}<br>%{customdata[1]}<extra></extra>",
 )
+# The legend under the chart, across: at its right it took half a phone's width from the lines.
+chart.update_layout(
+    legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "title": None},
+    height=500,
+    margin={"t": 30},
+)
 st.plotly_chart(month_ticks(chart), width="stretch")
 if held > len(drawn):
     st.caption(

@@ -199,3 +199,6 @@ def test_a_groups_many_departments_are_not_a_hundred_lines(tmp_path, monkeypatch
     lines = {t["name"] for t in trend["data"] if t["mode"] != "markers"}
     assert "全公司" in lines and len(lines) == 11
     assert any("共 109 个部门" in c.value for c in at.main.caption)
+    # Eleven names across under the chart, not a column beside it (half a phone's width).
+    legend = trend["layout"]["legend"]
+    assert legend["orientation"] == "h" and legend["y"] < 0
