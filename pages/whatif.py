@@ -11,7 +11,7 @@ from engine.schemes import edit as scheme_edit
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import SchemeError
 from engine.store import StoreError
-from ui import data
+from ui import data, keeping
 from ui.i18n import language, tr
 from ui.page import require_view
 from ui.whatif import basis, controls, results, session, solvers
@@ -384,12 +384,17 @@ def keep(scenario: session.Scenario) -> None:
             else:
                 session.open_start(base_scheme)
                 st.cache_data.clear()
+                # Every month scored under the new version once, in the background; pages show
+                # the progress and read the months when they are kept.
+                keeping.start(store, scheme_versions.active_scheme(store, source))
                 session.flash(
                     "success",
                     tr(
-                        f"已采用为 v{adopted.version},即现行版本;之前的版本保留在版本记录中。",
+                        f"已采用为 v{adopted.version},即现行版本;之前的版本保留在版本记录中。"
+                        "各月结果正在后台按新版本计算,各页面显示进度。",
                         f"Adopted as v{adopted.version}, now the version in use; earlier "
-                        "versions stay in the version history.",
+                        "versions stay in the version history. Every month is being scored "
+                        "under it in the background; the pages show the progress.",
                     ),
                 )
                 st.rerun()

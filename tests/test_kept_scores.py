@@ -231,3 +231,35 @@ def test_new_targets_score_again_only_their_month(demo, scheme, scored):
     again = after[after["period"].eq("2026-10") & after["employee_id"].eq(person["employee_id"])]
     assert again["target_order_achievement"].iloc[0] == 200.0
     assert again["score_order_achievement"].iloc[0] < person["score_order_achievement"]
+
+
+def test_a_version_just_adopted_keeps_every_month_newest_first_telling_its_progress(
+    demo, scheme, scored
+):
+    """Adopting a version: every month is scored under it once, newest first, a part at a
+    time with its progress told; then pages only read (nothing is scored again), and the kept
+    rows are those of a fresh scoring under the version. A locked month stays as locked."""
+    months = demo.periods()
+    month_rows(demo, scheme, ["2026-10"])
+    demo.move_month(
+        months[0], {"": "locked"}, "month_locked", "test", lock_snapshot(demo, scheme, months[0])
+    )
+    raw = copy.deepcopy(scheme.raw)
+    raw["grades"]["target_mix"] = {"优秀": 20, "良好": 30, "合格": 30, "及格": 15, "不合格": 5}
+    scheme_versions.adopt(demo, scheme, parse_scheme(raw, source="test"), "more 优秀")
+    adopted = scheme_versions.active_scheme(demo, scheme)
+    assert adopted.digest != scheme.digest
+    scored.clear()
+    told: list[tuple[int, int]] = []
+    assert results.keep_every_month(demo, adopted, lambda *p: told.append(p), 5) == 11
+    newest = sorted(months[1:], reverse=True)  # the locked month left as it was locked
+    parts = [sorted(newest[i : i + 5]) for i in (0, 5, 10)]  # newest part first
+    assert scored == [month for part in parts for month in part]
+    assert told == [(0, 11), (5, 11), (10, 11), (11, 11)]
+    assert results.keep_every_month(demo, adopted) == 0  # nothing left to keep
+    keys = results.kept_keys(demo, adopted)
+    assert len(scored) == 11  # read, not scored again
+    assert keys[0][1].startswith("snapshot ") and {d for _, d in keys[1:]} == {adopted.digest}
+    pd.testing.assert_frame_equal(
+        month_rows(demo, adopted, ["2026-10"]), score_months(demo, adopted, ["2026-10"])
+    )

@@ -7,11 +7,13 @@ import pytest
 
 from engine import paths
 from engine.cli import scored
+from engine.cycle.results import inputs_keys
 from engine.schemes import edit as scheme_edit
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import load_scheme
 from engine.store import Store
 from tests.apptest import demo_store, open_page
+from ui import keeping
 
 FIVE = ["优秀", "良好", "合格", "及格", "不合格"]
 
@@ -119,6 +121,12 @@ def test_saving_and_adopting_a_scenario(store):
     assert not at.exception
     active = scheme_versions.active_scheme(store, load_scheme())
     assert (active.version, active.grades[0].min) == (2, 85)
+    # Every month was scored under v2 in the background (the page waited for it, showing the
+    # progress), once: the months are kept under the new version, none scored on a page.
+    run = keeping._runs[(str(store.path), active.digest)]
+    assert run.finished.is_set() and not run.error and run.done == run.total == 12
+    inputs = inputs_keys(active, store.adjustments(), store.periods(), store.targets())
+    assert store.kept_periods(active.id, active.digest, inputs) == store.periods()
     assert "基线:售后服务人员月度考核方案 v2" in at.caption[0].value
     assert metrics(at)["等级变化人数"] == "0"  # the new baseline on both sides
 

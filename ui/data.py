@@ -54,6 +54,7 @@ from engine.scoring import fit as fitting
 from engine.scoring.fit import SchemeFit
 from engine.scoring.periods import available, parse_period, previous
 from engine.store import ROW_COLUMNS, Store
+from ui import keeping
 
 
 @st.cache_resource(show_spinner=False)
@@ -476,6 +477,7 @@ def targets(months: list[str] | tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _kept_keys(db_file: str, version: int, under: tuple, _scheme: Scheme) -> list | None:
+    keeping.wait(db_file, _scheme)  # a version just adopted: its months are being kept
     return kept_keys(store(db_file), _scheme)
 
 

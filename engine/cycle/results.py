@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -265,6 +266,34 @@ def kept_keys(
             with contextlib.suppress(StoreError):
                 store.keep_snapshot_rows(scheme.id, locked)
     return sorted([(m, scheme.digest) for m in live] + list(locked.items()))
+
+
+def keep_every_month(
+    store: Store,
+    scheme: Scheme,
+    progress: Callable[[int, int], None] | None = None,
+    months_at_once: int = 12,
+) -> int:
+    """Score and keep every stored month not kept yet under the scheme (a version just adopted),
+    newest first, a year at a time, telling `progress(done, total)` before and after each
+    part; locked months stay as they were locked. Returns how many months it kept."""
+    if not scheme.digest or store.read_only:
+        return 0
+    with store.held():
+        held = store.periods()
+        locked = {
+            m for m, (scheme_id, _) in store.snapshot_keys(held).items() if scheme_id == scheme.id
+        }
+        live = [m for m in held if m not in locked]
+        inputs = inputs_keys(scheme, store.adjustments(live), live, store.targets(live))
+        kept = set(store.kept_periods(scheme.id, scheme.digest, inputs))
+    missing = sorted(set(live) - kept, reverse=True)
+    tell = progress or (lambda done, total: None)
+    tell(0, len(missing))
+    for start in range(0, len(missing), months_at_once):
+        kept_keys(store, scheme, missing[start : start + months_at_once])
+        tell(min(start + months_at_once, len(missing)), len(missing))
+    return len(missing)
 
 
 def rules_table(store: Store, scheme: Scheme, rules: Rules) -> tuple[pd.DataFrame, pd.DataFrame]:
