@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from engine.analysis.figures import select
 from engine.cycle.adjust import apply_adjustments
@@ -301,7 +302,9 @@ def rules_table(store: Store, scheme: Scheme, rules: Rules) -> tuple[pd.DataFram
     the columns the rules read: the same report as the whole table with every fact, for a
     fraction of the reading (issue 19). Also the input cells that could not be read."""
     with store.held():
-        monthly = monthly_rows(store, scheme, columns=columns_read(rules))
+        monthly = kept_columns(store, scheme, columns_read(rules))
+        if monthly is None:
+            monthly = monthly_rows(store, scheme, columns=columns_read(rules))
         wanted = input_columns(store.fact_columns(), rules, monthly.columns)
         facts = store.facts(columns=wanted) if wanted else None
     return with_inputs(monthly, facts, rules)
@@ -330,3 +333,49 @@ def trend_rows(
     held = sorted(set(means.loc[means["mean_total"].notna(), "period"]))[-TREND_MONTHS:]
     chosen = [(month, key) for month, key in keys if month in set(held)]
     return store.kept_totals(scheme.id, chosen, departments, teams, roles)
+
+
+def kept_columns(store: Store, scheme: Scheme, columns: list[str]) -> pd.DataFrame | None:
+    """monthly_rows(store, scheme, columns=columns), every stored month, from the kept copies
+    joined in Arrow and made a pandas table once instead of once per month and joined again
+    (120 months of 8,334 people: 1.5 → 0.5 s of CPU). None when that could differ: a month not
+    kept (a scheme without a digest, a read-only store), or months whose columns do not turn
+    into the same pandas types; monthly_rows then does it month by month."""
+    keys = kept_keys(store, scheme)
+    if not keys:
+        return None
+    parts = store.kept_month_tables(scheme.id, keys, columns)
+    if len(parts) != len(keys):
+        return None
+    tables = [parts[month] for month, _ in keys]  # oldest month first, as monthly_rows
+    if not _same_types(tables):
+        return None
+    joined = pa.concat_tables(tables).to_pandas()
+    for column in ("status", "status_note"):  # as _joined has them across months
+        kind = joined[column].dtype if column in joined else None
+        if len(tables) > 1 and kind is not None and not isinstance(kind, pd.CategoricalDtype):
+            joined[column] = joined[column].astype("category")
+    return joined
+
+
+def _same_types(tables: list[pa.Table]) -> bool:
+    """Whether the months' tables join into what pandas' concat of each made pandas gives: the
+    same columns and Arrow types, the same pandas type from each month's own metadata (a
+    nullable integer stays one), and the same categories in every month."""
+    first = tables[0].schema
+    if any(not t.schema.equals(first) for t in tables):
+        return False
+    made = {}
+    for table in tables:  # a month's pandas types from its metadata: months mostly share it
+        said = (table.schema.metadata or {}).get(b"pandas")
+        if said not in made:
+            made[said] = table.slice(0, 0).to_pandas().dtypes
+    kinds = list(made.values())
+    if any(not kinds[0].equals(other) for other in kinds[1:]):
+        return False
+    for i, field in enumerate(first):
+        if pa.types.is_dictionary(field.type):
+            words = [chunk.dictionary for t in tables for chunk in t.column(i).chunks]
+            if any(not w.equals(words[0]) for w in words[1:]):
+                return False
+    return True

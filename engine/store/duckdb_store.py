@@ -1702,6 +1702,45 @@ class Store:
                 return pa.concat_tables(parts, promote_options="permissive").to_pandas()
         return pd.concat([part.to_pandas() for part in parts], ignore_index=True)
 
+    def kept_month_tables(
+        self, scheme_id: str, keys: list[tuple[str, str]], columns: list[str]
+    ) -> dict[str, pa.Table]:
+        """Each month's kept scored rows (keys as for kept_tables: month, digest or a locked
+        month's "snapshot …" key) as Arrow, month → table of the `columns` it holds in its kept
+        order, left in Arrow for the caller to join. Decoded on this thread, from the bytes in
+        place: a month's copy is small and threads cost more than they save (0.84 → 0.38 s of
+        CPU for 120 months of 8,334 people)."""
+        live = [(p, k) for p, k in keys if not k.startswith("snapshot ")]
+        locked = [p for p, k in keys if k.startswith("snapshot ")]
+        blobs: dict[str, bytes] = {}
+        with self._connect() as con:
+            if live:
+                head = "WITH k (period, scheme_digest) AS (VALUES "
+                head += ", ".join("(?, ?)" for _ in live) + ")"
+                blobs |= dict(
+                    con.execute(
+                        f"{head} SELECT s.period, s.scored FROM scored_months s JOIN k "
+                        "ON s.period = k.period AND s.scheme_digest = k.scheme_digest "
+                        "WHERE s.scheme_id = ?",
+                        [*(v for pair in live for v in pair), scheme_id],
+                    ).fetchall()
+                )
+            if locked:
+                blobs |= dict(
+                    con.execute(
+                        "SELECT period, snapshot FROM month_snapshots WHERE scheme_id = ? "
+                        "AND period IN (SELECT unnest(?))",
+                        [scheme_id, locked],
+                    ).fetchall()
+                )
+        wanted = set(columns)
+        tables = {}
+        for period, blob in blobs.items():
+            file = pq.ParquetFile(pa.BufferReader(blob))
+            held = [c for c in file.schema_arrow.names if c in wanted]
+            tables[period] = file.read(columns=held, use_threads=False)
+        return tables
+
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
     """Stop a change to a locked month's data or results, saying how to unlock it."""
