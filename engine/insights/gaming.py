@@ -56,6 +56,15 @@ def gaming_suspects(
     before: one row each with both KPIs' baseline, level now and move; most moved first."""
     if pair.first not in monthly or pair.second not in monthly:
         return pd.DataFrame(columns=[*PERSON_COLUMNS, *SUSPECT_COLUMNS])
+    return with_people(suspect_moves(monthly, pair, months, threshold), monthly)
+
+
+def suspect_moves(
+    monthly: pd.DataFrame, pair: GamingPair, months: list[str], threshold: float = THRESHOLD
+) -> pd.DataFrame:
+    """gaming_suspects' people by employee id with both KPIs' moves and the strength (the
+    smaller move), before who they are is added (with_people): reads employee_id, period and
+    the pair's two KPIs only."""
     first = own_movement(monthly, pair.first, months).add_prefix("first_")
     second = own_movement(monthly, pair.second, months).add_prefix("second_")
     both = first.join(second, how="inner")
@@ -63,7 +72,12 @@ def gaming_suspects(
     first_way = sign[pair.first_moves] * both["first_moved"]
     second_way = sign[pair.second_moves] * both["second_moved"]
     suspect = (first_way >= threshold) & (second_way >= threshold)
-    found = both[suspect].assign(strength=np.minimum(first_way, second_way)[suspect])
+    return both[suspect].assign(strength=np.minimum(first_way, second_way)[suspect])
+
+
+def with_people(found: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+    """The suspects (suspect_moves) with who they are, most moved first; `monthly` needs to
+    hold only the suspects' own rows (period and PERSON_COLUMNS)."""
     # Who they are (their latest name, department, team, role) from their own rows only: a
     # handful of people, not a sort of every row of every month.
     theirs = monthly[monthly["employee_id"].isin(found.index)]
