@@ -57,11 +57,12 @@ def department_series(
     return series.sort_values(["department", "kpi", "period"], ignore_index=True)
 
 
-def control_limits(series: pd.DataFrame) -> pd.DataFrame:
+def control_limits(series: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
     """Centre line, sigma, limits and z (distance from the centre in sigmas) for every point of
     every series (department × KPI). p-chart: centre p̄ = Σhits / Σcases, sigma √(p̄(1 − p̄) /
-    cases) per month; X-mR: centre the mean, sigma mR̄ / 1.128 (limits mean ± 2.66 mR̄)."""
-    keys = [series["department"], series["kpi"]]
+    cases) per month; X-mR: centre the mean, sigma mR̄ / 1.128 (limits mean ± 2.66 mR̄);
+    `groups`: each point's series as one code, when the caller has it."""
+    keys = [series["department"], series["kpi"]] if groups is None else groups
     grouped = series.groupby(keys, sort=False)
     pooled = grouped["hits"].transform("sum") / grouped["cases"].transform("sum")
     p_sigma = 100.0 * np.sqrt(pooled * (1 - pooled) / series["cases"])
@@ -110,8 +111,10 @@ def window_count(flags: pd.Series, groups, window: int) -> pd.Series:
 
 def control_chart(series: pd.DataFrame) -> pd.DataFrame:
     """Every series' points with limits, z and the Western Electric rules; `signal` where any."""
-    limited = control_limits(series)
-    rules = western_electric(limited["z"], [limited["department"], limited["kpi"]])
+    # each series as one integer code: grouped seven times, the text is factorized once
+    groups = series.groupby(["department", "kpi"], sort=False).ngroup()
+    limited = control_limits(series, groups)
+    rules = western_electric(limited["z"], groups)
     return pd.concat([limited, rules], axis=1).assign(signal=rules.any(axis=1))
 
 

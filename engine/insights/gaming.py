@@ -22,10 +22,34 @@ def own_movement(monthly: pd.DataFrame, kpi_id: str, months: list[str]) -> pd.Da
     month-to-month variation (sigma = mean moving range / 1.128), the mean over the months
     given, and the move: the difference of the two means in standard errors, sigma ×
     √(1/months now + 1/months before) (missing with fewer than 3 earlier months)."""
-    rows = monthly[["employee_id", "period", kpi_id]].dropna(subset=[kpi_id])
-    rows = rows.sort_values(["employee_id", "period"])
-    before = rows[rows["period"] < min(months)]
-    now = rows[rows["period"].isin(months)]
+    coded, people = person_codes(monthly, months)
+    return coded_movement(coded.assign(**{kpi_id: monthly[kpi_id].to_numpy()}), kpi_id, people)
+
+
+def person_codes(monthly: pd.DataFrame, months: list[str]) -> tuple[pd.DataFrame, pd.Index]:
+    """The rows' people and months as integer codes in the order of their text (sorting and
+    grouping a million rows by codes instead of text: several times faster, the same order),
+    whether each row is before the months given or among them, and the people's ids by code.
+    Rows without an employee id are left out (grouping leaves them out too)."""
+    ids, people = pd.factorize(monthly["employee_id"], sort=True)
+    period = monthly["period"]
+    coded = pd.DataFrame(
+        {
+            "employee_id": ids,
+            "period": pd.factorize(period, sort=True)[0],
+            "before": (period < min(months)).to_numpy(dtype=bool),
+            "now": period.isin(months).to_numpy(dtype=bool),
+        }
+    )
+    return coded, pd.Index(people, name="employee_id")
+
+
+def coded_movement(coded: pd.DataFrame, kpi_id: str, people: pd.Index) -> pd.DataFrame:
+    """own_movement of rows coded by person_codes (with the KPI's column), by employee id."""
+    rows = coded[coded["employee_id"].ge(0)].dropna(subset=[kpi_id])
+    rows = rows.sort_values(["employee_id", "period"], kind="stable")
+    before = rows[rows["before"]]
+    now = rows[rows["now"]]
     steps = (
         before[kpi_id]
         .astype(float)
@@ -45,7 +69,7 @@ def own_movement(monthly: pd.DataFrame, kpi_id: str, months: list[str]) -> pd.Da
     error = out["sigma"] * np.sqrt(1 / out["months_now"] + 1 / out["months_before"])
     enough = (out["months_before"] >= MIN_HISTORY) & (out["sigma"] > 0)
     out["moved"] = ((out["now"] - out["baseline"]) / error).where(enough)
-    return out
+    return out.set_axis(people.take(out.index.to_numpy()), axis=0)
 
 
 def gaming_suspects(
@@ -65,8 +89,11 @@ def suspect_moves(
     """gaming_suspects' people by employee id with both KPIs' moves and the strength (the
     smaller move), before who they are is added (with_people): reads employee_id, period and
     the pair's two KPIs only."""
-    first = own_movement(monthly, pair.first, months).add_prefix("first_")
-    second = own_movement(monthly, pair.second, months).add_prefix("second_")
+    coded, people = person_codes(monthly, months)  # once for both KPIs
+    kpis = {k: monthly[k].to_numpy() for k in (pair.first, pair.second)}
+    coded = coded.assign(**kpis)
+    first = coded_movement(coded, pair.first, people).add_prefix("first_")
+    second = coded_movement(coded, pair.second, people).add_prefix("second_")
     both = first.join(second, how="inner")
     sign = {"up": 1.0, "down": -1.0}
     first_way = sign[pair.first_moves] * both["first_moved"]
