@@ -1753,7 +1753,7 @@ class Store:
             if departments is not None:
                 query += f" AND department IN ({', '.join('?' for _ in departments) or 'NULL'})"
                 wanted.extend(departments)
-            sums = con.execute(query, wanted).df()
+            sums = backends.arrow_table(con.execute(query, wanted)).to_pandas()
         return sums, [key for key in keys if key not in made]
 
     def keep_series_sums(
