@@ -187,10 +187,10 @@ def test_series_sums_are_read_back_only_while_made_from_what_the_month_is_kept_f
     assert again["mean"].tolist() == [85.0]
 
 
-def test_kept_sources_change_when_a_month_is_kept_again(demo):
+def test_kept_sources_change_when_a_month_is_kept_again(demo_target):
     from engine.schemes.scheme import load_scheme
 
-    scheme = load_scheme()
+    scheme, demo = load_scheme(), Store(demo_target)
     keys = kept_keys(demo, scheme)
     first = demo.kept_sources(scheme.id, keys)
     assert set(first) == {p for p, _ in keys}

@@ -85,12 +85,16 @@ def old_gaming_suspects(monthly: pd.DataFrame, pair: GamingPair, months: list[st
 # ------------------------------------------------------------ the two demos
 
 
-@pytest.fixture(params=["aftersales", "4s"])
+@pytest.fixture(params=["aftersales", "4s", "aftersales on postgresql"])
 def demo(request, tmp_path, monkeypatch):
     """A demo store ($ASSESS_DB), its scheme and gaming pairs (the 4S scheme declares none: two
     of its KPIs stand in), caches emptied and the administrator signed in."""
-    if request.param == "aftersales":
-        db, scheme = demo_store(tmp_path), load_scheme()
+    if request.param.startswith("aftersales"):
+        scheme = load_scheme()
+        if request.param.endswith("postgresql"):
+            db = request.getfixturevalue("pg_cluster").demo_database()
+        else:
+            db = demo_store(tmp_path)
         pairs = list(scheme.gaming_pairs)
     else:
         db, scheme = tmp_path / "4s.duckdb", load_scheme(SCHEME_4S)

@@ -195,6 +195,12 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS series_sum_sets (
         period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
         source VARCHAR NOT NULL, PRIMARY KEY (period, scheme_id, scheme_digest))""",
+    # PostgreSQL only: replacing one month's sums finds its rows by index, not by reading all.
+    (
+        "postgresql",
+        "CREATE INDEX IF NOT EXISTS series_sums_set ON series_sums (period, scheme_id, "
+        "scheme_digest)",
+    ),
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
