@@ -291,7 +291,6 @@ with charts_tab:
         st.info(tr("没有可绘制的月度数据。", "There are no monthly figures to chart."))
     else:
         series_names = {TOTAL: tr("总分", "Total"), **kpi_names}
-        chart = chart.assign(rules=rules_text(chart, lang))
         in_period = chart[chart["period"].isin(months)]
         summary = (
             in_period.groupby(["department", "kpi"], sort=True)
@@ -311,12 +310,13 @@ with charts_tab:
         department = left.selectbox(
             tr("部门", "Department"), departments, key="insights_chart_department"
         )
-        charted = set(chart["kpi"])
+        charted = set(chart["kpi"].unique())
         kpis_charted = [k for k in series_names if k in charted]
         kpi_id = right.selectbox(
             tr("指标", "KPI"), kpis_charted, format_func=series_names.get, key="insights_chart_kpi"
         )
         one = chart[chart["department"].eq(department) & chart["kpi"].eq(kpi_id)]
+        one = one.assign(rules=rules_text(one, lang))  # the words of the series drawn only
         figure = go.Figure()
         for column, name, dash in (
             ("upper", tr("上控制限", "Upper limit"), "dash"),

@@ -181,3 +181,55 @@ def test_period_totals_from_monthly_totals_equal_aggregate_each(demo, scheme, ki
         got.astype({"employee_id": str, "period": str, "total": float}),
         expected.astype({"employee_id": str, "period": str, "total": float}),
     )
+
+
+def test_series_sums_are_read_back_only_while_made_from_what_the_month_is_kept_from(db_target):
+    store = Store(db_target)
+    sums = pd.DataFrame(
+        {
+            "period": ["2026-01"] * 3,
+            "department": ["售后", "客服", None],
+            "kpi": ["total", "total", "rework_rate"],
+            "mean": [85.0, 70.0, np.nan],
+            "hits": [np.nan, np.nan, 3.0],
+            "cases": [np.nan, np.nan, 40.0],
+            "with_cases": [0, 0, 2],
+        }
+    )
+    keys = [("2026-01", "d1"), ("2026-02", "d1")]
+    store.keep_series_sums("s", {("2026-01", "d1"): ("import 7 at noon", sums)})
+    found, missing = store.series_sums("s", keys, {"2026-01": "import 7 at noon"})
+    assert missing == [("2026-02", "d1")]
+    found = found.sort_values("mean", na_position="first", ignore_index=True)
+    assert found["department"].tolist()[1:] == ["客服", "售后"] and pd.isna(found["department"][0])
+    assert found["mean"].tolist()[1:] == [70.0, 85.0]
+    assert found[["hits", "cases", "with_cases"]].iloc[0].tolist() == [3.0, 40.0, 2]
+    only, _ = store.series_sums("s", keys, {"2026-01": "import 7 at noon"}, ("售后",))
+    assert only["department"].tolist() == ["售后"]  # a manager's: no rows without a department
+    # The month kept again from another import: its sums are not read, but made again.
+    stale, missing = store.series_sums("s", keys, {"2026-01": "import 8 at one"})
+    assert stale.empty and missing == keys
+    # Kept again: the new set replaces the old.
+    store.keep_series_sums("s", {("2026-01", "d1"): ("import 8 at one", sums.iloc[:1])})
+    again, _ = store.series_sums("s", keys, {"2026-01": "import 8 at one"})
+    assert again["mean"].tolist() == [85.0]
+
+
+def test_kept_sources_change_when_a_month_is_kept_again(demo_target):
+    from engine.schemes.scheme import load_scheme
+
+    scheme, demo = load_scheme(), Store(demo_target)
+    keys = kept_keys(demo, scheme)
+    first = demo.kept_sources(scheme.id, keys)
+    assert set(first) == {p for p, _ in keys}
+    period, key = keys[-1]
+    kept = demo.kept_months().set_index(["period", "scheme_digest"]).loc[(period, key)]
+    table = demo.kept_tables(scheme.id, [(period, key)])
+    demo.keep_scores(
+        scheme.id, key, scheme.version, {period: (int(kept["import_id"]), kept["inputs"], table)}
+    )
+    second = demo.kept_sources(scheme.id, keys)
+    assert second[period] != first[period]
+    assert {p: s for p, s in second.items() if p != period} == {
+        p: s for p, s in first.items() if p != period
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import fields, replace
@@ -31,8 +32,19 @@ from engine.cli import import_demo
 from engine.cycle.config import CycleConfig, cycle_path, load_cycle
 from engine.cycle.publication import published_months
 from engine.cycle.results import kept_keys, monthly_rows, period_table, rules_table, trend_rows
-from engine.insights.control import control_chart, department_series
-from engine.insights.gaming import gaming_suspects, pair_series
+from engine.insights.control import (
+    control_chart,
+    department_series,
+    month_sums,
+    series_from_sums,
+)
+from engine.insights.gaming import (
+    PERSON_COLUMNS,
+    gaming_suspects,
+    pair_series,
+    suspect_moves,
+    with_people,
+)
 from engine.output.report import period_flags
 from engine.rules.evaluate import (
     RulesError,
@@ -53,7 +65,7 @@ from engine.schemes.scheme import (
 from engine.scoring import fit as fitting
 from engine.scoring.fit import SchemeFit
 from engine.scoring.periods import available, parse_period, previous
-from engine.store import ROW_COLUMNS, Store
+from engine.store import ROW_COLUMNS, Store, StoreError
 from ui import keeping
 
 
@@ -312,7 +324,7 @@ def scored_previous(period: str, scheme: Scheme) -> pd.DataFrame:
 def clear_after_import() -> None:
     """Drop every derived result so every page shows the new data at once."""
     st.cache_data.clear()
-    for cached in (_scored, _monthly, _rules_report, _month_rows, _history):
+    for cached in (_scored, _monthly, _rules_report, _month_rows, _history, _pair_rows):
         cached.clear()
 
 
@@ -720,8 +732,40 @@ def _filters(departments, teams, roles, who: Access) -> tuple:
 def _control_charts(
     db_file: str, version: int, under: tuple, filters: tuple, _scheme: Scheme
 ) -> pd.DataFrame:
-    rows = _history_within(db_file, version, under, filters, _scheme)
-    return control_chart(department_series(rows, _scheme))
+    departments, teams, roles = filters
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is None or teams or roles:  # sums are per department: teams and roles need rows
+        rows = _history_within(db_file, version, under, filters, _scheme)
+        return control_chart(department_series(rows, _scheme))
+    return control_chart(series_from_sums(_series_sums(db_file, keys, departments, _scheme)))
+
+
+def _series_sums(
+    db_file: str, keys: list, departments: tuple[str, ...] | None, scheme: Scheme
+) -> pd.DataFrame:
+    """The control-chart sums of every kept month in the departments (None: all) kept in the
+    store; those of months without any yet are made from their rows' few columns and kept."""
+    target = store(db_file)
+    sources = target.kept_sources(scheme.id, keys)
+    sums, missing = target.series_sums(scheme.id, keys, sources, departments)
+    if not missing:
+        return sums
+    series = ["total", *scheme.kpi_ids]
+    columns = ["period", "department", *series, *(f"cases_{k}" for k in series)]
+    rows = target.kept_tables(scheme.id, missing, columns)
+    made = month_sums(rows, scheme)
+    with contextlib.suppress(StoreError):  # a read-only store: made again next time
+        target.keep_series_sums(
+            scheme.id,
+            {
+                (period, key): (sources[period], made[made["period"].eq(period)])
+                for period, key in missing
+                if period in sources
+            },
+        )
+    if departments is not None:
+        made = made[made["department"].isin(list(departments))]
+    return pd.concat([sums, made], ignore_index=True)
 
 
 def control_charts(
@@ -754,8 +798,42 @@ def _suspects(
     months: tuple[str, ...],
     _scheme: Scheme,
 ) -> pd.DataFrame:
-    rows = _history_within(db_file, version, under, filters, _scheme)
-    return gaming_suspects(rows, GamingPair(*pair), list(months))
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is None:  # nothing kept (an unsaved scheme)
+        rows = _history_within(db_file, version, under, filters, _scheme)
+        return gaming_suspects(rows, GamingPair(*pair), list(months))
+    rows = _pair_rows(db_file, version, under, filters, (pair[0], pair[2]), _scheme)
+    if pair[0] not in rows or pair[2] not in rows:
+        return gaming_suspects(rows, GamingPair(*pair), list(months))
+    found = suspect_moves(rows, GamingPair(*pair), list(months))
+    # who they are from their own kept rows in columns, within the same filters
+    people = store(db_file).kept_rows(_scheme.id, keys, tuple(found.index), *filters)
+    texts = [c for c in PERSON_COLUMNS if c in people]
+    return with_people(found, people.astype({c: "str" for c in ["period", *texts]}))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _pair_rows(
+    db_file: str,
+    version: int,
+    under: tuple,
+    filters: tuple,
+    kpis: tuple[str, str],
+    _scheme: Scheme,
+) -> pd.DataFrame:
+    """Every kept month's period, employee id and a gaming pair's two KPIs, of the rows within
+    the filters (departments None: all; teams, roles empty: all), for everyone: the columns
+    the pair's statistics read, not every column the others do. Never scope inside."""
+    departments, teams, roles = filters
+    keys = _kept_keys(db_file, version, under, _scheme)
+    if keys is None:  # nothing kept (an unsaved scheme)
+        return _history_within(db_file, version, under, filters, _scheme)
+    chosen = {"department": departments is not None, "team": bool(teams), "role": bool(roles)}
+    columns = ["period", "employee_id", *kpis, *(c for c, used in chosen.items() if used)]
+    rows = store(db_file).kept_tables(_scheme.id, keys, columns)
+    if departments is not None:
+        rows = rows[rows["department"].isin(list(departments))]
+    return select(rows, (), teams, roles)
 
 
 def suspects(
@@ -791,7 +869,7 @@ def _pair_months(
     employee_id: str,
     _scheme: Scheme,
 ) -> pd.DataFrame:
-    rows = _history_within(db_file, version, under, filters, _scheme)
+    rows = _pair_rows(db_file, version, under, filters, (pair[0], pair[2]), _scheme)
     return pair_series(rows, GamingPair(*pair), employee_id)
 
 

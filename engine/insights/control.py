@@ -57,11 +57,12 @@ def department_series(
     return series.sort_values(["department", "kpi", "period"], ignore_index=True)
 
 
-def control_limits(series: pd.DataFrame) -> pd.DataFrame:
+def control_limits(series: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
     """Centre line, sigma, limits and z (distance from the centre in sigmas) for every point of
     every series (department × KPI). p-chart: centre p̄ = Σhits / Σcases, sigma √(p̄(1 − p̄) /
-    cases) per month; X-mR: centre the mean, sigma mR̄ / 1.128 (limits mean ± 2.66 mR̄)."""
-    keys = [series["department"], series["kpi"]]
+    cases) per month; X-mR: centre the mean, sigma mR̄ / 1.128 (limits mean ± 2.66 mR̄);
+    `groups`: each point's series as one code, when the caller has it."""
+    keys = [series["department"], series["kpi"]] if groups is None else groups
     grouped = series.groupby(keys, sort=False)
     pooled = grouped["hits"].transform("sum") / grouped["cases"].transform("sum")
     p_sigma = 100.0 * np.sqrt(pooled * (1 - pooled) / series["cases"])
@@ -110,8 +111,10 @@ def window_count(flags: pd.Series, groups, window: int) -> pd.Series:
 
 def control_chart(series: pd.DataFrame) -> pd.DataFrame:
     """Every series' points with limits, z and the Western Electric rules; `signal` where any."""
-    limited = control_limits(series)
-    rules = western_electric(limited["z"], [limited["department"], limited["kpi"]])
+    # each series as one integer code: grouped seven times, the text is factorized once
+    groups = series.groupby(["department", "kpi"], sort=False).ngroup()
+    limited = control_limits(series, groups)
+    rules = western_electric(limited["z"], groups)
     return pd.concat([limited, rules], axis=1).assign(signal=rules.any(axis=1))
 
 
@@ -161,4 +164,63 @@ def total_series(trend: pd.DataFrame) -> pd.DataFrame:
         }
     )
     series = series.dropna(subset=["value"])
+    return series.sort_values(["department", "kpi", "period"], ignore_index=True)
+
+
+SUM_COLUMNS = ["period", "department", "kpi", "mean", "hits", "cases", "with_cases"]
+
+
+def month_sums(monthly: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Per month, department (rows without one too) and series (TOTAL, each KPI): the mean, a
+    rate's hits and cases summed over the rows that have both, and how many rows have cases:
+    what department_series computes, kept per month so any set of departments is charted
+    from them (series_from_sums) without the rows."""
+    charted = [k for k in [TOTAL, *scheme.kpi_ids] if k in monthly]
+    if not charted or monthly.empty:
+        return pd.DataFrame(columns=SUM_COLUMNS)
+    with_cases = [k for k in charted if f"cases_{k}" in monthly]
+    values = monthly[charted].astype(float)
+    cases = monthly[[f"cases_{k}" for k in with_cases]].astype(float).set_axis(with_cases, axis=1)
+    usable = values[with_cases].notna() & cases.notna()
+    hits = np.round(values[with_cases] * cases / 100.0).where(usable)
+    grouped = [monthly["department"], monthly["period"]]
+
+    def long(frame: pd.DataFrame, name: str) -> pd.Series:
+        return frame.rename_axis(columns="kpi").stack(future_stack=True).rename(name)
+
+    by = {"sort": True, "dropna": False}
+    parts = [
+        long(values.groupby(grouped, **by).mean(), "mean"),
+        long(hits.groupby(grouped, **by).sum(min_count=1), "hits"),
+        long(cases.where(usable).groupby(grouped, **by).sum(min_count=1), "cases"),
+        long(cases.notna().groupby(grouped, **by).sum(), "with_cases"),
+    ]
+    sums = pd.concat(parts, axis=1).reset_index()
+    sums["with_cases"] = sums["with_cases"].fillna(0).astype("int64")
+    return sums[SUM_COLUMNS]
+
+
+def series_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """department_series of the rows the month sums were made of (month_sums of the wanted
+    departments' rows, rows without a department included only when every department is): a
+    KPI is a p-chart when any of those rows has cases, its value Σhits / Σcases, else the mean."""
+    columns = ["department", "kpi", "chart", "period", "value", "hits", "cases"]
+    counted = sums.groupby("kpi")["with_cases"].sum()
+    counted = set(counted.index[counted > 0])
+    # text as the rows have it (a database hands back Python objects)
+    sums = sums[sums["department"].notna()].astype(
+        {c: "str" for c in ("department", "period", "kpi")}
+    )
+    if sums.empty:
+        return pd.DataFrame(columns=columns)
+    is_p = sums["kpi"].isin(counted)
+    cases = sums["cases"].where(is_p)
+    rate = 100.0 * sums["hits"] / cases.where(cases > 0)
+    series = sums.assign(
+        chart=np.where(is_p, "p", "xmr"),
+        value=rate.where(is_p, sums["mean"]),
+        hits=sums["hits"].where(is_p),
+        cases=cases,
+    )
+    series = series.dropna(subset=["value"])[columns]
     return series.sort_values(["department", "kpi", "period"], ignore_index=True)

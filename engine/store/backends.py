@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import re
 import threading
+import warnings
 from typing import Any
 
 import duckdb
@@ -281,3 +282,13 @@ atexit.register(close_idle)  # closed in order, before the interpreter tears ADB
 def sqlstate(exc: BaseException) -> str:
     """The SQLSTATE of a PostgreSQL error ("" for anything else)."""
     return str(getattr(exc, "sqlstate", "") or "")
+
+
+def arrow_table(result: Any) -> pa.Table:
+    """A statement's result as Arrow on either backend: many rows of text come to pandas as
+    text columns five times faster than through .df() (Python objects, converted again)."""
+    if isinstance(result, PgResult):
+        return result.arrow()
+    with warnings.catch_warnings():  # DuckDB warns of a copy: still the cheaper way
+        warnings.simplefilter("ignore", UserWarning)
+        return result.to_arrow_table()

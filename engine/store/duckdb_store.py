@@ -193,6 +193,23 @@ SCHEMA = [
     "(SELECT 1 FROM scored_rows WHERE team_rank IS NOT NULL)",
     "DELETE FROM scored_rows WHERE NOT EXISTS "
     "(SELECT 1 FROM scored_rows r WHERE r.team_rank IS NOT NULL)",
+    # What a control chart draws (issue 19): per month, department and series (the total, each
+    # KPI) of kept rows, the mean and a rate's hits and cases, so the insights page does not read
+    # every month's rows. A set counts only while its `source` equals what the month's rows are
+    # kept from now (Store.kept_sources): kept again, the month's old sums are never read.
+    """CREATE TABLE IF NOT EXISTS series_sums (
+        period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
+        department VARCHAR, kpi VARCHAR NOT NULL, mean DOUBLE, hits DOUBLE, cases DOUBLE,
+        with_cases BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS series_sum_sets (
+        period VARCHAR NOT NULL, scheme_id VARCHAR NOT NULL, scheme_digest VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, PRIMARY KEY (period, scheme_id, scheme_digest))""",
+    # PostgreSQL only: replacing one month's sums finds its rows by index, not by reading all.
+    (
+        "postgresql",
+        "CREATE INDEX IF NOT EXISTS series_sums_set ON series_sums (period, scheme_id, "
+        "scheme_digest)",
+    ),
 ]
 
 # Every statement above is appended, never changed or removed, and each is safe to run again: a
@@ -1724,6 +1741,97 @@ class Store:
                     ).fetchall()
                 )
         return blobs
+
+    def kept_sources(self, scheme_id: str, keys: list[tuple[str, str]]) -> dict[str, str]:
+        """What each month's kept rows (keys: month, key, as kept_keys gives them) are kept from,
+        as text that changes whenever the month is kept again (a kept month's import, inputs and
+        time of scoring; a locked month's snapshot key); months with nothing kept left out."""
+        found = {p: k for p, k in keys if k.startswith("snapshot ")}
+        live = [(p, k) for p, k in keys if not k.startswith("snapshot ")]
+        if live:
+            with self._connect() as con:
+                rows = con.execute(
+                    "SELECT period, import_id, inputs, scored_at FROM scored_months "
+                    "WHERE (period, scheme_digest) IN (VALUES "
+                    + ", ".join("(?, ?)" for _ in live)
+                    + ") AND scheme_id = ?",
+                    [*(v for pair in live for v in pair), scheme_id],
+                ).fetchall()
+            found |= {p: f"{i} {inputs} {pd.Timestamp(at)}" for p, i, inputs, at in rows}
+        return found
+
+    def series_sums(
+        self,
+        scheme_id: str,
+        keys: list[tuple[str, str]],
+        sources: dict[str, str],
+        departments: tuple[str, ...] | None = None,
+    ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+        """The kept control-chart sums (period, department, kpi, mean, hits, cases, with_cases)
+        of the months whose sums were made from what they are kept from now (`sources`, from
+        kept_sources), in the departments (None: all, rows without a department too); and the
+        (month, key) sets that have none (to be made and kept with keep_series_sums)."""
+        pairs = keys or [("", "")]
+        within = ", ".join("(?, ?)" for _ in pairs)
+        params = [*(v for pair in pairs for v in pair), scheme_id]
+        with self._connect() as con:
+            held = con.execute(
+                "SELECT period, scheme_digest, source FROM series_sum_sets "
+                f"WHERE (period, scheme_digest) IN (VALUES {within}) AND scheme_id = ?",
+                params,
+            ).fetchall()
+            made = {(p, k) for p, k, source in held if sources.get(p) == source}
+            ready = [key for key in keys if key in made] or [("", "")]
+            query = (
+                "SELECT period, department, kpi, mean, hits, cases, with_cases FROM series_sums "
+                f"WHERE (period, scheme_digest) IN (VALUES {', '.join('(?, ?)' for _ in ready)}) "
+                "AND scheme_id = ?"
+            )
+            wanted = [*(v for pair in ready for v in pair), scheme_id]
+            if departments is not None:
+                query += f" AND department IN ({', '.join('?' for _ in departments) or 'NULL'})"
+                wanted.extend(departments)
+            sums = backends.arrow_table(con.execute(query, wanted)).to_pandas()
+        return sums, [key for key in keys if key not in made]
+
+    def keep_series_sums(
+        self, scheme_id: str, sets: dict[tuple[str, str], tuple[str, pd.DataFrame]]
+    ) -> None:
+        """Keep months' control-chart sums ((month, key) → the source they were made from, the
+        rows as series_sums gives them), each replacing what was kept for the set. Not audited:
+        a copy of what the kept rows say (as keep_columns)."""
+        with self._transaction() as con:
+            for (period, key), (source, sums) in sets.items():
+                for name in ("series_sums", "series_sum_sets"):
+                    con.execute(
+                        f"DELETE FROM {name} WHERE period = ? AND scheme_id = ? "
+                        "AND scheme_digest = ?",
+                        [period, scheme_id, key],
+                    )
+                rows = pd.DataFrame(
+                    {
+                        "period": period,
+                        "scheme_id": scheme_id,
+                        "scheme_digest": key,
+                        "department": sums["department"]
+                        .astype(object)
+                        .where(sums["department"].notna(), None),
+                        "kpi": sums["kpi"].astype(object),
+                        **{c: sums[c].astype(float) for c in ("mean", "hits", "cases")},
+                        "with_cases": sums["with_cases"].astype("int64"),
+                    }
+                ).astype(
+                    {
+                        c: "string"
+                        for c in ("period", "scheme_id", "scheme_digest", "department", "kpi")
+                    }
+                )
+                if len(rows):
+                    con.insert("series_sums", rows)
+                con.execute(
+                    "INSERT INTO series_sum_sets VALUES (?, ?, ?, ?)",
+                    [period, scheme_id, key, source],
+                )
 
 
 def _refuse_locked(con: duckdb.DuckDBPyConnection, period: str, prefix: str) -> None:
