@@ -7,7 +7,7 @@ import streamlit as st
 
 from engine.accounts import Access
 from engine.store import StoreError
-from ui import auth, data, sidebar
+from ui import auth, data, keeping, sidebar
 from ui.i18n import page_title, tr
 
 st.set_page_config(page_title="绩效考核分析 · Assessment", page_icon="📊", layout="wide")
@@ -61,6 +61,9 @@ def pages(access: Access | None) -> list[st.Page]:
 
 with contextlib.ExitStack() as run:
     try:
+        # A version just adopted is being kept: its progress, before the store is held (a
+        # waiting page must not keep the file or a server connection open all that time).
+        keeping.wait_drawn(str(data.current_store().path))
         # One open of the store file for the whole run, not one per read (each costs up to
         # 140 ms on a busy machine, and a cold page reads a dozen times).
         run.enter_context(data.held_store())

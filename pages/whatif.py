@@ -382,11 +382,12 @@ def keep(scenario: session.Scenario) -> None:
             except (StoreError, SchemeError) as exc:
                 st.error(str(exc))
             else:
+                # Every month scored under the new version once, in the background (started
+                # before the caches empty: no page scores them beside it); pages show the
+                # progress and read the months when they are kept.
+                keeping.start(store, scheme_versions.active_scheme(store, source))
                 session.open_start(base_scheme)
                 st.cache_data.clear()
-                # Every month scored under the new version once, in the background; pages show
-                # the progress and read the months when they are kept.
-                keeping.start(store, scheme_versions.active_scheme(store, source))
                 session.flash(
                     "success",
                     tr(

@@ -113,6 +113,7 @@ def test_rows_put_into_columns_before_the_team_rank_are_put_in_again_once(
     fresh = score_months(store, scheme, store.periods())
     with store._transaction() as con:  # as the release before left it
         con.execute("UPDATE scored_rows SET team_rank = NULL")
+        con.execute("DELETE FROM meta WHERE key = 'team_rank_in_columns'")
         con.execute("UPDATE meta SET value = value - 3 WHERE key = 'schema'")
     store = Store(demo_target)
     assert store.kept_rows(scheme.id, keys).empty

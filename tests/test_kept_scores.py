@@ -16,7 +16,7 @@ from engine.demo.aftersales import demo_frames
 from engine.intake.parse import parse_cells
 from engine.schemes import versions as scheme_versions
 from engine.schemes.scheme import parse_scheme
-from engine.store import Store
+from engine.store import Store, StoreError
 from tests.apptest import demo_store
 
 MONTHS = ["2026-08", "2026-09", "2026-10"]
@@ -263,3 +263,11 @@ def test_a_version_just_adopted_keeps_every_month_newest_first_telling_its_progr
     pd.testing.assert_frame_equal(
         month_rows(demo, adopted, ["2026-10"]), score_months(demo, adopted, ["2026-10"])
     )
+
+
+def test_a_part_that_could_not_be_kept_stops_the_keeping_and_says_so(demo, scheme, monkeypatch):
+    monkeypatch.setattr(results, "kept_keys", lambda *args: None)  # busy, or read-only meanwhile
+    told: list[tuple[int, int]] = []
+    with pytest.raises(StoreError, match="could not be kept"):
+        results.keep_every_month(demo, scheme, lambda *p: told.append(p))
+    assert told == [(0, 12)]

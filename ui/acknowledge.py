@@ -32,6 +32,7 @@ class Known:
     """A person's answers, answer windows and interview records of the months a page draws,
     read once for all of them (a year of months drawn read each month's four times over)."""
 
+    employee_id: str
     answers: dict[str, dict]
     ends: dict[str, pd.Timestamp | None]
     records: dict[str, dict | None]
@@ -40,6 +41,7 @@ class Known:
 def known(store: Store, scheme: Scheme, periods: list[str], employee_id: str) -> Known:
     """What `draw` shows of the months, read from the store at once."""
     return Known(
+        employee_id,
         appeals.answers(store, periods, employee_id),
         appeals.window_ends(store, scheme, periods),
         interviews.records(store, periods, employee_id),
@@ -63,14 +65,14 @@ def draw(
     if employee_id is None:
         st.info(tr("此账号未关联员工。", "This account is not linked to an employee."))
         return
-    if given is None or period not in given.answers:
+    if given is None or given.employee_id != employee_id or period not in given.answers:
         given = known(store, scheme, [period], employee_id)
     for kind, text in st.session_state.pop(MESSAGE_KEY, []):
         (st.success if kind == "ok" else st.error)(
             tr("已完成", "Done") if kind == "ok" else tr("未执行", "Refused")
         )
         st.text(text)
-    _answer(store, scheme, access, period, employee_id, given)
+    _answer(store, scheme, access, period, employee_id, given.answers[period], given.ends[period])
     st.subheader(tr("绩效面谈记录", "Interview record"))
     _interview(store, scheme, access, period, employee_id, given.records[period])
 
@@ -86,10 +88,16 @@ def _kpi_name(scheme: Scheme, kpi: str) -> str:
 
 
 def _answer(
-    store: Store, scheme: Scheme, access: Access, period: str, employee_id: str, known: Known
+    store: Store,
+    scheme: Scheme,
+    access: Access,
+    period: str,
+    employee_id: str,
+    given: dict,
+    end: pd.Timestamp | None,
 ) -> None:
-    """What the person said about the month, or the forms to say it while the window is open."""
-    given, end = known.answers[period], known.ends[period]
+    """What the person said about the month (`given`, see appeals.answer), or the forms to say
+    it while the window (ending at `end`) is open."""
     if given["accepted_at"] is not None:
         st.success(tr("已接受本月结果", "You accepted this month's result"))
         st.caption(f"{pd.Timestamp(given['accepted_at']):%Y-%m-%d %H:%M}")

@@ -1,23 +1,28 @@
 """Every month scored and kept under a scheme version just adopted, in the background (issue 19):
-the adopter goes on at once, and every page of the dashboard shows the progress and waits for
-the months it reads instead of scoring them a second time beside the background work.
+while it runs, every page of this dashboard process shows the progress and waits for it (before
+it opens the store for its run), instead of scoring the same months beside the background work.
 
-One run per store and scheme digest in this process; a run that ends in an error says so, and
-the months it did not keep are scored when first read, as before."""
+One run per store and scheme digest in this process. A run that fails, or makes no progress for
+STALL_SECONDS, is no longer waited for: the page says so and the months it did not keep are
+scored when first read, as before (the details go to the server's log)."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from engine.cycle.results import keep_every_month
-from engine.schemes.scheme import Scheme, SchemeError
-from engine.store import Store, StoreError
+from engine.schemes.scheme import Scheme
+from engine.store import Store
 from ui.i18n import tr
 
 POLL_SECONDS = 0.5
+STALL_SECONDS = 120.0  # no month kept for this long: stop waiting (a stuck lock, a lost server)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +34,10 @@ class Run:
     total: int = 0
     error: str = ""
     finished: threading.Event = field(default_factory=threading.Event)
+    moved: float = field(default_factory=time.monotonic)  # when it last kept a part
+
+    def stalled(self) -> bool:
+        return time.monotonic() - self.moved > STALL_SECONDS
 
 
 _runs: dict[tuple[str, str], Run] = {}
@@ -46,13 +55,14 @@ def start(store: Store, scheme: Scheme) -> Run:
         run = _runs[key] = Run(scheme.version)
 
     def told(done: int, total: int) -> None:
-        run.done, run.total = done, total
+        run.done, run.total, run.moved = done, total, time.monotonic()
 
     def work() -> None:
         try:
             keep_every_month(store, scheme, told)
-        except (StoreError, SchemeError, ValueError, KeyError) as exc:  # kept when first read
-            run.error = str(exc)
+        except Exception as exc:  # a background thread: whatever stops it is told, not lost
+            run.error = str(exc) or type(exc).__name__
+            log.warning("keeping %s v%s stopped: %s", scheme.id, scheme.version, run.error)
         finally:
             run.finished.set()
 
@@ -60,29 +70,33 @@ def start(store: Store, scheme: Scheme) -> Run:
     return run
 
 
-def current(db_file: str, scheme: Scheme) -> Run | None:
-    """The run keeping the store's months under this version, while it is under way."""
-    run = _runs.get((str(db_file), scheme.digest or ""))
-    return run if run is not None and not run.finished.is_set() else None
+def current(db_file: str, scheme: Scheme | None = None) -> Run | None:
+    """A run keeping the store's months (under this version; any version when None) that is
+    under way and moving."""
+    for (file, digest), run in list(_runs.items()):
+        if file != str(db_file) or (scheme is not None and digest != (scheme.digest or "")):
+            continue
+        if not run.finished.is_set() and not run.stalled():
+            return run
+    return None
 
 
 def wait(db_file: str, scheme: Scheme) -> None:
-    """Return once no run is keeping the store's months under this version (a cached read of
-    every month calls it: the months are then read, not scored a second time)."""
-    run = current(db_file, scheme)
-    if run is not None:
-        run.finished.wait()
+    """Return once no run is keeping the store's months under this version, or it stalled (a
+    cached read of every month calls it: the months are then read, not scored a second time)."""
+    while (run := current(db_file, scheme)) is not None:
+        run.finished.wait(POLL_SECONDS)
 
 
-def wait_drawn(db_file: str, scheme: Scheme) -> None:
-    """While the months are being kept under the version just adopted, say so with the
-    progress, then go on to the page (which reads them)."""
-    run = current(db_file, scheme)
+def wait_drawn(db_file: str) -> None:
+    """While the store's months are being kept under a version just adopted, show the progress,
+    then go on to the page (which reads them); say so when the run stopped short."""
+    run = current(db_file)
     if run is None:
         return
     holder = st.empty()
-    while not run.finished.wait(POLL_SECONDS):
-        share = run.done / run.total if run.total else 0.0
+    while current(db_file) is run:
+        share = min(run.done / run.total, 1.0) if run.total else 0.0
         holder.progress(
             share,
             text=tr(
@@ -91,12 +105,12 @@ def wait_drawn(db_file: str, scheme: Scheme) -> None:
                 f"{run.done}/{run.total} months…",
             ),
         )
+        run.finished.wait(POLL_SECONDS)
     holder.empty()
-    if run.error:
+    if run.error or not run.finished.is_set():
         st.warning(
             tr(
                 "后台计算未完成,其余月份将在打开时计算。",
-                "The background scoring stopped; the other months are scored when opened.",
+                "The background scoring stopped short; the other months are scored when opened.",
             )
         )
-        st.text(run.error)

@@ -10,7 +10,7 @@ import streamlit as st
 from engine.analysis.figures import select
 from engine.schemes.scheme import Scheme
 from engine.scoring.periods import is_partial, months_held, parse_period
-from ui import data, keeping
+from ui import data
 from ui.i18n import LANGUAGE_KEY, LANGUAGES, language, tr
 
 KIND_LABELS = {
@@ -63,7 +63,6 @@ def draw() -> View | None:
         # period or filter to choose (the lists would name other departments, teams, months).
         st.session_state[SCHEME_KEY] = data.active_scheme(data.default_scheme_file())
         st.session_state[VIEW_KEY] = None
-        keeping.wait_drawn(str(data.current_store().path), st.session_state[SCHEME_KEY])
         return None
     schemes = data.valid_schemes()
     default = data.default_scheme_file()
@@ -79,7 +78,6 @@ def draw() -> View | None:
     )
     scheme = data.active_scheme(scheme_file)
     st.session_state[SCHEME_KEY] = scheme
-    keeping.wait_drawn(str(data.current_store().path), scheme)
     found = data.periods()
     if not found["month"]:
         st.session_state[VIEW_KEY] = None

@@ -273,11 +273,12 @@ def keep_every_month(
     store: Store,
     scheme: Scheme,
     progress: Callable[[int, int], None] | None = None,
-    months_at_once: int = 12,
+    months_at_once: int = 3,
 ) -> int:
     """Score and keep every stored month not kept yet under the scheme (a version just adopted),
-    newest first, a year at a time, telling `progress(done, total)` before and after each
-    part; locked months stay as they were locked. Returns how many months it kept."""
+    newest first, a few months at a time (each part one short write: other writers wait for
+    it), telling `progress(done, total)` before and after each part; locked months stay as they
+    were locked. Returns how many months it kept; StoreError when a part could not be kept."""
     if not scheme.digest or store.read_only:
         return 0
     with store.held():
@@ -292,7 +293,11 @@ def keep_every_month(
     tell = progress or (lambda done, total: None)
     tell(0, len(missing))
     for start in range(0, len(missing), months_at_once):
-        kept_keys(store, scheme, missing[start : start + months_at_once])
+        part = missing[start : start + months_at_once]
+        if kept_keys(store, scheme, part) is None:
+            raise StoreError(
+                f"{', '.join(part)} could not be kept (the store is busy or read-only)"
+            )
         tell(min(start + months_at_once, len(missing)), len(missing))
     return len(missing)
 

@@ -185,14 +185,15 @@ SCHEMA = [
         )
     ),
     # The team rank in columns too (我的绩效 reads a person's months from them: ten years of
-    # Parquet copies took a second). Rows put into columns before it have none: while no row
-    # has one, every set is dropped, and put into columns again from the kept Parquet copies on
-    # first use (not scored again); once one has it, later upgrades leave them be.
+    # Parquet copies took a second). Rows put into columns before it have none: once (the meta
+    # mark says it is done) every set is dropped, and put into columns again from the kept
+    # Parquet copies on first use, not scored again.
     "ALTER TABLE scored_rows ADD COLUMN IF NOT EXISTS team_rank BIGINT",
     "DELETE FROM scored_row_sets WHERE NOT EXISTS "
-    "(SELECT 1 FROM scored_rows WHERE team_rank IS NOT NULL)",
+    "(SELECT 1 FROM meta WHERE key = 'team_rank_in_columns')",
     "DELETE FROM scored_rows WHERE NOT EXISTS "
-    "(SELECT 1 FROM scored_rows r WHERE r.team_rank IS NOT NULL)",
+    "(SELECT 1 FROM meta WHERE key = 'team_rank_in_columns')",
+    "INSERT INTO meta VALUES ('team_rank_in_columns', 1) ON CONFLICT DO NOTHING",
     # What a control chart draws (issue 19): per month, department and series (the total, each
     # KPI) of kept rows, the mean and a rate's hits and cases, so the insights page does not read
     # every month's rows. A set counts only while its `source` equals what the month's rows are
@@ -350,8 +351,9 @@ class Store:
         found = con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()
         tables = {table for table, _ in found}
         missing = sorted(set(TABLES) - tables)
-        if ("events", "username") not in found and "events" in tables:
-            missing.append("events.username")
+        for table, column in (("events", "username"), ("scored_rows", "team_rank")):
+            if (table, column) not in found and table in tables:
+                missing.append(f"{table}.{column}")
         if missing:
             raise StoreError(
                 f"The store {self.path} is read-only and was made by an earlier version of this "
