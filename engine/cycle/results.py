@@ -273,7 +273,7 @@ def keep_every_month(
     store: Store,
     scheme: Scheme,
     progress: Callable[[int, int], None] | None = None,
-    months_at_once: int = 3,
+    months_at_once: int = 6,
 ) -> int:
     """Score and keep every stored month not kept yet under the scheme (a version just adopted),
     newest first, a few months at a time (each part one short write: other writers wait for
