@@ -717,8 +717,14 @@ def _history_within(
     scheme: Scheme,
 ) -> pd.DataFrame:
     """The rows of _history in the departments (None: all), teams and roles (empty: all)."""
+    return _within(_history(db_file, version, under, scheme), filters)
+
+
+def _within(
+    rows: pd.DataFrame, filters: tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]]
+) -> pd.DataFrame:
+    """The rows in the departments (None: all), teams and roles (empty: all)."""
     departments, teams, roles = filters
-    rows = _history(db_file, version, under, scheme)
     if departments is not None:
         rows = rows[rows["department"].isin(list(departments))]
     return select(rows, (), teams, roles)
@@ -830,10 +836,7 @@ def _pair_rows(
         return _history_within(db_file, version, under, filters, _scheme)
     chosen = {"department": departments is not None, "team": bool(teams), "role": bool(roles)}
     columns = ["period", "employee_id", *kpis, *(c for c, used in chosen.items() if used)]
-    rows = store(db_file).kept_tables(_scheme.id, keys, columns)
-    if departments is not None:
-        rows = rows[rows["department"].isin(list(departments))]
-    return select(rows, (), teams, roles)
+    return _within(store(db_file).kept_tables(_scheme.id, keys, columns), filters)
 
 
 def suspects(
@@ -912,7 +915,7 @@ def _own_months(
         rows = _own_rows(db_file, version, under, employee_id, months, _scheme)
         rows = rows.sort_values("period").reindex(columns=["period", *ROW_COLUMNS])
     else:
-        wanted = [key for key in keys if key[0] in set(months)]
+        wanted = [key for key in keys if key[0] in months]
         rows = store(db_file).kept_rows(_scheme.id, wanted, (employee_id,))
     ranks = {c: "Int64" for c in ("rank", "dept_rank", "team_rank")}
     return rows.astype(ranks).reset_index(drop=True)
@@ -933,5 +936,5 @@ def _own_rows(
         rows = _monthly(db_file, version, under, _scheme)
         mine = rows["employee_id"].astype(str).eq(employee_id) & rows["period"].isin(months)
         return rows[mine]
-    wanted = [key for key in keys if key[0] in set(months)]
+    wanted = [key for key in keys if key[0] in months]
     return store(db_file).kept_tables(_scheme.id, wanted, employee_id=employee_id)

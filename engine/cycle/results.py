@@ -243,16 +243,7 @@ def kept_keys(
     if not scheme.digest:
         return None
     with store.held():
-        held = store.periods()
-        months = sorted(set(held) if months is None else set(months) & set(held))
-        locked = {
-            m: key
-            for m, (scheme_id, key) in store.snapshot_keys(months).items()
-            if scheme_id == scheme.id
-        }
-        live = [m for m in months if m not in locked]
-        inputs = inputs_keys(scheme, store.adjustments(live), live, store.targets(live))
-        missing = sorted(set(live) - set(store.kept_periods(scheme.id, scheme.digest, inputs)))
+        locked, live, inputs, missing = _kept_state(store, scheme, months)
         if (missing or locked) and store.read_only:
             return None
         if missing:
@@ -269,6 +260,25 @@ def kept_keys(
     return sorted([(m, scheme.digest) for m in live] + list(locked.items()))
 
 
+def _kept_state(
+    store: Store, scheme: Scheme, months: list[str] | None
+) -> tuple[dict[str, str], list[str], dict[str, str], list[str]]:
+    """Of the stored months among `months` (all when None): the locked ones under this scheme
+    (month → snapshot key), the live ones, their inputs keys, and the live ones not kept under
+    the scheme's digest with those inputs."""
+    held = store.periods()
+    months = sorted(set(held) if months is None else set(months) & set(held))
+    locked = {
+        m: key
+        for m, (scheme_id, key) in store.snapshot_keys(months).items()
+        if scheme_id == scheme.id
+    }
+    live = [m for m in months if m not in locked]
+    inputs = inputs_keys(scheme, store.adjustments(live), live, store.targets(live))
+    missing = sorted(set(live) - set(store.kept_periods(scheme.id, scheme.digest, inputs)))
+    return locked, live, inputs, missing
+
+
 def keep_every_month(
     store: Store,
     scheme: Scheme,
@@ -282,14 +292,7 @@ def keep_every_month(
     if not scheme.digest or store.read_only:
         return 0
     with store.held():
-        held = store.periods()
-        locked = {
-            m for m, (scheme_id, _) in store.snapshot_keys(held).items() if scheme_id == scheme.id
-        }
-        live = [m for m in held if m not in locked]
-        inputs = inputs_keys(scheme, store.adjustments(live), live, store.targets(live))
-        kept = set(store.kept_periods(scheme.id, scheme.digest, inputs))
-    missing = sorted(set(live) - kept, reverse=True)
+        missing = _kept_state(store, scheme, None)[3][::-1]  # newest first
     tell = progress or (lambda done, total: None)
     tell(0, len(missing))
     for start in range(0, len(missing), months_at_once):
