@@ -1724,14 +1724,10 @@ class Store:
         blobs: dict[str, bytes] = {}
         with self._connect() as con:
             if live:
-                head = "WITH k (period, scheme_digest) AS (VALUES "
-                head += ", ".join("(?, ?)" for _ in live) + ")"
+                sets, params = _sets_in(live, scheme_id)
                 blobs |= dict(
                     con.execute(
-                        f"{head} SELECT s.period, s.scored FROM scored_months s JOIN k "
-                        "ON s.period = k.period AND s.scheme_digest = k.scheme_digest "
-                        "WHERE s.scheme_id = ?",
-                        [*(v for pair in live for v in pair), scheme_id],
+                        f"SELECT period, scored FROM scored_months WHERE {sets}", params
                     ).fetchall()
                 )
             if locked:
@@ -1752,12 +1748,10 @@ class Store:
         live = [(p, k) for p, k in keys if not k.startswith("snapshot ")]
         if live:
             with self._connect() as con:
+                sets, params = _sets_in(live, scheme_id)
                 rows = con.execute(
-                    "SELECT period, import_id, inputs, scored_at FROM scored_months "
-                    "WHERE (period, scheme_digest) IN (VALUES "
-                    + ", ".join("(?, ?)" for _ in live)
-                    + ") AND scheme_id = ?",
-                    [*(v for pair in live for v in pair), scheme_id],
+                    f"SELECT period, import_id, inputs, scored_at FROM scored_months WHERE {sets}",
+                    params,
                 ).fetchall()
             found |= {p: f"{i} {inputs} {pd.Timestamp(at)}" for p, i, inputs, at in rows}
         return found
@@ -1773,23 +1767,17 @@ class Store:
         of the months whose sums were made from what they are kept from now (`sources`, from
         kept_sources), in the departments (None: all, rows without a department too); and the
         (month, key) sets that have none (to be made and kept with keep_series_sums)."""
-        pairs = keys or [("", "")]
-        within = ", ".join("(?, ?)" for _ in pairs)
-        params = [*(v for pair in pairs for v in pair), scheme_id]
+        sets, params = _sets_in(keys, scheme_id)
         with self._connect() as con:
             held = con.execute(
-                "SELECT period, scheme_digest, source FROM series_sum_sets "
-                f"WHERE (period, scheme_digest) IN (VALUES {within}) AND scheme_id = ?",
-                params,
+                f"SELECT period, scheme_digest, source FROM series_sum_sets WHERE {sets}", params
             ).fetchall()
             made = {(p, k) for p, k, source in held if sources.get(p) == source}
-            ready = [key for key in keys if key in made] or [("", "")]
+            sets, wanted = _sets_in([key for key in keys if key in made], scheme_id)
             query = (
                 "SELECT period, department, kpi, mean, hits, cases, with_cases FROM series_sums "
-                f"WHERE (period, scheme_digest) IN (VALUES {', '.join('(?, ?)' for _ in ready)}) "
-                "AND scheme_id = ?"
+                f"WHERE {sets}"
             )
-            wanted = [*(v for pair in ready for v in pair), scheme_id]
             if departments is not None:
                 query += f" AND department IN ({', '.join('?' for _ in departments) or 'NULL'})"
                 wanted.extend(departments)
@@ -1894,6 +1882,17 @@ def _keep_rows(con, period: str, scheme_id: str, key: str, table: pd.DataFrame) 
     )
 
 
+def _sets_in(keys: list[tuple[str, str]], scheme_id: str, prefix: str = "") -> tuple[str, list]:
+    """The condition keeping the rows of some (month, digest) sets of a scheme (columns named
+    with `prefix`, such as "r."), and its parameters; standard SQL."""
+    pairs = keys or [("", "")]  # VALUES needs a row: one that matches nothing
+    values = ", ".join("(?, ?)" for _ in pairs)
+    condition = (
+        f"({prefix}period, {prefix}scheme_digest) IN (VALUES {values}) AND {prefix}scheme_id = ?"
+    )
+    return condition, [*(v for pair in pairs for v in pair), scheme_id]
+
+
 def _row_filter(
     keys: list[tuple[str, str]],
     scheme_id: str,
@@ -1906,11 +1905,8 @@ def _row_filter(
     semi-join (IN), not a JOIN with a VALUES list: PostgreSQL then expects every row of the
     months, not a few thousand, and groups them in a hash table instead of sorting ten million
     rows on disk (department means over 120 months: 15–25 s before)."""
-    pairs = keys or [("", "")]  # VALUES needs a row: one that matches nothing
-    params: list = [v for pair in pairs for v in pair]
-    body = "WHERE (r.period, r.scheme_digest) IN (VALUES "
-    body += ", ".join("(?, ?)" for _ in pairs) + ") AND r.scheme_id = ?"
-    params.append(scheme_id)
+    sets, params = _sets_in(keys, scheme_id, "r.")
+    body = f"WHERE {sets}"
     for column, chosen in (("department", departments), ("team", teams), ("role", roles)):
         if chosen is None or (column != "department" and not chosen):
             continue
